@@ -1,0 +1,156 @@
+"""The rule engine: rules registered in one place, run once over a chunk's frames.
+
+A rule is a small function taking the `Context` of a chunk and returning `Finding` values; it never
+raises for bad figures. Its id, family (A–G of rules.md), severity and Chinese description are declared
+with the ``@rule`` decorator. Thresholds come from the profile, never from the rule's code.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from xltool.frames import Frames
+from xltool.models import Anchor, Finding, Severity
+from xltool.profiles import Profile
+from xltool.scoring import budget_lines, score_indicators, sheet_totals
+
+FAMILIES = {
+    "A": "表内勾稽（合计、比率、得分、权重）",
+    "B": "预算与执行",
+    "C": "绩效指标",
+    "D": "同一部门各表之间",
+    "E": "派生指标（附件1）",
+    "F": "合理性",
+    "G": "表格结构",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: stable id, family, severity, one-line Chinese description and its check."""
+
+    id: str
+    family: str
+    severity: Severity
+    title: str
+    check: Callable[[Context], Iterable[Finding]]
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    rule_id: str, family: str, severity: Severity, title: str
+) -> Callable[[Callable[[Context], Iterable[Finding]]], Callable[[Context], Iterable[Finding]]]:
+    """Register a check under a stable id."""
+
+    def register(fn: Callable[[Context], Iterable[Finding]]) -> Callable[[Context], Iterable[Finding]]:
+        if rule_id in REGISTRY:
+            raise ValueError(f"duplicate rule id {rule_id}")
+        REGISTRY[rule_id] = Rule(rule_id, family, severity, title, fn)
+        return fn
+
+    return register
+
+
+class Context:
+    """Everything the rules of one chunk look at: frames, profile and the computed scores."""
+
+    def __init__(self, frames: Frames, profile: Profile) -> None:
+        self.frames = frames
+        self.profile = profile
+        self._sheets = frames.sheets.set_index("sid")
+
+    @cached_property
+    def budget(self) -> pd.DataFrame:
+        """Budget lines of the scored sheets (see scoring.budget_lines)."""
+        return budget_lines(self.frames, self.profile)
+
+    @cached_property
+    def indicators(self) -> pd.DataFrame:
+        """Indicators with their rule scores (see scoring.score_indicators)."""
+        return score_indicators(self.frames, self.profile)
+
+    @cached_property
+    def totals(self) -> pd.DataFrame:
+        """Totals per scored sheet (see scoring.sheet_totals)."""
+        return sheet_totals(self.frames, self.budget, self.indicators, self.profile)
+
+    def sheet(self, sid: int) -> pd.Series:
+        """The sheet record for a sid."""
+        return self._sheets.loc[sid]
+
+    def finding(
+        self,
+        rule_id: str,
+        sid: int,
+        cell: str,
+        message: str,
+        *,
+        expected: object = None,
+        actual: object = None,
+        anchor: Anchor = ("sheet",),
+    ) -> Finding:
+        """A finding of a registered rule about a cell of a sheet of this chunk."""
+        registered = REGISTRY[rule_id]
+        sheet = self._sheets.loc[sid]
+        return Finding(
+            rule=rule_id,
+            severity=registered.severity,
+            file=str(sheet["file"]),
+            sheet=str(sheet["sheet"]),
+            cell=cell or "A1",
+            message=message,
+            expected=_plain(expected),
+            actual=_plain(actual),
+            department=str(sheet["dept"]),
+            anchor=anchor,
+        )
+
+    def rows(self, frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+        """Iterate the flagged rows of a frame as dicts (only flagged rows are ever formatted)."""
+        if frame.empty:
+            return
+        cols = list(frame.columns)
+        index_name = frame.index.name or "index"
+        for idx, values in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):
+            row = dict(zip(cols, values, strict=True))
+            row.setdefault(index_name, idx)
+            yield row
+
+
+def _plain(value: object) -> float | str | None:
+    """JSON-friendly expected / actual: rounded floats, text, or None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(number):
+        return None
+    return round(number, 6)
+
+
+def catalogue() -> list[Rule]:
+    """All registered rules in id order (the rule modules register on import)."""
+    import xltool.checks  # noqa: F401 — registers every rule
+
+    return sorted(REGISTRY.values(), key=lambda r: (r.family, r.id))
+
+
+def run_rules(frames: Frames, profile: Profile) -> tuple[list[Finding], Context]:
+    """Run every rule over a chunk; returns the findings and the context holding the scores."""
+    ctx = Context(frames, profile)
+    findings: list[Finding] = []
+    for registered in catalogue():
+        findings.extend(registered.check(ctx))
+    return findings, ctx
