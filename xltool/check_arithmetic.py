@@ -40,7 +40,7 @@ def _total_frame(ctx: Context, layout: FormLayout, grid: Grid, total: Total) -> 
     return out[out["count"] > 0].reset_index()
 
 
-@rule("A-SUM-PARTS", "A", "error", "合计数等于各分项之和（三公经费、公务用车、项目支出、年度资金总额…，按列核对，允许舍位差）")
+@rule("A-SUM-PARTS")
 def sum_of_parts(ctx: Context) -> Iterator[Finding]:
     """Totals that differ from the sum of their parts."""
     tol = ctx.profile.amount_tolerance
@@ -63,7 +63,7 @@ def sum_of_parts(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("A-TOTAL-EMPTY", "A", "error", "合计行为空或0而分项已填（计算时改用分项合计）")
+@rule("A-TOTAL-EMPTY")
 def empty_total(ctx: Context) -> Iterator[Finding]:
     """Totals left empty or 0 beside filled parts."""
     for layout, grid, total in _grid_totals():
@@ -85,7 +85,7 @@ def empty_total(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("A-PARTIAL-EXCEEDS", "A", "error", "部分列示的分项（公用经费其中项）合计不超过总数")
+@rule("A-PARTIAL-EXCEEDS")
 def partial_exceeds(ctx: Context) -> Iterator[Finding]:
     """Partial breakdowns larger than their total."""
     tol = ctx.profile.amount_tolerance
@@ -107,7 +107,7 @@ def partial_exceeds(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("A-BLOCK-SUM", "A", "error", "按收入性质分、按支出性质分各项合计等于年度资金总额（年初、全年预算或执行数之一）")
+@rule("A-BLOCK-SUM")
 def block_sums(ctx: Context) -> Iterator[Finding]:
     """附件2 breakdown blocks that match none of the 年度资金总额 figures."""
     tol = ctx.profile.amount_tolerance
@@ -146,7 +146,7 @@ def _rate_mismatch(stated: float, computed: float) -> bool:
     return abs(stated - computed) > stated_precision_tolerance(stated, 2)
 
 
-@rule("A-RATE-STATED", "A", "error", "填报的执行率等于全年执行数÷全年预算数")
+@rule("A-RATE-STATED")
 def stated_execution_rate(ctx: Context) -> Iterator[Finding]:
     """Stated 执行率 that the amounts do not give."""
     b = ctx.budget
@@ -188,7 +188,7 @@ def stated_execution_rate(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("A-RATIO-STATED", "A", "error", "附件1填报的控制率（人员、规模、投资概算）等于相应两数之比")
+@rule("A-RATIO-STATED")
 def stated_ratios(ctx: Context) -> Iterator[Finding]:
     """附件1 rates that their two figures do not give."""
     layout = FORMS["basic_data"]
@@ -220,7 +220,7 @@ def stated_ratios(ctx: Context) -> Iterator[Finding]:
                 )
 
 
-@rule("B-EXEC-STATED", "B", "error", "预算执行得分等于 min(执行率,1)×分值")
+@rule("B-EXEC-STATED")
 def stated_budget_score(ctx: Context) -> Iterator[Finding]:
     """Stated budget 得分 that the execution rate does not give."""
     b = ctx.budget
@@ -239,7 +239,7 @@ def stated_budget_score(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("A-TOTAL-STATED", "A", "error", "总分等于预算执行得分与各指标得分之和")
+@rule("A-TOTAL-STATED")
 def stated_total(ctx: Context) -> Iterator[Finding]:
     """A stated 总分 that its own stated parts do not add up to."""
     tol = ctx.profile.score_tolerance
@@ -263,7 +263,7 @@ def stated_total(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("A-WEIGHT-LEVEL1", "A", "warning", "各一级指标下三级指标分值之和等于该一级指标的分值")
+@rule("A-WEIGHT-LEVEL1")
 def level1_weights(ctx: Context) -> Iterator[Finding]:
     """Indicator weights that do not add up to their 一级 weight."""
     ind = ctx.frames.indicators
@@ -292,7 +292,7 @@ def level1_weights(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("A-WEIGHT-TOTAL", "A", "error", "预算执行分值与全部指标分值合计为100分")
+@rule("A-WEIGHT-TOTAL")
 def total_weight(ctx: Context) -> Iterator[Finding]:
     """Weights that do not add up to 100."""
     b = ctx.budget
@@ -328,7 +328,7 @@ def total_weight(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("A-SCORE-RANGE", "A", "error", "每项得分在0到分值之间")
+@rule("A-SCORE-RANGE")
 def score_range(ctx: Context) -> Iterator[Finding]:
     """Scores below 0 or above their weight."""
     ind = ctx.frames.indicators
@@ -347,7 +347,7 @@ def score_range(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("A-UNREADABLE", "A", "error", "应填数字的单元格能读成数字")
+@rule("A-UNREADABLE")
 def unreadable_numbers(ctx: Context) -> Iterator[Finding]:
     """Cells that should hold a number but hold text that is not one."""
     fig = ctx.frames.figures

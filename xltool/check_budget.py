@@ -16,7 +16,7 @@ from xltool.rules import Context, rule
 CONTROLLED_ROWS = ("three_public", "public_funds")
 
 
-@rule("B-EXEC-OVER", "B", "error", "附件2/附件3全年执行数不超过全年预算数（全年预算数已含年中调整）")
+@rule("B-EXEC-OVER")
 def executed_over_budget(ctx: Context) -> Iterator[Finding]:
     """Execution above the full-year budget, per row of the 项目资金 / 年度资金 block."""
     tol = ctx.profile.amount_tolerance
@@ -43,7 +43,7 @@ def executed_over_budget(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("B-EXEC-LOW", "B", "warning", "预算执行率不低于设定值（默认90%）")
+@rule("B-EXEC-LOW")
 def low_execution(ctx: Context) -> Iterator[Finding]:
     """Execution rates below the profile's threshold."""
     b = ctx.budget
@@ -61,7 +61,7 @@ def low_execution(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("B-ADJUSTMENT", "B", "warning", "全年预算数与年初预算数相差不超过设定比例（默认±20%）")
+@rule("B-ADJUSTMENT")
 def large_adjustment(ctx: Context) -> Iterator[Finding]:
     """A full-year budget far from the initial one."""
     b = ctx.budget
@@ -83,7 +83,7 @@ def large_adjustment(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("B-UNBUDGETED", "B", "warning", "有执行（决算）数的资金应有预算")
+@rule("B-UNBUDGETED")
 def unbudgeted(ctx: Context) -> Iterator[Finding]:
     """Money executed with no budget line."""
     fig = ctx.frames.figures
@@ -127,7 +127,7 @@ def _row_label(row_key: str) -> str:
     return "专项"
 
 
-@rule("B-ACTUAL-ABOVE-BUDGET", "B", "info", "附件1决算数高于预算数（年中追加属正常，请核实追加依据）")
+@rule("B-ACTUAL-ABOVE-BUDGET")
 def actual_above_budget(ctx: Context) -> Iterator[Finding]:
     """附件1 rows whose 决算数 exceeds the 预算数 (三公经费 and 公用经费 are family E warnings)."""
     tol = ctx.profile.amount_tolerance

@@ -89,7 +89,7 @@ def _basic_findings(
         )
 
 
-@rule("E-STAFF-OVER", "E", "warning", "在职人员控制率（在职人数÷编制数）不超过100%")
+@rule("E-STAFF-OVER")
 def staff_over(ctx: Context) -> Iterator[Finding]:
     """More staff than the authorised establishment."""
     yield from _basic_findings(
@@ -102,7 +102,7 @@ def staff_over(ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule("E-THREE-PUBLIC-GROWTH", "E", "warning", "“三公经费”变动率（本年决算较上年决算）不大于0")
+@rule("E-THREE-PUBLIC-GROWTH")
 def three_public_growth(ctx: Context) -> Iterator[Finding]:
     """三公经费 above last year's."""
     for _dept, sid in _first_sid(ctx, "basic_data").items():
@@ -122,7 +122,7 @@ def three_public_growth(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("E-THREE-PUBLIC-CONTROL", "E", "warning", "“三公经费”控制率（决算÷预算）不超过100%")
+@rule("E-THREE-PUBLIC-CONTROL")
 def three_public_control(ctx: Context) -> Iterator[Finding]:
     """三公经费 spent above budget."""
     yield from _basic_findings(
@@ -135,7 +135,7 @@ def three_public_control(ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule("E-PUBLIC-FUNDS-CONTROL", "E", "warning", "公用经费控制率（决算÷预算）不超过100%")
+@rule("E-PUBLIC-FUNDS-CONTROL")
 def public_funds_control(ctx: Context) -> Iterator[Finding]:
     """公用经费 spent above budget."""
     yield from _basic_findings(
@@ -148,7 +148,7 @@ def public_funds_control(ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule("D-PART-EXCEEDS-WHOLE", "D", "error", "附件1项目支出预算数不超过附件2年度资金总额年初预算数")
+@rule("D-PART-EXCEEDS-WHOLE")
 def projects_over_department(ctx: Context) -> Iterator[Finding]:
     """A part (附件1 项目支出) larger than the whole (附件2 年初预算)."""
     basic, dept_table = _first_sid(ctx, "basic_data"), _first_sid(ctx, "department")
@@ -176,7 +176,7 @@ def _by_use(ctx: Context, dsid: int, item: str) -> tuple[float, str]:
     return _cell(ctx, dsid, "by_use", item, "value")
 
 
-@rule("D-PROJECTS-ACTUAL", "D", "warning", "附件1项目支出决算数与附件2按支出性质分的项目支出一致（同为执行口径时）")
+@rule("D-PROJECTS-ACTUAL")
 def projects_actual(ctx: Context) -> Iterator[Finding]:
     """附件1 项目支出 决算 against 附件2 项目支出 when the 附件2 block is in 执行 terms."""
     basic, dept_table = _first_sid(ctx, "basic_data"), _first_sid(ctx, "department")
@@ -202,7 +202,7 @@ def projects_actual(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("D-PROJECT-SUM", "D", "error", "附件3各项目全年执行数合计不超过附件2项目支出")
+@rule("D-PROJECT-SUM")
 def project_sum(ctx: Context) -> Iterator[Finding]:
     """附件3 projects adding up to more than the department's 项目支出."""
     dept_table = _first_sid(ctx, "department")
@@ -228,7 +228,7 @@ def project_sum(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("D-DEPARTMENT-NAME", "D", "warning", "附件3主管部门、附件1填报单位与附件2部门名称一致")
+@rule("D-DEPARTMENT-NAME")
 def department_name(ctx: Context) -> Iterator[Finding]:
     """Forms whose stated department is not the department they were grouped with."""
     sheets = ctx.frames.sheets
@@ -249,7 +249,7 @@ def department_name(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("D-YEAR", "D", "warning", "同一部门各表的年度一致")
+@rule("D-YEAR")
 def year_mismatch(ctx: Context) -> Iterator[Finding]:
     """Forms of one department that state different years."""
     sheets = ctx.frames.sheets
@@ -270,7 +270,7 @@ def year_mismatch(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("D-MISSING-FORM", "D", "info", "每个部门提交了附件1、附件2和附件3")
+@rule("D-MISSING-FORM")
 def missing_form(ctx: Context) -> Iterator[Finding]:
     """Departments without one of the three forms."""
     names = {"basic_data": "附件1 部门整体支出绩效评价基础数据表", "department": "附件2 部门整体支出绩效自评表",

@@ -37,7 +37,7 @@ def _scored(ctx: Context) -> pd.DataFrame:
     return ctx.indicators
 
 
-@rule("C-SCORE-OVER", "C", "error", "指标自评得分不高于按规则计算的得分（自评偏高）")
+@rule("C-SCORE-OVER")
 def score_over(ctx: Context) -> Iterator[Finding]:
     """Self-scores above the rule score."""
     ind = _scored(ctx)
@@ -56,7 +56,7 @@ def score_over(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("C-SCORE-UNDER", "C", "info", "指标自评得分低于按规则计算的得分（自评偏低）")
+@rule("C-SCORE-UNDER")
 def score_under(ctx: Context) -> Iterator[Finding]:
     """Self-scores below the rule score."""
     ind = _scored(ctx)
@@ -75,7 +75,7 @@ def score_under(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("C-QUALITATIVE-BAND", "C", "warning", "定性指标得分落在完成情况所属档次内（80–100%、60–80%、0–60%）")
+@rule("C-QUALITATIVE-BAND")
 def qualitative_band(ctx: Context) -> Iterator[Finding]:
     """Qualitative self-scores outside the band their words put them in."""
     ind = _scored(ctx)
@@ -98,7 +98,7 @@ def qualitative_band(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("C-TARGET-MISSING", "C", "warning", "每个指标都填写了年度指标值")
+@rule("C-TARGET-MISSING")
 def target_missing(ctx: Context) -> Iterator[Finding]:
     """Indicators with no target."""
     ind = _scored(ctx)
@@ -112,7 +112,7 @@ def target_missing(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("C-ACTUAL-MISSING", "C", "error", "每个指标都填写了实际完成值（未填按0分计）")
+@rule("C-ACTUAL-MISSING")
 def actual_missing(ctx: Context) -> Iterator[Finding]:
     """Indicators with no actual value."""
     ind = _scored(ctx)
@@ -128,7 +128,7 @@ def actual_missing(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("C-ACTUAL-NONNUMERIC", "C", "warning", "定量指标的实际完成值是数值")
+@rule("C-ACTUAL-NONNUMERIC")
 def actual_nonnumeric(ctx: Context) -> Iterator[Finding]:
     """Quantitative targets answered with words (修订中)."""
     ind = _scored(ctx)
@@ -145,7 +145,7 @@ def actual_nonnumeric(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("C-UNIT-MISMATCH", "C", "warning", "年度指标值与实际完成值的计量单位一致或可换算")
+@rule("C-UNIT-MISMATCH")
 def unit_mismatch(ctx: Context) -> Iterator[Finding]:
     """Targets and actuals in units that cannot be converted."""
     ind = _scored(ctx)
@@ -161,7 +161,7 @@ def unit_mismatch(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("C-OVER-TARGET", "C", "warning", "实际完成值超出年度指标值达设定比例（默认30%）：指标值可能设定偏低")
+@rule("C-OVER-TARGET")
 def over_target(ctx: Context) -> Iterator[Finding]:
     """Actuals far beyond their target."""
     ind = _scored(ctx)
@@ -181,7 +181,7 @@ def over_target(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("C-REASON-MISSING", "C", "warning", "未完成或大幅超额的指标填写了偏差原因分析及改进措施")
+@rule("C-REASON-MISSING")
 def reason_missing(ctx: Context) -> Iterator[Finding]:
     """Shortfalls or over-target indicators with no explanation."""
     ind = _scored(ctx)
@@ -199,7 +199,7 @@ def reason_missing(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("C-NOT-APPLICABLE", "C", "info", "标注为不适用的指标已剔除，总分按100分折算")
+@rule("C-NOT-APPLICABLE")
 def not_applicable(ctx: Context) -> Iterator[Finding]:
     """Indicators marked 不适用."""
     ind = _scored(ctx)
@@ -213,7 +213,7 @@ def not_applicable(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("C-QUALITATIVE-UNCLEAR", "C", "info", "定性指标的完成情况写明是否达成")
+@rule("C-QUALITATIVE-UNCLEAR")
 def qualitative_unclear(ctx: Context) -> Iterator[Finding]:
     """Qualitative actuals that do not say whether the target was met."""
     ind = _scored(ctx)
@@ -228,7 +228,7 @@ def qualitative_unclear(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("C-TOTAL-OVER", "C", "warning", "自评总分不高于按规则计算的总分")
+@rule("C-TOTAL-OVER")
 def total_over(ctx: Context) -> Iterator[Finding]:
     """A self-declared total above the rule total."""
     tot = ctx.totals
@@ -246,7 +246,7 @@ def total_over(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("C-TOTAL-UNDER", "C", "info", "自评总分低于按规则计算的总分")
+@rule("C-TOTAL-UNDER")
 def total_under(ctx: Context) -> Iterator[Finding]:
     """A self-declared total below the rule total."""
     tot = ctx.totals
@@ -263,7 +263,7 @@ def total_under(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("C-EXECUTION-CAP", "C", "info", "按执行率封顶总分（一体化口径）")
+@rule("C-EXECUTION-CAP")
 def execution_cap(ctx: Context) -> Iterator[Finding]:
     """Totals capped because of a low execution rate."""
     tot = ctx.totals.join(ctx.budget[["rate"]])

@@ -24,7 +24,7 @@ def _amounts(ctx: Context):  # type: ignore[no-untyped-def]
     return fig[mask]
 
 
-@rule("F-RATE-OVER-100", "F", "error", "合格率、满意度、及时率等比率的实际完成值不超过100%")
+@rule("F-RATE-OVER-100")
 def rate_over_100(ctx: Context) -> Iterator[Finding]:
     """Rates that cannot exceed 100 % stated above it."""
     ind = ctx.indicators
@@ -43,7 +43,7 @@ def rate_over_100(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("F-NEGATIVE", "F", "error", "金额不为负数")
+@rule("F-NEGATIVE")
 def negative_amounts(ctx: Context) -> Iterator[Finding]:
     """Negative amounts."""
     fig = _amounts(ctx)
@@ -58,7 +58,7 @@ def negative_amounts(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("F-SCALE", "F", "warning", "金额与本部门其他金额量级相符（疑似把“元”当“万元”填报）")
+@rule("F-SCALE")
 def scale(ctx: Context) -> Iterator[Finding]:
     """Amounts a thousand times the department's typical amount: 元 entered as 万元."""
     fig = _amounts(ctx)
@@ -80,7 +80,7 @@ def scale(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("G-MISSING-LABEL", "G", "error", "表格中必需的标签（行、列、指标表头、总分行）都能找到")
+@rule("G-MISSING-LABEL")
 def missing_labels(ctx: Context) -> Iterator[Finding]:
     """Required labels the reader could not find."""
     for sid, form in enumerate(ctx.frames.forms):
@@ -88,7 +88,7 @@ def missing_labels(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding("G-MISSING-LABEL", sid, form.title_cell or "A1", message)
 
 
-@rule("G-NO-INDICATORS", "G", "error", "附件2、附件3填有绩效指标")
+@rule("G-NO-INDICATORS")
 def no_indicators(ctx: Context) -> Iterator[Finding]:
     """Scored tables whose indicator rows are all blank."""
     for sid, form in enumerate(ctx.frames.forms):

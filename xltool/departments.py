@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
-from xltool.models import FormSheet
 
 _CODE = re.compile(r"^(?:[\[【(（]\s*\d+\s*[\]】)）]|\d{2,}(?:[-_.、\s]+|(?=[^\d年])))")
 _SEAL = re.compile(r"[（(](?:盖章|公章|章)[)）]$")
@@ -26,8 +25,8 @@ def normalise_department(name: object) -> str:
     return text.strip(":：")
 
 
-def group_forms(forms: Sequence[FormSheet]) -> list[tuple[str, FormSheet]]:
-    """Give every form its department key, in input order.
+def group_forms(forms: Sequence[tuple[str, str, str | None]]) -> list[str]:
+    """The department key of each (file, kind, stated department name), in input order.
 
     A form is grouped by the department it names. 附件1 and 附件2 name the department; a 附件3 (or a form
     whose name is missing or matches no known department) that sits in a folder holding exactly one
@@ -36,23 +35,22 @@ def group_forms(forms: Sequence[FormSheet]) -> list[tuple[str, FormSheet]]:
     """
     known_by_folder: dict[str, set[str]] = defaultdict(set)
     known: set[str] = set()
-    for form in forms:
-        name = normalise_department(form.department)
-        if form.kind in ("basic_data", "department") and name:
+    for file, kind, stated in forms:
+        name = normalise_department(stated)
+        if kind in ("basic_data", "department") and name:
             known.add(name)
-            known_by_folder[_folder(form.file)].add(name)
-    keyed: list[tuple[str, FormSheet]] = []
-    for form in forms:
-        name = normalise_department(form.department)
-        folder = _folder(form.file)
+            known_by_folder[_folder(file)].add(name)
+    keys: list[str] = []
+    for file, _kind, stated in forms:
+        name = normalise_department(stated)
+        folder = _folder(file)
         if name in known:
-            key = name
+            keys.append(name)
         elif len(known_by_folder.get(folder, ())) == 1:
-            key = next(iter(known_by_folder[folder]))
+            keys.append(next(iter(known_by_folder[folder])))
         else:
-            key = name or (PurePosixPath(folder).name if folder else PurePosixPath(form.file).stem)
-        keyed.append((key, form))
-    return keyed
+            keys.append(name or (PurePosixPath(folder).name if folder else PurePosixPath(file).stem))
+    return keys
 
 
 def _folder(file: str) -> str:

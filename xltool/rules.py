@@ -15,25 +15,15 @@ from typing import Any
 
 import pandas as pd
 
+from xltool.catalogue import BY_ID
 from xltool.frames import Frames
 from xltool.models import Anchor, Finding, Severity
 from xltool.profiles import Profile
 from xltool.scoring import budget_lines, score_indicators, sheet_totals
 
-FAMILIES = {
-    "A": "表内勾稽（合计、比率、得分、权重）",
-    "B": "预算与执行",
-    "C": "绩效指标",
-    "D": "同一部门各表之间",
-    "E": "派生指标（附件1）",
-    "F": "合理性",
-    "G": "表格结构",
-}
-
-
 @dataclass(frozen=True)
 class Rule:
-    """A registered rule: stable id, family, severity, one-line Chinese description and its check."""
+    """A catalogued rule bound to its check."""
 
     id: str
     family: str
@@ -44,16 +34,17 @@ class Rule:
 
 REGISTRY: dict[str, Rule] = {}
 
+Check = Callable[["Context"], Iterable[Finding]]
 
-def rule(
-    rule_id: str, family: str, severity: Severity, title: str
-) -> Callable[[Callable[[Context], Iterable[Finding]]], Callable[[Context], Iterable[Finding]]]:
-    """Register a check under a stable id."""
 
-    def register(fn: Callable[[Context], Iterable[Finding]]) -> Callable[[Context], Iterable[Finding]]:
+def rule(rule_id: str) -> Callable[[Check], Check]:
+    """Bind a check to its catalogue entry (id, family, severity and description live in catalogue.py)."""
+
+    def register(fn: Check) -> Check:
+        info = BY_ID[rule_id]  # KeyError here means the rule is missing from the catalogue
         if rule_id in REGISTRY:
             raise ValueError(f"duplicate rule id {rule_id}")
-        REGISTRY[rule_id] = Rule(rule_id, family, severity, title, fn)
+        REGISTRY[rule_id] = Rule(info.id, info.family, info.severity, info.title, fn)
         return fn
 
     return register
@@ -140,17 +131,19 @@ def _plain(value: object) -> float | str | None:
     return round(number, 6)
 
 
-def catalogue() -> list[Rule]:
-    """All registered rules in id order (the rule modules register on import)."""
+def registered_rules() -> list[Rule]:
+    """All rules bound to their checks, in catalogue order (the check modules register on import)."""
     import xltool.checks  # noqa: F401 — registers every rule
 
-    return sorted(REGISTRY.values(), key=lambda r: (r.family, r.id))
+    from xltool.catalogue import RULES
+
+    return [REGISTRY[info.id] for info in RULES]
 
 
 def run_rules(frames: Frames, profile: Profile) -> tuple[list[Finding], Context]:
     """Run every rule over a chunk; returns the findings and the context holding the scores."""
     ctx = Context(frames, profile)
     findings: list[Finding] = []
-    for registered in catalogue():
+    for registered in registered_rules():
         findings.extend(registered.check(ctx))
     return findings, ctx

@@ -1,0 +1,165 @@
+"""The command line: parse arguments, call the library, print, choose the exit code.
+
+Heavy modules (pandas, the readers and writers) are imported inside the commands, so that
+`xltool --help` and `xltool rules` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    name="xltool",
+    help=(
+        "预算绩效自评表（附件1 基础数据表、附件2 部门整体支出绩效自评表、附件3 项目支出绩效自评表）的"
+        "计算、核对与评分工具。\n\n示例：xltool reconcile 自评表/ -o 审核结果/"
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"错误：{message}", err=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def reconcile(
+    input_path: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="待审核的工作簿所在文件夹（递归查找）或单个工作簿；默认当前文件夹")
+    ] = Path("."),
+    out: Annotated[Path, typer.Option("-o", "--out", help="输出文件夹；默认 xltool-output")] = Path("xltool-output"),
+    profile: Annotated[
+        str, typer.Option("--profile", help="评分规则：mof2020（默认）、yitihua，或自定义规则JSON文件路径")
+    ] = "mof2020",
+    strict: Annotated[bool, typer.Option("--strict", help="存在“错误”级问题或无法读取的文件时以状态码1退出")] = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="并行进程数；默认等于本机CPU核数")
+    ] = None,
+) -> None:
+    """核对、评分并写出审核结果：每个工作簿的评分版、汇总工作簿和 report.json。
+
+    示例：xltool reconcile samples/ -o 审核结果/
+    """
+    from xltool.pipeline import InputMissing, reconcile as run
+    from xltool.profiles import ProfileError
+
+    try:
+        with _progress() as notify:
+            result = run(input_path, out, profile=profile, jobs=jobs, progress=notify)
+    except InputMissing:
+        raise _fail(f"输入路径不存在：{input_path}。请检查路径后重试。") from None
+    except ProfileError as exc:
+        raise _fail(str(exc)) from None
+    counts = result.counts()
+    typer.echo(
+        f"已审核 {counts['departments']} 个部门、{counts['projects']} 个项目；"
+        f"发现错误 {counts['error']} 项、警告 {counts['warning']} 项、提示 {counts['info']} 项。"
+    )
+    unreadable = counts.get("inputs_error", 0)
+    skipped = counts.get("inputs_skipped", 0)
+    if unreadable or skipped:
+        typer.echo(f"无法读取的文件 {unreadable} 个，跳过的文件 {skipped} 个（原因见汇总工作簿和 report.json）。")
+    typer.echo(f"结果已写入 {result.out}/：评分工作簿、审核汇总.xlsx、report.json。")
+    if strict and result.has_errors:
+        raise typer.Exit(1)
+
+
+class _progress:
+    """A rich progress bar on stderr for batches (silent when stderr is not a terminal)."""
+
+    def __enter__(self) -> Any:
+        self._bar: Any = None
+        self._tasks: dict[str, Any] = {}
+        if not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._bar.start()
+        return self._notify
+
+    def _notify(self, phase: str, done: int, total: int) -> None:
+        if total <= 3:
+            return
+        if phase not in self._tasks:
+            label = {"read": "读取工作簿", "check": "核对与写出"}.get(phase, phase)
+            self._tasks[phase] = self._bar.add_task(label, total=total)
+        self._bar.update(self._tasks[phase], completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+@app.command()
+def templates(
+    out: Annotated[Path, typer.Option("-o", "--out", help="输出文件夹；默认当前文件夹下的 templates")] = Path(
+        "templates"
+    ),
+    year: Annotated[int | None, typer.Option("--year", min=2000, max=2100, help="填入表头的年度，如 2023")] = None,
+) -> None:
+    """写出三张空白官方表格（附件1、附件2、附件3），可直接下发填报。
+
+    示例：xltool templates -o 模板/ --year 2023
+    """
+    from xltool.layouts import FORMS
+    from xltool.render import write_templates
+
+    names = {kind: layout.file_name for kind, layout in FORMS.items()}
+    paths = write_templates(out, year=year, names=names)
+    for path in paths:
+        typer.echo(f"已写出 {path}")
+
+
+@app.command()
+def rules(
+    profile: Annotated[
+        str, typer.Option("--profile", help="评分规则：mof2020（默认）、yitihua，或自定义规则JSON文件路径")
+    ] = "mof2020",
+) -> None:
+    """列出全部核对规则（编号、类别、级别、说明）和所用评分规则的参数。
+
+    示例：xltool rules --profile yitihua
+    """
+    from xltool.catalogue import FAMILIES, RULES
+    from xltool.profiles import ProfileError, load_profile
+
+    try:
+        active = load_profile(profile)
+    except ProfileError as exc:
+        raise _fail(str(exc)) from None
+    severity = {"error": "错误", "warning": "警告", "info": "提示"}
+    family = ""
+    for info in RULES:
+        if info.family != family:
+            family = info.family
+            typer.echo(f"\n{family} {FAMILIES[family]}")
+        typer.echo(f"  {info.id:<24}{severity[info.severity]}  {info.title}")
+    typer.echo(f"\n评分规则：{active.name}（{active.title}，版本 {active.version}）")
+    for key, value in active.settings():
+        typer.echo(f"  {key} = {value}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,290 @@
+"""The reconcile run: read every workbook, group by department, run the rules in chunks, write.
+
+read (one file at a time, in worker processes) ──▶ spool on disk ──▶ plan departments into chunks
+──▶ per chunk (in worker processes): frames → rules → scored workbooks ──▶ summary, report.json
+
+Records read from a file are spooled to disk rather than held, so memory stays flat however many
+departments a run takes; only the small per-department results come back to the parent.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xltool import __version__
+from xltool.departments import group_forms
+from xltool.models import SEVERITY_ORDER, Finding, WorkbookRead
+from xltool.profiles import Profile, load_profile
+
+Progress = Callable[[str, int, int], None]
+
+# Departments per chunk: large enough that the rules run vectorised over many, small enough to keep
+# memory flat and the work spread evenly over processes.
+CHUNK_DEPARTMENTS = 40
+REPORT_NAME = "report.json"
+
+
+class InputMissing(FileNotFoundError):
+    """INPUT does not exist (a usage error: exit status 2)."""
+
+
+@dataclass(frozen=True)
+class InputEntry:
+    """What the parent keeps of a read file: its status and the department each form sheet names."""
+
+    index: int
+    file: str
+    status: str
+    kind: str | None
+    message: str | None
+    sheets: tuple[tuple[str, str, str | None], ...]  # (sheet, kind, stated department)
+    skipped_sheets: tuple[tuple[str, str], ...]
+
+
+@dataclass
+class ChunkResult:
+    """What one chunk of departments produced."""
+
+    departments: list[dict[str, Any]]
+    findings: list[Finding]
+    written: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    """The outcome of a run: the report (as written to report.json) and where the files are."""
+
+    report: dict[str, Any]
+    out: Path
+    written: list[str]
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether an error finding or an unreadable input exists (for --strict)."""
+        return any(f["severity"] == "error" for f in self.report["findings"]) or any(
+            i["status"] == "error" for i in self.report["inputs"]
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Findings by severity, inputs by status, departments and projects."""
+        out = {"error": 0, "warning": 0, "info": 0}
+        for f in self.report["findings"]:
+            out[f["severity"]] += 1
+        for i in self.report["inputs"]:
+            out[f"inputs_{i['status']}"] = out.get(f"inputs_{i['status']}", 0) + 1
+        out["departments"] = len(self.report["departments"])
+        out["projects"] = sum(len(d["projects"]) for d in self.report["departments"])
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Phase 1: read
+
+
+def _read_one(task: tuple[int, str, str, str]) -> InputEntry:
+    """Read one file (in a worker), spool its records, return what the parent needs to plan."""
+    from xltool.reader import read_file
+
+    index, path, root, spool = task
+    read = read_file(Path(path), Path(root))
+    with open(os.path.join(spool, f"{index}.pkl"), "wb") as fh:
+        pickle.dump(read, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return InputEntry(
+        index=index,
+        file=read.file,
+        status=read.status,
+        kind=read.kind,
+        message=read.message,
+        sheets=tuple((s.sheet, s.kind, s.department) for s in read.sheets),
+        skipped_sheets=read.skipped_sheets,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Phase 2: plan departments into chunks
+
+
+def plan_chunks(entries: Sequence[InputEntry], size: int = CHUNK_DEPARTMENTS) -> list[list[tuple[int, list[str]]]]:
+    """Chunks of (file index, department key of each form sheet); a workbook never spans chunks."""
+    flat = [(e.index, e.file, kind, name) for e in entries if e.status == "ok" for _, kind, name in e.sheets]
+    keys = group_forms([(file, kind, name) for _, file, kind, name in flat])
+    per_file: dict[int, list[str]] = {}
+    for (index, *_), key in zip(flat, keys, strict=True):
+        per_file.setdefault(index, []).append(key)
+    # Departments that share a workbook must be processed together: union them.
+    parent: dict[str, str] = {}
+
+    def find(k: str) -> str:
+        while parent.setdefault(k, k) != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for sheet_keys in per_file.values():
+        for other in sheet_keys[1:]:
+            parent[find(other)] = find(sheet_keys[0])
+    groups: dict[str, list[int]] = {}
+    for index, sheet_keys in per_file.items():
+        groups.setdefault(find(sheet_keys[0]), []).append(index)
+    chunks: list[list[tuple[int, list[str]]]] = []
+    current: list[tuple[int, list[str]]] = []
+    departments = 0
+    for root_key in sorted(groups):
+        current.extend((i, per_file[i]) for i in sorted(groups[root_key]))
+        departments += 1
+        if departments >= size:
+            chunks.append(current)
+            current, departments = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+# ---------------------------------------------------------------------------------------------
+# Phase 3: rules and writing, per chunk
+
+
+def _process_chunk(task: tuple[list[tuple[int, list[str]]], str, str, Profile]) -> ChunkResult:
+    """Rules over a chunk's stacked frames, then the scored workbooks of its files."""
+    from xltool.frames import build_frames
+    from xltool.results import department_records
+    from xltool.rules import run_rules
+    from xltool.scored import write_scored_workbooks
+
+    chunk, spool, out, profile = task
+    reads: list[WorkbookRead] = []
+    forms = []
+    for index, sheet_keys in chunk:
+        with open(os.path.join(spool, f"{index}.pkl"), "rb") as fh:
+            read: WorkbookRead = pickle.load(fh)
+        reads.append(read)
+        forms.extend(zip(sheet_keys, read.sheets, strict=True))
+    frames = build_frames(forms)
+    findings, ctx = run_rules(frames, profile)
+    findings.sort(key=finding_order)
+    written = write_scored_workbooks(Path(out), reads, ctx, findings)
+    return ChunkResult(departments=department_records(ctx), findings=findings, written=written)
+
+
+def finding_order(f: Finding) -> tuple[object, ...]:
+    """Stable order: file, sheet, severity, cell (row then column), rule."""
+    letters = "".join(ch for ch in f.cell if ch.isalpha())
+    digits = "".join(ch for ch in f.cell if ch.isdigit())
+    return (f.file, f.sheet, SEVERITY_ORDER[f.severity], int(digits or 0), len(letters), letters, f.rule, f.message)
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+
+
+def _map(fn: Callable[[Any], Any], tasks: Sequence[Any], jobs: int, pool: ProcessPoolExecutor | None) -> Iterator[Any]:
+    if pool is None or len(tasks) <= 1:
+        yield from map(fn, tasks)
+        return
+    chunksize = max(1, min(32, len(tasks) // (jobs * 8) or 1))
+    yield from pool.map(fn, tasks, chunksize=chunksize)
+
+
+def reconcile(
+    input_path: str | Path = ".",
+    out: str | Path = "xltool-output",
+    *,
+    profile: str | Path | Profile | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Read, group, check, score and write: the whole `xltool reconcile` run, as a library call."""
+    root = Path(input_path)
+    if not root.exists():
+        raise InputMissing(f"输入路径不存在：{root}")
+    rules_profile = profile if isinstance(profile, Profile) else load_profile(profile)
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out_resolved = out_dir.resolve()
+    files = [p for p in _inputs(root) if out_resolved not in p.resolve().parents]
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    spool = tempfile.mkdtemp(prefix=".xltool-spool-", dir=out_dir)
+    notify = progress or (lambda phase, done, total: None)
+    try:
+        pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(files) > 1 else None
+        try:
+            tasks = [(i, str(p), str(root), spool) for i, p in enumerate(files)]
+            entries: list[InputEntry] = []
+            for entry in _map(_read_one, tasks, jobs, pool):
+                entries.append(entry)
+                notify("read", len(entries), len(tasks))
+            chunks = plan_chunks(entries)
+            results: list[ChunkResult] = []
+            chunk_tasks = [(c, spool, str(out_dir), rules_profile) for c in chunks]
+            for result in _map(_process_chunk, chunk_tasks, jobs, pool):
+                results.append(result)
+                notify("check", len(results), len(chunk_tasks))
+        finally:
+            if pool is not None:
+                pool.shutdown()
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+    report = build_report(entries, results, rules_profile)
+    written = [w for r in results for w in r.written]
+    from xltool.summary import write_summary
+    from xltool.writing import write_json_atomic
+
+    written.append(write_summary(out_dir, report))
+    write_json_atomic(out_dir / REPORT_NAME, report)
+    written.append(REPORT_NAME)
+    return RunResult(report=report, out=out_dir, written=written)
+
+
+def _inputs(root: Path) -> list[Path]:
+    from xltool.sources import find_inputs
+
+    return find_inputs(root)
+
+
+def build_report(entries: Iterable[InputEntry], results: Iterable[ChunkResult], profile: Profile) -> dict[str, Any]:
+    """The report.json document (cli.md), deterministic whatever the number of processes."""
+    inputs = []
+    for e in entries:
+        item: dict[str, Any] = {"file": e.file, "kind": e.kind, "status": e.status, "message": e.message}
+        item["sheets"] = [{"sheet": s, "kind": k, "status": "ok"} for s, k, _ in e.sheets] + [
+            {"sheet": s, "kind": None, "status": "skipped", "message": m} for s, m in e.skipped_sheets
+        ]
+        inputs.append(item)
+    departments: list[dict[str, Any]] = []
+    findings: list[Finding] = []
+    for r in results:
+        departments.extend(r.departments)
+        findings.extend(r.findings)
+    departments.sort(key=lambda d: d["name"])
+    findings.sort(key=finding_order)
+    return {
+        "schema": 1,
+        "xltool_version": __version__,
+        "profile": profile.name,
+        "inputs": inputs,
+        "departments": departments,
+        "findings": [finding_json(f) for f in findings],
+    }
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    """A finding as report.json gives it."""
+    return {
+        "rule": f.rule,
+        "severity": f.severity,
+        "department": f.department,
+        "file": f.file,
+        "sheet": f.sheet,
+        "cell": f.cell,
+        "message": f.message,
+        "expected": f.expected,
+        "actual": f.actual,
+    }

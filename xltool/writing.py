@@ -1,0 +1,65 @@
+"""Safe output paths and atomic writes: nothing half-written under a final name, nothing outside OUT."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+_MAX_PART = 120
+
+
+class UnsafePath(ValueError):
+    """An output path that would leave OUT."""
+
+
+def safe_part(name: str, fallback: str = "未命名") -> str:
+    """One path component made safe on every system: no separators, no dots-only, limited length."""
+    text = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip().strip(".")
+    text = text[:_MAX_PART].strip()
+    if not text or set(text) <= {".", "_", " "}:
+        return fallback
+    return text
+
+
+def output_path(out: Path, relative: str, suffix: str | None = None) -> Path:
+    """OUT joined with an input's relative path (each part sanitised); never outside OUT."""
+    parts = [safe_part(p) for p in PurePosixPath(relative.replace("\\", "/")).parts if p not in ("", ".", "..", "/")]
+    if not parts:
+        parts = ["未命名"]
+    if suffix is not None:
+        parts[-1] = str(PurePosixPath(parts[-1]).with_suffix(suffix)) if "." in parts[-1] else parts[-1] + suffix
+    target = out.joinpath(*parts)
+    base = out.resolve()
+    resolved = target.resolve()
+    if base != resolved and base not in resolved.parents:
+        raise UnsafePath(f"输出路径超出输出目录：{relative}")
+    return target
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target``, renamed onto it only when the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".xltool-", suffix=target.suffix + ".part", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(target: Path, data: Any) -> None:
+    """Write JSON (UTF-8, Chinese as is, stable key order as given) atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
