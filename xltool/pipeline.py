@@ -17,12 +17,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xltool import __version__
 from xltool.departments import group_forms
 from xltool.models import SEVERITY_ORDER, Finding, WorkbookRead
 from xltool.profiles import Profile, load_profile
+
+if TYPE_CHECKING:
+    from xltool.rules import Context
 
 Progress = Callable[[str, int, int], None]
 
@@ -152,24 +155,37 @@ def plan_chunks(entries: Sequence[InputEntry], size: int = CHUNK_DEPARTMENTS) ->
 # Phase 3: rules and writing, per chunk
 
 
+def check_workbooks(
+    reads: Sequence[WorkbookRead], profile: Profile, keys: Sequence[Sequence[str]] | None = None
+) -> tuple[list[Finding], Context]:
+    """Run every rule over some read workbooks at once; ``keys`` gives each form sheet's department.
+
+    Without ``keys`` the departments are grouped from the forms themselves (as a run does).
+    """
+    from xltool.frames import build_frames
+    from xltool.rules import run_rules
+
+    if keys is None:
+        flat = [(r.file, s.kind, s.department) for r in reads for s in r.sheets]
+        grouped = iter(group_forms(flat))
+        keys = [[next(grouped) for _ in r.sheets] for r in reads]
+    forms = [pair for read, sheet_keys in zip(reads, keys, strict=True) for pair in zip(sheet_keys, read.sheets, strict=True)]
+    findings, ctx = run_rules(build_frames(forms), profile)
+    findings.sort(key=finding_order)
+    return findings, ctx
+
+
 def _process_chunk(task: tuple[list[tuple[int, list[str]]], str, str, Profile]) -> ChunkResult:
     """Rules over a chunk's stacked frames, then the scored workbooks of its files."""
-    from xltool.frames import build_frames
     from xltool.results import department_records
-    from xltool.rules import run_rules
     from xltool.scored import write_scored_workbooks
 
     chunk, spool, out, profile = task
     reads: list[WorkbookRead] = []
-    forms = []
-    for index, sheet_keys in chunk:
+    for index, _ in chunk:
         with open(os.path.join(spool, f"{index}.pkl"), "rb") as fh:
-            read: WorkbookRead = pickle.load(fh)
-        reads.append(read)
-        forms.extend(zip(sheet_keys, read.sheets, strict=True))
-    frames = build_frames(forms)
-    findings, ctx = run_rules(frames, profile)
-    findings.sort(key=finding_order)
+            reads.append(pickle.load(fh))
+    findings, ctx = check_workbooks(reads, profile, [keys for _, keys in chunk])
     written = write_scored_workbooks(Path(out), reads, ctx, findings)
     return ChunkResult(departments=department_records(ctx), findings=findings, written=written)
 
