@@ -1,4 +1,4 @@
-"""Regenerate the committed blank templates: ``python scripts/make_templates.py [OUT_DIR]`` (default ``templates/``)."""
+"""Regenerate the committed templates: ``python scripts/make_templates.py [OUT_DIR]`` (default templates/)."""
 
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ PROJECT_INSTRUCTIONS = (
     "2、金额单位为万元，保留两位小数；年度资金总额等于当年财政拨款、上年结转资金与其他资金之和。",
     "3、执行率＝全年执行数÷全年预算数（不是年初预算数）。",
     "4、预算执行得分＝执行率×10分，执行率超过100%的按100%计，最高10分；总分＝预算执行得分＋各三级指标得分。",
-    "5、产出指标50分、效益指标30分、满意度指标10分，各三级指标分值之和应等于所属一级指标的分值。",
+    "5、产出指标50分、效益指标30分、满意度指标10分；各三级指标分值之和等于所属一级指标的分值。",
     "6、年度指标值写明比较符号、数值和计量单位，如“≥50个”“≤90万元”“=100%”；定性指标写“达成年度指标”等。",
     "7、实际完成值与年度指标值使用相同的计量单位；未完成或超额完成较多的，在“偏差原因分析及改进措施”中说明。",
     "8、浅黄色单元格为填报项，浅灰色单元格由公式自动计算，请勿覆盖；指标行不够时可在表内插入行。",
@@ -71,7 +71,7 @@ OF_WHICH = "其中："
 COLON = "："
 WEIGHT_SUFFIX = "({weight}分)"
 BLANK_YEAR = "    "
-# Labels the official forms print with a trailing colon, as (form, block, key).
+# Labels the official forms print with a trailing colon, as (form, block, key); fields are block "field".
 COLON_LABELS = {("basic_data", "spending", "projects"), ("basic_data", "field", "department")}
 # Forms whose 其中 rows under a full total are numbered 1、2、3、 instead of starting with 其中：.
 NUMBERED_PARTS: frozenset[FormKind] = frozenset({"basic_data"})
@@ -126,7 +126,6 @@ class CellStyle:
     align: str | None = None
     valign: str | None = None
     indent: int = 0
-    rotation: int = 0
     fill: str | None = None
 
     def filled(self, color: str) -> CellStyle:
@@ -176,8 +175,6 @@ def _format_properties(style: CellStyle) -> dict[str, object]:
     props.update({k: v for k, v in optional.items() if v is not None})
     if style.indent:
         props["indent"] = style.indent
-    if style.rotation:
-        props["rotation"] = style.rotation
     return props
 
 
@@ -282,7 +279,7 @@ class _Canvas:
             self.ws.write_blank(row, col, None, fmt)
         elif isinstance(value, str):
             self.ws.write_string(row, col, value, fmt)
-            if last_row == row and style.rotation == 0:
+            if last_row == row:
                 self.fit(row, col, last_col, value)
         else:
             self.ws.write_number(row, col, float(value), fmt)
@@ -519,7 +516,7 @@ def _printed_labels(kind: FormKind, block: str, rows: Sequence[Row], totals: Seq
     }
     labels = []
     for i, row in enumerate(rows):
-        text = row.term.text + (COLON if (kind, block, row.key) in COLON_LABELS else "")
+        text = _printed(kind, block, row.key, row.term.text)
         previous = rows[i - 1] if i else None
         if row.key in numbered and by_key[_parent(row.key, totals)].indent == 0:
             text = f"{numbered[row.key]}、{text}"
@@ -527,6 +524,11 @@ def _printed_labels(kind: FormKind, block: str, rows: Sequence[Row], totals: Seq
             text = OF_WHICH + text
         labels.append(text)
     return labels
+
+
+def _printed(kind: FormKind, block: str, key: str, text: str) -> str:
+    """A label with the trailing colon the official form prints after it, if it prints one."""
+    return text + COLON if (kind, block, key) in COLON_LABELS else text
 
 
 def _parent(key: str, totals: Sequence[Total]) -> str:
@@ -842,7 +844,7 @@ def _draw_basic_data(cv: _Canvas, layout: FormLayout, year: int | None, minimum:
     """附件1 部门整体支出绩效评价基础数据表 (columns A–D); return the number of rows drawn."""
     last = 3
     r = _title(cv, layout, last, year, year_line=False)
-    department = layout.field_("department").term.text + COLON
+    department = _printed(layout.kind, "field", "department", layout.field_("department").term.text)
     cv.write(r, 0, department, CellStyle("plain", align="right"))
     cv.input(("text", "department"), r, 1, "text", to_col=2)
     cv.write(r, 3, layout.field_("unit_note").term.text, CellStyle("plain", align="right"))
