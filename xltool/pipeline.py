@@ -59,6 +59,8 @@ class ChunkResult:
     departments: list[dict[str, Any]]
     findings: list[Finding]
     written: list[str] = field(default_factory=list)
+    # Where each finding sits in the scored workbook (file relative to OUT, sheet, cell), aligned with findings.
+    locations: list[tuple[str, str, str] | None] = field(default_factory=list)
 
 
 @dataclass
@@ -186,15 +188,18 @@ def _process_chunk(task: tuple[list[tuple[int, list[str]]], str, str, Profile]) 
         with open(os.path.join(spool, f"{index}.pkl"), "rb") as fh:
             reads.append(pickle.load(fh))
     findings, ctx = check_workbooks(reads, profile, [keys for _, keys in chunk])
-    written = write_scored_workbooks(Path(out), reads, ctx, findings)
-    return ChunkResult(departments=department_records(ctx), findings=findings, written=written)
+    written, locations = write_scored_workbooks(Path(out), reads, ctx, findings)
+    return ChunkResult(
+        departments=department_records(ctx), findings=findings, written=written, locations=locations
+    )
 
 
-def finding_order(f: Finding) -> tuple[object, ...]:
-    """Stable order: file, sheet, severity, cell (row then column), rule."""
+def finding_order(f: Finding, sheet_order: dict[tuple[str, str], int] | None = None) -> tuple[object, ...]:
+    """Stable order: file, sheet (as in the workbook), severity, cell (row then column), rule."""
     letters = "".join(ch for ch in f.cell if ch.isalpha())
     digits = "".join(ch for ch in f.cell if ch.isdigit())
-    return (f.file, f.sheet, SEVERITY_ORDER[f.severity], int(digits or 0), len(letters), letters, f.rule, f.message)
+    sheet = sheet_order.get((f.file, f.sheet), 0) if sheet_order else 0
+    return (f.file, sheet, f.sheet, SEVERITY_ORDER[f.severity], int(digits or 0), len(letters), letters, f.rule, f.message)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,33 +272,36 @@ def _inputs(root: Path) -> list[Path]:
 
 def build_report(entries: Iterable[InputEntry], results: Iterable[ChunkResult], profile: Profile) -> dict[str, Any]:
     """The report.json document (cli.md), deterministic whatever the number of processes."""
+    entries_list = list(entries)
     inputs = []
-    for e in entries:
+    for e in entries_list:
         item: dict[str, Any] = {"file": e.file, "kind": e.kind, "status": e.status, "message": e.message}
         item["sheets"] = [{"sheet": s, "kind": k, "status": "ok"} for s, k, _ in e.sheets] + [
             {"sheet": s, "kind": None, "status": "skipped", "message": m} for s, m in e.skipped_sheets
         ]
         inputs.append(item)
     departments: list[dict[str, Any]] = []
-    findings: list[Finding] = []
+    located: list[tuple[Finding, tuple[str, str, str] | None]] = []
     for r in results:
         departments.extend(r.departments)
-        findings.extend(r.findings)
+        locations = r.locations or [None] * len(r.findings)
+        located.extend(zip(r.findings, locations, strict=True))
     departments.sort(key=lambda d: d["name"])
-    findings.sort(key=finding_order)
+    sheet_order = {(e.file, s): i for e in entries_list for i, (s, _, _) in enumerate(e.sheets)}
+    located.sort(key=lambda pair: finding_order(pair[0], sheet_order))
     return {
         "schema": 1,
         "xltool_version": __version__,
         "profile": profile.name,
         "inputs": inputs,
         "departments": departments,
-        "findings": [finding_json(f) for f in findings],
+        "findings": [finding_json(f, loc) for f, loc in located],
     }
 
 
-def finding_json(f: Finding) -> dict[str, Any]:
-    """A finding as report.json gives it."""
-    return {
+def finding_json(f: Finding, scored: tuple[str, str, str] | None = None) -> dict[str, Any]:
+    """A finding as report.json gives it (``scored``: where it is marked in the scored workbook)."""
+    item: dict[str, Any] = {
         "rule": f.rule,
         "severity": f.severity,
         "department": f.department,
@@ -304,3 +312,6 @@ def finding_json(f: Finding) -> dict[str, Any]:
         "expected": f.expected,
         "actual": f.actual,
     }
+    if scored is not None:
+        item["scored"] = {"file": scored[0], "sheet": scored[1], "cell": scored[2]}
+    return item
