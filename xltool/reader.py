@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+# One normalisation of department names for the whole package; re-exported for the reader's callers.
+from xltool.departments import normalise_department
 from xltool.layouts import (
     BASIC_DATA,
     DEPARTMENT,
@@ -68,8 +70,6 @@ _YEAR_WITH_DU = re.compile(r"((?:19|20)\d{2})\s*年度")
 _YEAR_ANY = re.compile(r"((?:19|20)\d{2})\s*年")
 _LEVEL1_WEIGHT = re.compile(r"^(.*?)[（(]\s*([0-9]+(?:\.[0-9]+)?)\s*分?\s*[)）]$")
 _COLON = re.compile(r"[:：]")
-_DEPT_CODE = re.compile(r"^(?:[【\[(]\d{2,}[】\])]|\d{2,}(?![\d.]))[-_—.、:]*")
-_DEPT_SEAL = re.compile(r"\((?:盖章|公章)\)$")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,13 +121,6 @@ def _blank(value: object) -> bool:
 def _label_text(term: Term) -> str:
     """A term as printed, without its year placeholders, for messages."""
     return term.text.replace("{Y-1}年", "").replace("{Y}年", "").replace("（{Y}年完工项目）", "")
-
-
-def normalise_department(name: str) -> str:
-    """A department name reduced for grouping: NFKC, no spaces, no leading code, no trailing （盖章）."""
-    text = "".join(unicodedata.normalize("NFKC", name).split())
-    text = _DEPT_SEAL.sub("", text)
-    return _DEPT_CODE.sub("", text) or text
 
 
 def _number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
@@ -839,7 +832,8 @@ def _indicator_value(raw: object, nature: str, unit: str) -> Value:
     if not (op or unit):
         return value
     # 指标性质 may hold words (定性, 正向) rather than an operator: then only the unit is added.
-    for text in (f"{op}{value.text}{unit}", f"{value.text}{unit}"):
+    written = value.text if isinstance(raw, str) else _text(raw)  # 12.0 → "12"
+    for text in (f"{op}{written}{unit}", f"{written}{unit}"):
         completed = parse_value(text)
         if isinstance(completed, Quantity):
             return completed
