@@ -1,0 +1,100 @@
+"""The command line: help, rules, templates, reconcile and exit codes (through typer's CliRunner)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from xltool.catalogue import RULES
+from xltool.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+runner = CliRunner()
+
+
+def test_help_is_chinese_with_examples() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "预算绩效自评表" in result.output and "示例" in result.output
+    for command in ("reconcile", "templates", "rules"):
+        sub = runner.invoke(app, [command, "--help"])
+        assert sub.exit_code == 0, sub.output
+        assert "示例：xltool " + command in sub.output
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["rules"]])
+def test_help_and_rules_do_not_import_pandas(argv: list[str]) -> None:
+    code = (
+        "import sys\n"
+        f"sys.argv = ['xltool', *{argv!r}]\n"
+        "from xltool.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('pandas' in sys.modules, 'numpy' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stderr.strip().splitlines()[-1] == "False False"
+
+
+def test_rules_lists_every_rule_and_the_profile() -> None:
+    result = runner.invoke(app, ["rules", "--profile", "yitihua"])
+    assert result.exit_code == 0
+    for info in RULES:
+        assert info.id in result.output
+    assert "over_target_deduction = 2" in result.output
+    assert "yitihua" in result.output
+
+
+def test_bad_profile_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "mine.json"
+    bad.write_text(json.dumps({"name": "mine"}), encoding="utf-8")
+    result = runner.invoke(app, ["rules", "--profile", str(bad)])
+    assert result.exit_code == 2
+    assert "缺少配置项" in result.output
+    missing = runner.invoke(app, ["reconcile", str(SAMPLES), "-o", str(tmp_path / "o"), "--profile", "nope"])
+    assert missing.exit_code == 2
+    assert "mof2020" in missing.output
+
+
+def test_missing_input_exits_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["reconcile", str(tmp_path / "无此目录"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "输入路径不存在" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_templates_command_writes_three_forms(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["templates", "-o", str(tmp_path), "--year", "2023"])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in tmp_path.glob("*.xlsx"))
+    assert names == [
+        "附件1 部门整体支出绩效评价基础数据表.xlsx",
+        "附件2 部门整体支出绩效自评表.xlsx",
+        "附件3 项目支出绩效自评表.xlsx",
+    ]
+
+
+def test_reconcile_sample_summary_and_strict(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    shutil.copytree(SAMPLES, src)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["reconcile", str(src), "-o", str(out), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "已审核 1 个部门、4 个项目" in result.output
+    assert (out / "report.json").is_file() and (out / "审核汇总.xlsx").is_file()
+    strict = runner.invoke(app, ["reconcile", str(src), "-o", str(out), "--jobs", "1", "--strict"])
+    assert strict.exit_code == 1  # the sample carries error findings (e.g. B-EXEC-STATED)
+
+
+def test_reconcile_strict_passes_on_a_clean_folder(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "说明.txt").write_text("不是工作簿", encoding="utf-8")
+    result = runner.invoke(app, ["reconcile", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--strict"])
+    assert result.exit_code == 0, result.output
+    assert "已审核 0 个部门" in result.output
