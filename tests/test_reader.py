@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 import xlwt
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from xltool.models import FormSheet, WorkbookRead
@@ -733,6 +735,49 @@ def test_read_file_never_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(reader, "read_workbook", broken)
     read = read_file(path, tmp_path)
     assert read.status == "error" and read.message is not None and "boom" in read.message
+
+
+_LABELS = (
+    "项目名称",
+    "年度资金总额",
+    "一级指标",
+    "三级指标",
+    "总分",
+    "经费控制情况",
+    "三公经费",
+    "分值",
+    "得分",
+    "年初预算数",
+    "全年执行数",
+    "2021年决算数",
+    "2022年预算数",
+    "按收入性质分",
+    "一般公共预算",
+    "投入",
+    "产出指标(50分)",
+    "填报单位：",
+    "其中：",
+    "——",
+    "（2022年度）",
+    "楼堂馆所控制情况",
+    "批复规模",
+    "4、专项",
+)
+_CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(_LABELS),
+    st.text(max_size=6),
+    st.floats(allow_nan=True),
+    st.integers(),
+    st.booleans(),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_CELLS, max_size=10), max_size=25))
+def test_read_workbook_never_raises(rows: Rows) -> None:
+    read = read_workbook("x.xlsx", [("表", rows)])
+    assert read.status in ("ok", "skipped")
 
 
 # ---------------------------------------------------------------------------------------------
