@@ -23,11 +23,7 @@ def _first_sid(ctx: Context, kind: str) -> pd.Series:
 
 
 def _cell(ctx: Context, sid: int, block: str, row: str, column: str) -> tuple[float, str]:
-    fig = ctx.frames.figures
-    hit = fig[(fig["sid"] == sid) & (fig["block"] == block) & (fig["row"] == row) & (fig["column"] == column)]
-    if hit.empty:
-        return math.nan, ""
-    return float(hit["value"].iloc[0]), str(hit["cell"].iloc[0])
+    return ctx.figure_lookup.get((sid, block, row, column), (math.nan, ""))
 
 
 def _ratio(num: float, den: float) -> float:

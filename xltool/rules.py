@@ -21,6 +21,7 @@ from xltool.models import Anchor, Finding, Severity
 from xltool.profiles import Profile
 from xltool.scoring import budget_lines, score_indicators, sheet_totals
 
+
 @dataclass(frozen=True)
 class Rule:
     """A catalogued rule bound to its check."""
@@ -56,7 +57,7 @@ class Context:
     def __init__(self, frames: Frames, profile: Profile) -> None:
         self.frames = frames
         self.profile = profile
-        self._sheets = frames.sheets.set_index("sid")
+        self._sheets: dict[int, dict[str, Any]] = frames.sheets.set_index("sid").to_dict("index")
 
     @cached_property
     def budget(self) -> pd.DataFrame:
@@ -73,9 +74,22 @@ class Context:
         """Totals per scored sheet (see scoring.sheet_totals)."""
         return sheet_totals(self.frames, self.budget, self.indicators, self.profile)
 
-    def sheet(self, sid: int) -> pd.Series:
-        """The sheet record for a sid."""
-        return self._sheets.loc[sid]
+    @cached_property
+    def figure_lookup(self) -> dict[tuple[int, str, str, str], tuple[float, str]]:
+        """(sid, block, row, column) → (value, cell): one pass, for rules that pick single figures."""
+        fig = self.frames.figures
+        keys = zip(
+            fig["sid"].tolist(),
+            fig["block"].tolist(),
+            fig["row"].tolist(),
+            fig["column"].tolist(),
+            strict=True,
+        )
+        return dict(zip(keys, zip(fig["value"].tolist(), fig["cell"].tolist(), strict=True), strict=True))
+
+    def sheet(self, sid: int) -> dict[str, Any]:
+        """The sheet record (a row of frames.sheets) for a sid."""
+        return self._sheets[int(sid)]
 
     def finding(
         self,
@@ -90,7 +104,7 @@ class Context:
     ) -> Finding:
         """A finding of a registered rule about a cell of a sheet of this chunk."""
         registered = REGISTRY[rule_id]
-        sheet = self._sheets.loc[sid]
+        sheet = self._sheets[int(sid)]
         return Finding(
             rule=rule_id,
             severity=registered.severity,

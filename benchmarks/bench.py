@@ -1,0 +1,167 @@
+"""Benchmark `xltool reconcile` on a generated batch against a floor measured in the same run.
+
+    python benchmarks/bench.py --departments 1000 [--jobs N] [--compare-jobs] [--keep DIR]
+
+1. Generates N departments of realistic forms (three workbooks each, several project sheets, varied
+   figures and anomalies, distinct names) with scripts/sample_forms.py.
+2. Floor: reads every generated file's values with python-calamine and writes the same cells to new
+   workbooks with xlsxwriter — nothing else — in this process, timed with CPU and wall clocks.
+3. Runs `xltool reconcile` as a subprocess over the batch: CPU seconds (the process and all its
+   workers), wall seconds, peak memory (sum of the resident sizes of the whole process tree, sampled).
+4. Prints per-workbook costs and the CPU ratio to the floor. Not a test: no assertion on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import sample_forms  # noqa: E402
+
+
+def generate(folder: Path, departments: int) -> list[Path]:
+    """N varied departments under folder; returns the workbook paths."""
+    seed = sample_forms.taoyuan_2022()
+    files: list[Path] = []
+    for i in range(departments):
+        dept = sample_forms.vary(seed, i + 1)
+        files.extend(sample_forms.write_department(folder / dept.name, dept))
+    return files
+
+
+def floor(files: list[Path], out: Path) -> tuple[float, float, int]:
+    """Read every file's values with calamine and write the same cells with xlsxwriter: (cpu, wall, cells)."""
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    out.mkdir(parents=True, exist_ok=True)
+    cells = 0
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for n, path in enumerate(files):
+        book = CalamineWorkbook.from_path(str(path))
+        wb = xlsxwriter.Workbook(str(out / f"{n}.xlsx"))
+        for name in book.sheet_names:
+            ws = wb.add_worksheet(name[:31])
+            for r, row in enumerate(book.get_sheet_by_name(name).to_python()):
+                for c, value in enumerate(row):
+                    if value == "" or value is None:
+                        continue
+                    ws.write(r, c, value if not isinstance(value, str) else value)
+                    cells += 1
+        wb.close()
+    return time.process_time() - cpu0, time.perf_counter() - wall0, cells
+
+
+class TreeMemory(threading.Thread):
+    """Samples the summed RSS of a process and its descendants from /proc."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.peak, self.stop = pid, interval, 0, threading.Event()
+
+    def _tree_rss(self) -> int:
+        children: dict[int, list[int]] = {}
+        rss: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(entry))
+                rss[int(entry)] = int(fields[21]) * resource.getpagesize()
+            except (OSError, IndexError, ValueError):
+                continue
+        total, stack = 0, [self.pid]
+        while stack:
+            pid = stack.pop()
+            total += rss.get(pid, 0)
+            stack.extend(children.get(pid, []))
+        return total
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.peak = max(self.peak, self._tree_rss())
+            time.sleep(self.interval)
+
+
+def run_xltool(src: Path, out: Path, jobs: int) -> dict[str, float]:
+    """`xltool reconcile` in a subprocess: CPU (self + workers), wall and peak tree memory."""
+    shutil.rmtree(out, ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall0 = time.perf_counter()
+    cmd = [sys.executable, "-m", "xltool.cli", "reconcile", str(src), "-o", str(out), "--jobs", str(jobs)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = TreeMemory(proc.pid)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    sampler.stop.set()
+    sampler.join()
+    wall = time.perf_counter() - wall0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"xltool failed ({proc.returncode}):\n{stdout}\n{stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"cpu": cpu, "wall": wall, "peak_mib": sampler.peak / 2**20, "stdout": stdout.strip()}  # type: ignore[dict-item]
+
+
+def main() -> None:
+    """Generate, measure the floor, run xltool, print the comparison."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--departments", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--compare-jobs", action="store_true", help="also run with --jobs 1 and report the speed-up"
+    )
+    parser.add_argument("--keep", type=Path, help="keep the generated batch and outputs in this folder")
+    args = parser.parse_args()
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="xltool-bench-"))
+    src = work / "input"
+    shutil.rmtree(src, ignore_errors=True)
+    t0 = time.perf_counter()
+    files = generate(src, args.departments)
+    print(
+        f"generated {args.departments} departments, {len(files)} workbooks in {time.perf_counter() - t0:.1f} s"
+    )
+
+    floor_cpu, floor_wall, cells = floor(files, work / "floor")
+    n = len(files)
+    print(
+        f"floor   cpu {floor_cpu:7.2f} s  wall {floor_wall:7.2f} s  {floor_cpu / n * 1000:6.2f} ms/workbook  ({cells} cells)"
+    )
+
+    runs = [args.jobs] + ([1] if args.compare_jobs and args.jobs != 1 else [])
+    results = {}
+    for jobs in runs:
+        r = run_xltool(src, work / f"out-j{jobs}", jobs)
+        results[jobs] = r
+        print(
+            f"xltool  --jobs {jobs}: cpu {r['cpu']:7.2f} s  wall {r['wall']:7.2f} s  "
+            f"{r['cpu'] / n * 1000:6.2f} ms/workbook cpu  {r['wall'] / n * 1000:6.2f} ms/workbook wall  "
+            f"peak {r['peak_mib']:.0f} MiB  cpu ratio to floor {r['cpu'] / floor_cpu:.2f}"
+        )
+    if len(results) == 2:
+        print(
+            f"speed-up --jobs {args.jobs} over --jobs 1 (wall): {results[1]['wall'] / results[args.jobs]['wall']:.2f}×"
+        )
+    print(results[args.jobs]["stdout"])
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
