@@ -97,14 +97,6 @@ def _cores(term: Term) -> tuple[str, ...]:
     return term.cores()
 
 
-def _matches(term: Term, text: str) -> bool:
-    """Term.matches with the term's cores cached."""
-    core = label_core(text)
-    return bool(core) and any(
-        core == p or (core.startswith(p) and len(core) <= len(p) + term.slack) for p in _cores(term)
-    )
-
-
 def _text(value: object) -> str:
     """A cell value as text: numbers without a spurious ``.0``, None as ''."""
     if value is None:
@@ -206,6 +198,8 @@ class _Sheet:
 
     def find(self, term: Term) -> list[tuple[_Label, int]]:
         """Label cells matching ``term`` in row-major order, each with a quality (0 exact, lower better)."""
+        # Term.matches, looked up through the index: only labels sharing a pattern's first two
+        # characters are compared (every layout term is at least two characters long).
         found = self._found.get(term)
         if found is not None:
             return found
@@ -269,24 +263,20 @@ class _Sheet:
 # Grids
 
 
-def _key_year(grid: Grid, key: str, form_year: int) -> int | None:
-    """The year a column's header should carry in a form of ``form_year`` (``{Y-1}年决算数``)."""
+def _year_offset(grid: Grid, key: str) -> int | None:
+    """The year of a column's header relative to the form year: -1 for ``{Y-1}年决算数``, 0 for ``{Y}``."""
     text = grid.column(key).term.text
     if "{Y-1}" in text:
-        return form_year - 1
-    if "{Y}" in text:
-        return form_year
-    return None
+        return -1
+    return 0 if "{Y}" in text else None
 
 
 def _form_year_from(grid: Grid, years: dict[str, int]) -> int | None:
     """The form year that the years written in the column headers imply."""
     for key, year in years.items():
-        text = grid.column(key).term.text
-        if "{Y-1}" in text:
-            return year + 1
-        if "{Y}" in text:
-            return year
+        offset = _year_offset(grid, key)
+        if offset is not None:
+            return year - offset
     return None
 
 
@@ -529,7 +519,7 @@ class _FormReader:
             free = [k for k in keys if k not in mapping]
             year = label_year(self.sheet.cell(r, c))
             if year is not None and form_year is not None:
-                free = [k for k in free if _key_year(grid, k, form_year) == year] or free
+                free = [k for k in free if _year_offset(grid, k) == year - form_year] or free
             if free:
                 mapping[free[0]] = c
         return mapping
@@ -569,7 +559,7 @@ class _FormReader:
         stop: int,
         columns: dict[str, int],
     ) -> None:
-        """Rows beyond a total's declared parts, (``4、信息化专项``): ``<total>_extra_<n>``."""
+        """Rows beyond a total's declared parts, like ``4、信息化专项``, as ``<total>_extra_<n>``."""
         suffix = _common_suffix([_cores(grid.row(p).term)[0] for p in parts])
         start = positions.get(total)
         if not suffix or start is None:
@@ -774,7 +764,7 @@ class _IndicatorRows:
                 if new_level1 != level1:
                     level2 = ""
                 level1 = new_level1
-                level1_key = next((lv.key for lv in LEVEL1 if _matches(lv.term, level1)), None)
+                level1_key = next((lv.key for lv in LEVEL1 if lv.term.matches(level1)), None)
             raw_level2 = self._get(r, "level2")
             if not _blank(raw_level2):
                 level2 = _text(raw_level2)
