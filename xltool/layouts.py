@@ -16,6 +16,7 @@ Labels are matched after `label_core` normalisation (NFKC, no spaces, no numberi
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -67,20 +68,29 @@ class Term:
     slack: int = 4
 
     def cores(self) -> tuple[str, ...]:
-        """The normalised forms this term matches, the printed one first."""
-        return tuple(dict.fromkeys(label_core(resolve(t, 2000)) for t in (self.text, *self.synonyms)))
+        """The normalised forms this term matches, the printed one first (computed once per term)."""
+        return _term_cores(self)
+
+    def quality(self, core: str) -> int | None:
+        """How well a normalised label matches: 0 exact, n for n extra characters, None for no match."""
+        best: int | None = None
+        for pattern in self.cores():
+            if core == pattern:
+                return 0
+            if core.startswith(pattern) and len(core) <= len(pattern) + self.slack:
+                extra = len(core) - len(pattern)
+                best = extra if best is None else min(best, extra)
+        return best
 
     def matches(self, cell_text: object) -> bool:
         """Whether a cell's text is this label (exactly, or starting with it and a few more chars)."""
         core = label_core(cell_text)
-        if not core:
-            return False
-        for pattern in self.cores():
-            if core == pattern:
-                return True
-            if core.startswith(pattern) and len(core) <= len(pattern) + self.slack:
-                return True
-        return False
+        return bool(core) and self.quality(core) is not None
+
+
+@functools.cache
+def _term_cores(term: Term) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(label_core(resolve(t, 2000)) for t in (term.text, *term.synonyms)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,7 +356,12 @@ BASIC_DATA = FormLayout(
                 ),
                 Row("vehicle_purchase", Term("公车购置", ("公务用车购置",)), _YEAR3, 2),
                 Row("vehicle_running", Term("公车运行维护", ("公务用车运行维护",)), _YEAR3, 2),
-                Row("abroad", Term("出国经费", ("因公出国（境）费用", "因公出国(境)费", "因公出国")), _YEAR3, 1),
+                Row(
+                    "abroad",
+                    Term("出国经费", ("因公出国（境）费用", "因公出国(境)费", "因公出国")),
+                    _YEAR3,
+                    1,
+                ),
                 Row("reception", Term("公务接待", ("公务接待费",)), _YEAR3, 1),
                 Row("projects", Term("项目支出", ("项目支出合计",)), _SUM3),
                 Row("projects_business", Term("业务工作专项"), _YEAR3, 1),
@@ -354,7 +369,12 @@ BASIC_DATA = FormLayout(
                 Row("projects_other", Term("其他专项"), _YEAR3, 1),
                 Row("public_funds", Term("公用经费"), _YEAR3),
                 Row("public_office", Term("办公经费"), _YEAR3, 1),
-                Row("public_utilities", Term("水费、电费、差旅费", ("水电费、差旅费", "水费电费差旅费")), _YEAR3, 1),
+                Row(
+                    "public_utilities",
+                    Term("水费、电费、差旅费", ("水电费、差旅费", "水费电费差旅费")),
+                    _YEAR3,
+                    1,
+                ),
                 Row("public_meetings", Term("会议费、培训费", ("会议费培训费",)), _YEAR3, 1),
                 Row("procurement", Term("政府采购金额", ("政府采购",)), _YEAR3),
                 Row(
@@ -428,7 +448,9 @@ BASIC_DATA = FormLayout(
             ),
         ),
     ),
-    notes=("说明：“项目支出”需要填报基本支出以外的所有项目支出情况，“公用经费”填报基本支出中的一般商品和服务支出。",),
+    notes=(
+        "说明：“项目支出”需要填报基本支出以外的所有项目支出情况，“公用经费”填报基本支出中的一般商品和服务支出。",
+    ),
     footer=("填表人：", "填报日期：", "联系电话：", "单位负责人签字："),
     widths=(34.0, 18.0, 18.0, 18.0),
 )
@@ -446,7 +468,10 @@ DEPARTMENT = FormLayout(
     fields=(
         TextField(
             "department",
-            Term("部门（单位）名称", ("部门(单位)名称", "预算单位名称", "一级预算单位名称", "单位名称", "部门名称")),
+            Term(
+                "部门（单位）名称",
+                ("部门(单位)名称", "预算单位名称", "一级预算单位名称", "单位名称", "部门名称"),
+            ),
         ),
         *GOALS,
     ),
@@ -464,14 +489,23 @@ DEPARTMENT = FormLayout(
             heading=Term("按收入性质分"),
             items=(
                 Row("general", Term("一般公共预算", ("一般公共预算拨款", "一般公共预算资金")), ("input",), 1),
-                Row("fund", Term("政府性基金拨款", ("政府性基金", "政府性基金预算", "政府性基金预算拨款")), ("input",), 1),
                 Row(
-                    "non_tax",
-                    Term("纳入专户管理的非税收入拨款", ("纳入专户管理的非税收入", "非税收入拨款", "非税收入"), slack=6),
+                    "fund",
+                    Term("政府性基金拨款", ("政府性基金", "政府性基金预算", "政府性基金预算拨款")),
                     ("input",),
                     1,
                 ),
-                Row("other", Term("其他资金", ("其他",), slack=2), ("input",), 1),
+                Row(
+                    "non_tax",
+                    Term(
+                        "纳入专户管理的非税收入拨款",
+                        ("纳入专户管理的非税收入", "非税收入拨款", "非税收入"),
+                        slack=6,
+                    ),
+                    ("input",),
+                    1,
+                ),
+                Row("other", Term("其他资金", ("其他",), slack=0), ("input",), 1),
             ),
             sums_to="total",
         ),
@@ -558,6 +592,9 @@ LEGACY_DEPARTMENT_SIGNATURE = (Term("投入"), Term("过程"), Term("评价标�
 
 # Sheets whose name says they are not a form.
 NON_FORM_SHEET_NAMES = ("填表说明", "说明", "封面", "目录", "填报说明", "指标解释")
+
+# Label cores that start a note or footer below a form (说明：…, 注：…): a form's blocks end there.
+NOTE_PREFIXES = ("说明:", "注:")
 
 # Texts of 附件2 / 附件3 that mark a cell as taking no value.
 NO_VALUE_MARKS = ("——", "—", "-", "--", "/", "－", "／")

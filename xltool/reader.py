@@ -24,6 +24,7 @@ from xltool.layouts import (
     LEGACY_DEPARTMENT_SIGNATURE,
     LEVEL1,
     NON_FORM_SHEET_NAMES,
+    NOTE_PREFIXES,
     PROJECT,
     FormLayout,
     Grid,
@@ -58,7 +59,6 @@ PROJECT_NAME = PROJECT.field_("project").term
 UNIT_NOTE = BASIC_DATA.field_("unit_note").term
 # Rows that end a form's last block: the footer line and the notes under a form.
 FOOTER_TERMS = tuple(dict.fromkeys(Term(label_core(text)) for form in FORMS.values() for text in form.footer))
-NOTE_PREFIXES = ("说明:", "注:")
 
 LEGACY_MESSAGE = (
     "旧版湖南部门整体支出绩效评价表（投入/过程/产出/效果），暂不支持评分；"
@@ -89,12 +89,6 @@ def _column_letters(col: int) -> str:
 def a1(row: int, col: int) -> str:
     """The A1 address of a 0-based (row, column)."""
     return f"{_column_letters(col)}{row + 1}"
-
-
-@functools.cache
-def _cores(term: Term) -> tuple[str, ...]:
-    # Term.cores() normalises its texts on every call; the reader asks thousands of times a sheet.
-    return term.cores()
 
 
 def _text(value: object) -> str:
@@ -204,21 +198,14 @@ class _Sheet:
         if found is not None:
             return found
         best: dict[int, tuple[_Label, int]] = {}
-        for pattern in _cores(term):
+        for pattern in term.cores():
             for label in self._by_head.get(pattern[:2], ()):
-                if label.core == pattern:
-                    quality = 0
-                elif (
-                    not label.split
-                    and label.core.startswith(pattern)
-                    and len(label.core) <= len(pattern) + term.slack
-                ):
-                    quality = len(label.core) - len(pattern)
-                else:
+                if id(label) in best:
                     continue
-                previous = best.get(id(label))
-                if previous is None or quality < previous[1]:
-                    best[id(label)] = (label, quality)
+                quality = term.quality(label.core)
+                if quality is None or (quality > 0 and label.split):
+                    continue
+                best[id(label)] = (label, quality)
         found = sorted(best.values(), key=lambda item: (item[0].row, item[0].col))
         self._found[term] = found
         return found
@@ -560,7 +547,7 @@ class _FormReader:
         columns: dict[str, int],
     ) -> None:
         """Rows beyond a total's declared parts, like ``4、信息化专项``, as ``<total>_extra_<n>``."""
-        suffix = _common_suffix([_cores(grid.row(p).term)[0] for p in parts])
+        suffix = _common_suffix([grid.row(p).term.cores()[0] for p in parts])
         start = positions.get(total)
         if not suffix or start is None:
             return
