@@ -33,13 +33,20 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 @app.command()
 def reconcile(
     input_path: Annotated[
-        Path, typer.Argument(metavar="INPUT", help="待审核的工作簿所在文件夹（递归查找）或单个工作簿；默认当前文件夹")
+        Path,
+        typer.Argument(
+            metavar="INPUT", help="待审核的工作簿所在文件夹（递归查找）或单个工作簿；默认当前文件夹"
+        ),
     ] = Path("."),
-    out: Annotated[Path, typer.Option("-o", "--out", help="输出文件夹；默认 xltool-output")] = Path("xltool-output"),
+    out: Annotated[Path, typer.Option("-o", "--out", help="输出文件夹；默认 xltool-output")] = Path(
+        "xltool-output"
+    ),
     profile: Annotated[
         str, typer.Option("--profile", help="评分规则：mof2020（默认）、yitihua，或自定义规则JSON文件路径")
     ] = "mof2020",
-    strict: Annotated[bool, typer.Option("--strict", help="存在“错误”级问题或无法读取的文件时以状态码1退出")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="存在“错误”级问题或无法读取的文件时以状态码1退出")
+    ] = False,
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", min=1, help="并行进程数；默认等于本机CPU核数")
     ] = None,
@@ -48,7 +55,8 @@ def reconcile(
 
     示例：xltool reconcile samples/ -o 审核结果/
     """
-    from xltool.pipeline import InputMissing, reconcile as run
+    from xltool.pipeline import InputMissing
+    from xltool.pipeline import reconcile as run
     from xltool.profiles import ProfileError
 
     try:
@@ -66,7 +74,9 @@ def reconcile(
     unreadable = counts.get("inputs_error", 0)
     skipped = counts.get("inputs_skipped", 0)
     if unreadable or skipped:
-        typer.echo(f"无法读取的文件 {unreadable} 个，跳过的文件 {skipped} 个（原因见汇总工作簿和 report.json）。")
+        typer.echo(
+            f"无法读取的文件 {unreadable} 个，跳过的文件 {skipped} 个（原因见汇总工作簿和 report.json）。"
+        )
     typer.echo(f"结果已写入 {result.out}/：评分工作簿、审核汇总.xlsx、report.json。")
     if strict and result.has_errors:
         raise typer.Exit(1)
@@ -112,7 +122,9 @@ def templates(
     out: Annotated[Path, typer.Option("-o", "--out", help="输出文件夹；默认当前文件夹下的 templates")] = Path(
         "templates"
     ),
-    year: Annotated[int | None, typer.Option("--year", min=2000, max=2100, help="填入表头的年度，如 2023")] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", min=2000, max=2100, help="填入表头的年度，如 2023")
+    ] = None,
 ) -> None:
     """写出三张空白官方表格（附件1、附件2、附件3），可直接下发填报。
 

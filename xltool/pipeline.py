@@ -59,7 +59,8 @@ class ChunkResult:
     departments: list[dict[str, Any]]
     findings: list[Finding]
     written: list[str] = field(default_factory=list)
-    # Where each finding sits in the scored workbook (file relative to OUT, sheet, cell), aligned with findings.
+    # Where each finding is marked in the scored workbook (file relative to OUT, sheet, cell),
+    # aligned with findings.
     locations: list[tuple[str, str, str] | None] = field(default_factory=list)
 
 
@@ -117,7 +118,9 @@ def _read_one(task: tuple[int, str, str, str]) -> InputEntry:
 # Phase 2: plan departments into chunks
 
 
-def plan_chunks(entries: Sequence[InputEntry], size: int = CHUNK_DEPARTMENTS) -> list[list[tuple[int, list[str]]]]:
+def plan_chunks(
+    entries: Sequence[InputEntry], size: int = CHUNK_DEPARTMENTS
+) -> list[list[tuple[int, list[str]]]]:
     """Chunks of (file index, department key of each form sheet); a workbook never spans chunks."""
     flat = [(e.index, e.file, kind, name) for e in entries if e.status == "ok" for _, kind, name in e.sheets]
     keys = group_forms([(file, kind, name) for _, file, kind, name in flat])
@@ -171,7 +174,11 @@ def check_workbooks(
         flat = [(r.file, s.kind, s.department) for r in reads for s in r.sheets]
         grouped = iter(group_forms(flat))
         keys = [[next(grouped) for _ in r.sheets] for r in reads]
-    forms = [pair for read, sheet_keys in zip(reads, keys, strict=True) for pair in zip(sheet_keys, read.sheets, strict=True)]
+    forms = [
+        pair
+        for read, sheet_keys in zip(reads, keys, strict=True)
+        for pair in zip(sheet_keys, read.sheets, strict=True)
+    ]
     findings, ctx = run_rules(build_frames(forms), profile)
     findings.sort(key=finding_order)
     return findings, ctx
@@ -199,14 +206,26 @@ def finding_order(f: Finding, sheet_order: dict[tuple[str, str], int] | None = N
     letters = "".join(ch for ch in f.cell if ch.isalpha())
     digits = "".join(ch for ch in f.cell if ch.isdigit())
     sheet = sheet_order.get((f.file, f.sheet), 0) if sheet_order else 0
-    return (f.file, sheet, f.sheet, SEVERITY_ORDER[f.severity], int(digits or 0), len(letters), letters, f.rule, f.message)
+    return (
+        f.file,
+        sheet,
+        f.sheet,
+        SEVERITY_ORDER[f.severity],
+        int(digits or 0),
+        len(letters),
+        letters,
+        f.rule,
+        f.message,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # The run
 
 
-def _map(fn: Callable[[Any], Any], tasks: Sequence[Any], jobs: int, pool: ProcessPoolExecutor | None) -> Iterator[Any]:
+def _map(
+    fn: Callable[[Any], Any], tasks: Sequence[Any], jobs: int, pool: ProcessPoolExecutor | None
+) -> Iterator[Any]:
     if pool is None or len(tasks) <= 1:
         yield from map(fn, tasks)
         return
@@ -270,7 +289,9 @@ def _inputs(root: Path) -> list[Path]:
     return find_inputs(root)
 
 
-def build_report(entries: Iterable[InputEntry], results: Iterable[ChunkResult], profile: Profile) -> dict[str, Any]:
+def build_report(
+    entries: Iterable[InputEntry], results: Iterable[ChunkResult], profile: Profile
+) -> dict[str, Any]:
     """The report.json document (cli.md), deterministic whatever the number of processes."""
     entries_list = list(entries)
     inputs = []

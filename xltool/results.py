@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pandas as pd
-
 from xltool.check_departments import derived_indicators
 from xltool.rules import Context
 
@@ -24,9 +22,8 @@ def _num(value: object, digits: int = 2) -> float | None:
     return round(number, digits)
 
 
-def budget_record(ctx: Context, sid: int) -> dict[str, Any]:
-    """The budget line of a scored sheet, as report.json gives it."""
-    line = ctx.budget.loc[sid]
+def budget_record(line: dict[Any, Any]) -> dict[str, Any]:
+    """A budget line (a row of ctx.budget) as report.json gives it."""
     return {
         "initial": _num(line["initial"]),
         "full_year": _num(line["full_year"]),
@@ -39,13 +36,15 @@ def budget_record(ctx: Context, sid: int) -> dict[str, Any]:
     }
 
 
-def _scored_sheet(ctx: Context, sid: int) -> dict[str, Any]:
+def _scored_sheet(
+    ctx: Context, sid: int, budget: dict[Any, dict[Any, Any]], totals: dict[Any, dict[Any, Any]]
+) -> dict[str, Any]:
     sheet = ctx.sheet(sid)
-    total = ctx.totals.loc[sid]
+    total = totals[sid]
     return {
         "file": str(sheet["file"]),
         "sheet": str(sheet["sheet"]),
-        "budget": budget_record(ctx, sid),
+        "budget": budget_record(budget[sid]),
         "self_score": _num(total["self_score"]),
         "score": _num(total["score"]),
         "grade": total["grade"],
@@ -56,7 +55,10 @@ def department_records(ctx: Context) -> list[dict[str, Any]]:
     """One report.json department record per department key of the chunk, in key order."""
     sheets = ctx.frames.sheets
     derived = derived_indicators(ctx)
-    staff = ctx.frames.wide("staff", "staff", ("authorized", "actual", "control_rate"))
+    staff = ctx.frames.wide("staff", "staff", ("authorized", "actual", "control_rate")).to_dict("index")
+    derived_rows = derived.to_dict("index")
+    budget = ctx.budget.to_dict("index")
+    totals = ctx.totals.to_dict("index")
     records: list[dict[str, Any]] = []
     for dept, group in sheets.groupby("dept", sort=True):
         years = group.loc[group["year"] > 0, "year"]
@@ -71,12 +73,12 @@ def department_records(ctx: Context) -> list[dict[str, Any]]:
         if not basic.empty:
             sid = int(basic["sid"].iloc[0])
             authorized = actual = None
-            if sid in staff.index:
-                authorized, actual = _num(staff.loc[sid, "authorized"]), _num(staff.loc[sid, "actual"])
+            if sid in staff:
+                authorized, actual = _num(staff[sid]["authorized"]), _num(staff[sid]["actual"])
             rate = None
             if authorized and actual is not None:
                 rate = round(actual / authorized, 4)
-            values = derived.loc[dept] if dept in derived.index else pd.Series(dtype=float)
+            values = derived_rows.get(dept, {})
             record["basic_data"] = {
                 "file": str(basic["file"].iloc[0]),
                 "sheet": str(basic["sheet"].iloc[0]),
@@ -87,19 +89,22 @@ def department_records(ctx: Context) -> list[dict[str, Any]]:
                 },
                 "derived": {k: _num(v, 4) for k, v in values.items() if _num(v, 4) is not None},
             }
-        elif dept in derived.index:
-            record["derived"] = {k: _num(v, 4) for k, v in derived.loc[dept].items() if _num(v, 4) is not None}
+        elif dept in derived_rows:
+            record["derived"] = {
+                k: _num(v, 4) for k, v in derived_rows[dept].items() if _num(v, 4) is not None
+            }
         table = group[group["kind"] == "department"]
         if not table.empty:
-            record["department_table"] = _scored_sheet(ctx, int(table["sid"].iloc[0]))
-            if not basic.empty and dept in derived.index:
-                adjustment = _num(derived.loc[dept].get("预算调整率"), 4)
+            record["department_table"] = _scored_sheet(ctx, int(table["sid"].iloc[0]), budget, totals)
+            if not basic.empty and dept in derived_rows:
+                adjustment = _num(derived_rows[dept].get("预算调整率"), 4)
                 if adjustment is not None:
                     record["basic_data"]["derived"]["预算调整率"] = adjustment
-        for sid, project in zip(group["sid"], group["project"], strict=True):
-            if ctx.sheet(int(sid))["kind"] != "project":
-                continue
-            record["projects"].append({"name": str(project), **_scored_sheet(ctx, int(sid))})
+        for sid, kind, project in zip(group["sid"], group["kind"], group["project"], strict=True):
+            if kind == "project":
+                record["projects"].append(
+                    {"name": str(project), **_scored_sheet(ctx, int(sid), budget, totals)}
+                )
         records.append(record)
     return records
 

@@ -57,7 +57,7 @@ class Context:
     def __init__(self, frames: Frames, profile: Profile) -> None:
         self.frames = frames
         self.profile = profile
-        self._sheets: dict[int, dict[str, Any]] = frames.sheets.set_index("sid").to_dict("index")
+        self._sheets: dict[Any, dict[str, Any]] = frames.sheets.set_index("sid").to_dict("index")  # type: ignore[assignment]
 
     @cached_property
     def budget(self) -> pd.DataFrame:
@@ -123,7 +123,7 @@ class Context:
         if frame.empty:
             return
         cols = list(frame.columns)
-        index_name = frame.index.name or "index"
+        index_name = str(frame.index.name or "index")
         for idx, values in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):
             row = dict(zip(cols, values, strict=True))
             row.setdefault(index_name, idx)
@@ -148,7 +148,6 @@ def _plain(value: object) -> float | str | None:
 def registered_rules() -> list[Rule]:
     """All rules bound to their checks, in catalogue order (the check modules register on import)."""
     import xltool.checks  # noqa: F401 — registers every rule
-
     from xltool.catalogue import RULES
 
     return [REGISTRY[info.id] for info in RULES]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,11 @@ from xltool.writing import atomic_path
 SUMMARY_NAME = "审核汇总.xlsx"
 SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUS_NAMES = {"ok": "已读取", "skipped": "已跳过", "error": "无法读取"}
-KIND_NAMES = {"basic_data": "附件1 基础数据表", "department": "附件2 部门整体支出绩效自评表", "project": "附件3 项目支出绩效自评表"}
+KIND_NAMES = {
+    "basic_data": "附件1 基础数据表",
+    "department": "附件2 部门整体支出绩效自评表",
+    "project": "附件3 项目支出绩效自评表",
+}
 # Excel keeps at most 65,530 hyperlinks per worksheet; past that, locations are written as text.
 MAX_LINKS = 65_000
 
@@ -37,7 +42,7 @@ class _Formats:
         self.info = wb.add_format({**base, "bg_color": "#DDEBF7"})
 
 
-def _table(ws: Any, fmt: _Formats, headers: list[tuple[str, float]], rows: int) -> None:
+def _table(ws: Any, fmt: _Formats, headers: Sequence[tuple[str, float]], rows: int) -> None:
     """Header row, widths, frozen header and an autofilter over the data."""
     for col, (name, width) in enumerate(headers):
         ws.write_string(0, col, name, fmt.header)
@@ -86,7 +91,8 @@ def _departments(wb: Any, fmt: _Formats, report: dict[str, Any], by_dept: Counte
         budget = table.get("budget") or {}
         values = [
             (d["name"], fmt.text), (d.get("year"), fmt.int), (table.get("score"), fmt.score),
-            (table.get("self_score"), fmt.score), (_diff(table.get("self_score"), table.get("score")), fmt.score),
+            (table.get("self_score"), fmt.score),
+            (_diff(table.get("self_score"), table.get("score")), fmt.score),
             (table.get("grade"), fmt.text), (budget.get("execution_rate"), fmt.rate),
             (budget.get("initial"), fmt.amount), (budget.get("full_year"), fmt.amount),
             (budget.get("executed"), fmt.amount), (by_dept[(d["name"], "error")], fmt.int),
@@ -95,11 +101,15 @@ def _departments(wb: Any, fmt: _Formats, report: dict[str, Any], by_dept: Counte
         ]  # fmt: skip
         for c, (value, cell_format) in enumerate(values):
             _put(ws, r, c, value, cell_format)
-    ws.conditional_format(1, 10, max(len(depts), 1), 10, {"type": "cell", "criteria": ">", "value": 0, "format": fmt.error})
+    ws.conditional_format(
+        1, 10, max(len(depts), 1), 10, {"type": "cell", "criteria": ">", "value": 0, "format": fmt.error}
+    )
     return len(depts)
 
 
-def _projects(wb: Any, fmt: _Formats, report: dict[str, Any], by_sheet: Counter[tuple[str, str, str]]) -> None:
+def _projects(
+    wb: Any, fmt: _Formats, report: dict[str, Any], by_sheet: Counter[tuple[str, str, str]]
+) -> None:
     ws = wb.add_worksheet("项目汇总")
     headers = [
         ("部门", 24), ("项目", 30), ("规则总分", 9), ("自评总分", 9), ("差异（自评−规则）", 10), ("等级", 6),
@@ -112,7 +122,8 @@ def _projects(wb: Any, fmt: _Formats, report: dict[str, Any], by_sheet: Counter[
         b = p.get("budget") or {}
         key = (p["file"], p["sheet"])
         values = [
-            (dept, fmt.text), (p["name"], fmt.text), (p.get("score"), fmt.score), (p.get("self_score"), fmt.score),
+            (dept, fmt.text), (p["name"], fmt.text), (p.get("score"), fmt.score),
+            (p.get("self_score"), fmt.score),
             (_diff(p.get("self_score"), p.get("score")), fmt.score), (p.get("grade"), fmt.text),
             (b.get("execution_rate"), fmt.rate), (b.get("score"), fmt.score), (b.get("initial"), fmt.amount),
             (b.get("full_year"), fmt.amount), (b.get("executed"), fmt.amount),
@@ -142,7 +153,14 @@ def _findings(wb: Any, fmt: _Formats, report: dict[str, Any]) -> None:
         scored = f.get("scored")
         if scored and r <= MAX_LINKS:
             target = f"external:{scored['file']}#'{scored['sheet']}'!{scored['cell']}"
-            ws.write_url(r, 9, target, fmt.link, string="打开", tip=f"{scored['file']} › {scored['sheet']}!{scored['cell']}")
+            ws.write_url(
+                r,
+                9,
+                target,
+                fmt.link,
+                string="打开",
+                tip=f"{scored['file']} › {scored['sheet']}!{scored['cell']}",
+            )
         elif scored:
             _put(ws, r, 9, f"{scored['file']} › {scored['sheet']}!{scored['cell']}", fmt.text)
 

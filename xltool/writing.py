@@ -31,11 +31,17 @@ def safe_part(name: str, fallback: str = "未命名") -> str:
 
 def output_path(out: Path, relative: str, suffix: str | None = None) -> Path:
     """OUT joined with an input's relative path (each part sanitised); never outside OUT."""
-    parts = [safe_part(p) for p in PurePosixPath(relative.replace("\\", "/")).parts if p not in ("", ".", "..", "/")]
+    parts = [
+        safe_part(p)
+        for p in PurePosixPath(relative.replace("\\", "/")).parts
+        if p not in ("", ".", "..", "/")
+    ]
     if not parts:
         parts = ["未命名"]
     if suffix is not None:
-        parts[-1] = str(PurePosixPath(parts[-1]).with_suffix(suffix)) if "." in parts[-1] else parts[-1] + suffix
+        parts[-1] = (
+            str(PurePosixPath(parts[-1]).with_suffix(suffix)) if "." in parts[-1] else parts[-1] + suffix
+        )
     target = out.joinpath(*parts)
     base = out.resolve()
     resolved = target.resolve()
