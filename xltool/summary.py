@@ -50,6 +50,17 @@ def _table(ws: Any, fmt: _Formats, headers: Sequence[tuple[str, float]], rows: i
     ws.set_row(0, 30)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(rows, 1), len(headers) - 1)
+    _print_setup(ws)
+    ws.repeat_rows(0)
+
+
+def _print_setup(ws: Any) -> None:
+    """A4 landscape, one page wide, as a reviewer prints it."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.set_footer("&C第 &P 页，共 &N 页")
 
 
 def _put(ws: Any, row: int, col: int, value: object, cell_format: Any) -> None:
@@ -62,6 +73,12 @@ def _put(ws: Any, row: int, col: int, value: object, cell_format: Any) -> None:
         ws.write_number(row, col, value, cell_format)
     else:
         ws.write_string(row, col, str(value), cell_format)
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines a wrapped text needs in a column of ``width`` (a CJK character is two units)."""
+    units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    return max(1, -(-units // int(width)))
 
 
 def _diff(a: float | None, b: float | None) -> float | None:
@@ -148,6 +165,7 @@ def _findings(wb: Any, fmt: _Formats, report: dict[str, Any]) -> None:
         for c, key in enumerate(("rule", "department", "file", "sheet", "cell"), start=1):
             _put(ws, r, c, f.get(key), fmt.text)
         _put(ws, r, 6, f["message"], fmt.wrap)
+        ws.set_row(r, 14 * _lines(f["message"], 70))
         _put(ws, r, 7, f.get("expected"), fmt.score)
         _put(ws, r, 8, f.get("actual"), fmt.score)
         scored = f.get("scored")
@@ -178,11 +196,13 @@ def _inputs(wb: Any, fmt: _Formats, report: dict[str, Any]) -> None:
         notes = [i["message"]] if i.get("message") else []
         notes += [f"工作表“{s['sheet']}”：{s['message']}" for s in i.get("sheets", []) if s.get("message")]
         _put(ws, r, 3, "；".join(notes) or None, fmt.wrap)
+        ws.set_row(r, 14 * _lines("；".join(notes), 80))
 
 
 def _charts(wb: Any, fmt: _Formats, n: int) -> None:
     """Native charts on their own sheet, drawn from the 部门汇总 columns; tall enough for every department."""
     ws = wb.add_worksheet("图表")
+    _print_setup(ws)
     ws.write_string(0, 0, "各部门规则总分与自评总分、预算与执行（数据见“部门汇总”）", fmt.title)
     if n == 0:
         ws.write_string(2, 0, "本次没有可评分的部门。", fmt.text)
