@@ -240,6 +240,7 @@ def reconcile(
     profile: str | Path | Profile | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    chunk_departments: int = CHUNK_DEPARTMENTS,
 ) -> RunResult:
     """Read, group, check, score and write: the whole `xltool reconcile` run, as a library call."""
     root = Path(input_path)
@@ -261,7 +262,7 @@ def reconcile(
             for entry in _map(_read_one, tasks, jobs, pool):
                 entries.append(entry)
                 notify("read", len(entries), len(tasks))
-            chunks = plan_chunks(entries)
+            chunks = plan_chunks(entries, chunk_departments)
             results: list[ChunkResult] = []
             chunk_tasks = [(c, spool, str(out_dir), rules_profile) for c in chunks]
             for result in _map(_process_chunk, chunk_tasks, jobs, pool):

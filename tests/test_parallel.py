@@ -1,0 +1,53 @@
+"""Results do not depend on the number of processes or on how departments are chunked."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import sample_forms  # noqa: E402
+
+from xltool.pipeline import reconcile  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    src = tmp_path_factory.mktemp("batch")
+    seed = sample_forms.taoyuan_2022()
+    for i in range(8):
+        dept = sample_forms.vary(seed, i + 1)
+        sample_forms.write_department(src / dept.name, dept)
+    sample_forms.write_department(src / seed.name, seed)
+    return src
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_jobs_and_chunks_give_identical_outputs(batch: Path, tmp_path: Path) -> None:
+    one = reconcile(batch, tmp_path / "j1", jobs=1)
+    two = reconcile(batch, tmp_path / "j2", jobs=2, chunk_departments=3)
+    assert one.report == two.report
+    files_one, files_two = _files(tmp_path / "j1"), _files(tmp_path / "j2")
+    assert sorted(files_one) == sorted(files_two)
+    different = [name for name in files_one if files_one[name] != files_two[name]]
+    assert different == []
+    assert len(one.report["departments"]) == 9
+    assert not [p for p in (tmp_path / "j2").rglob("*") if p.name.startswith(".xltool-")]
+
+
+def test_rerun_replaces_its_outputs_byte_for_byte(batch: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    reconcile(batch, out, jobs=2, chunk_departments=4)
+    first = _files(out)
+    (out / "用户自己的文件.txt").write_text("保留", encoding="utf-8")
+    reconcile(batch, out, jobs=2, chunk_departments=4)
+    second = _files(out)
+    assert second.pop("用户自己的文件.txt") == "保留".encode()
+    assert first == second
