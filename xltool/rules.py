@@ -1,8 +1,9 @@
 """The rule engine: rules registered in one place, run once over a chunk's frames.
 
 A rule is a small function taking the `Context` of a chunk and returning `Finding` values; it never
-raises for bad figures. Its id, family (A–G of rules.md), severity and Chinese description are declared
-with the ``@rule`` decorator. Thresholds come from the profile, never from the rule's code.
+raises for bad figures. Its id, family (A–G of rules.md), severity and Chinese description are listed
+in `catalogue.py`; ``@rule(id)`` binds the check to that entry. Thresholds come from the profile,
+never from the rule's code.
 """
 
 from __future__ import annotations
