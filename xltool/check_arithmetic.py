@@ -37,7 +37,13 @@ def _total_frame(ctx: Context, layout: FormLayout, grid: Grid, total: Total) -> 
     head = fig[fig["row"] == total.total].set_index(["sid", "column"])
     summed = parts.groupby(["sid", "column"])["value"].agg(["sum", "count"])
     out = summed.join(head[["value", "cell", "raw"]], how="left")
-    return out[out["count"] > 0].reset_index()
+    # A part (or the total) that cannot be read as a number leaves the sum unknown: A-UNREADABLE
+    # reports that cell, and no sum is checked against a partial addition.
+    unreadable = fig[
+        (fig["row"].isin(total.parts) | extra | (fig["row"] == total.total)) & (fig["problem"] != "")
+    ]
+    known = ~out.index.isin(pd.MultiIndex.from_frame(unreadable[["sid", "column"]]))
+    return out[(out["count"] > 0) & known].reset_index()
 
 
 @rule("A-SUM-PARTS")
@@ -118,7 +124,9 @@ def block_sums(ctx: Context) -> Iterator[Finding]:
         items = items[items["value"].notna()]
         if items.empty:
             continue
-        grouped = items.groupby("sid").agg(total=("value", "sum"), n=("value", "count"), cell=("cell", "first"))
+        grouped = items.groupby("sid").agg(
+            total=("value", "sum"), n=("value", "count"), cell=("cell", "first")
+        )
         grouped = grouped.join(budget[["stated_initial", "stated_full_year", "stated_executed"]], how="inner")
         cols = ["stated_initial", "stated_full_year", "stated_executed"]
         diffs = np.abs(grouped[cols].to_numpy(dtype=float) - grouped[["total"]].to_numpy(dtype=float))
@@ -134,7 +142,9 @@ def block_sums(ctx: Context) -> Iterator[Finding]:
                 row["cell"],
                 f"{heading}各项合计{fmt_num(row['total'])}，与年度资金总额的年初预算数{fmt_num(row['stated_initial'])}、"
                 f"全年预算数{fmt_num(row['stated_full_year'])}、全年执行数{fmt_num(row['stated_executed'])}均不一致",
-                expected=row["stated_executed"] if not pd.isna(row["stated_executed"]) else row["stated_full_year"],
+                expected=row["stated_executed"]
+                if not pd.isna(row["stated_executed"])
+                else row["stated_full_year"],
                 actual=row["total"],
                 anchor=("figure", block.key, block.items[0].key, "value"),
             )
@@ -171,17 +181,19 @@ def stated_execution_rate(ctx: Context) -> Iterator[Finding]:
     cells = parts.pivot_table(index="sid", columns="column", values="cell", aggfunc="first")
     if not {"rate", "full_year", "executed"} <= set(wide.columns):
         return
-    for sid, values in wide.iterrows():
-        full, executed, stated = values["full_year"], values["executed"], values["rate"]
+    frame = wide.assign(rate_cell=cells["rate"].reindex(wide.index).fillna(""))
+    for row in ctx.rows(frame):
+        full, executed, stated = row["full_year"], row["executed"], row["rate"]
         if pd.isna(full) or full <= 0 or pd.isna(executed) or pd.isna(stated):
             continue
         computed = executed / full
         if _rate_mismatch(stated, computed):
             yield ctx.finding(
                 "A-RATE-STATED",
-                int(sid),
-                str(cells.loc[sid, "rate"]),
-                f"当年财政拨款执行率填报为{fmt_rate(stated)}，按{fmt_num(executed)}÷{fmt_num(full)}应为{fmt_rate(computed)}",
+                int(row["sid"]),
+                str(row["rate_cell"]),
+                f"当年财政拨款执行率填报为{fmt_rate(stated)}，按{fmt_num(executed)}÷{fmt_num(full)}"
+                f"应为{fmt_rate(computed)}",
                 expected=round(computed, 4),
                 actual=stated,
                 anchor=("figure", "budget", "fiscal", "rate"),
@@ -202,15 +214,16 @@ def stated_ratios(ctx: Context) -> Iterator[Finding]:
                 continue
             num, den, stated = wide[ratio.numerator[1]], wide[ratio.denominator[1]], wide[ratio.column]
             ok = stated.notna() & num.notna() & den.notna() & (den > 0)
-            for sid, row in wide[ok].iterrows():
+            for row in ctx.rows(wide[ok]):
                 computed = row[ratio.numerator[1]] / row[ratio.denominator[1]]
                 if not _rate_mismatch(row[ratio.column], computed):
                     continue
-                num_label = column_name(ctx, int(sid), grid, ratio.numerator[1])
-                den_label = column_name(ctx, int(sid), grid, ratio.denominator[1])
+                sid = int(row["sid"])
+                num_label = column_name(ctx, sid, grid, ratio.numerator[1])
+                den_label = column_name(ctx, sid, grid, ratio.denominator[1])
                 yield ctx.finding(
                     "A-RATIO-STATED",
-                    int(sid),
+                    sid,
                     row[f"{ratio.column}_cell"],
                     f"{ratio.label}填报为{fmt_rate(row[ratio.column])}，按{num_label}{fmt_num(row[ratio.numerator[1]])}"
                     f"÷{den_label}{fmt_num(row[ratio.denominator[1]])}应为{fmt_rate(computed)}",
@@ -227,7 +240,11 @@ def stated_budget_score(ctx: Context) -> Iterator[Finding]:
     tol = ctx.profile.score_tolerance
     bad = b["stated_score"].notna() & ((b["stated_score"] - b["score"]).abs() > tol + 1e-9)
     for row in ctx.rows(b[bad]):
-        basis = f"按执行率{fmt_rate(row['rate'])}" if not pd.isna(row["rate"]) else "全年预算数为空，执行率无法计算，"
+        basis = (
+            f"按执行率{fmt_rate(row['rate'])}"
+            if not pd.isna(row["rate"])
+            else "全年预算数为空，执行率无法计算，"
+        )
         yield ctx.finding(
             "B-EXEC-STATED",
             row["sid"],
@@ -244,21 +261,40 @@ def stated_total(ctx: Context) -> Iterator[Finding]:
     """A stated 总分 that its own stated parts do not add up to."""
     tol = ctx.profile.score_tolerance
     ind = ctx.frames.indicators
-    active = ind[ind["tkind"] != "na"]
-    parts = active.groupby("sid")["self_score"].sum(min_count=1)
+    na = (ind["tkind"] == "na") | (ind["akind"] == "na")
+    parts = ind[~na].groupby("sid")["self_score"].sum(min_count=1)
+    na_weight = ind[na].groupby("sid")["weight"].sum()
     b = ctx.budget
     sheets = ctx.frames.sheets.set_index("sid").loc[b.index]
     stated_parts = parts.reindex(b.index).fillna(0) + b["stated_score"].fillna(0)
+    # With 不适用 indicators the 总分 is rescaled to 100 (rules.md): a form may state either the plain
+    # sum of its 得分 or that sum rescaled; only a total equal to neither is flagged.
+    dropped = na_weight.reindex(b.index).fillna(0)
+    scale = np.where((dropped > 0) & (dropped < 100), 100 / (100 - dropped), 1.0)
+    rescaled = stated_parts * scale
     stated_total = sheets["total_score"]
-    bad = stated_total.notna() & ((stated_total - stated_parts).abs() > tol + 1e-9)
+    # A 得分 that cannot be read as a number leaves the stated parts unknown (A-UNREADABLE says so).
+    fig = ctx.frames.figures
+    budget_score = (fig["block"] == "budget") & (fig["row"] == "total") & (fig["column"] == "score")
+    unreadable = set(fig.loc[budget_score & (fig["problem"] != ""), "sid"])
+    for sid, form in enumerate(ctx.frames.forms):
+        if any(column == "score" for row in form.indicators for column, _ in row.problems):
+            unreadable.add(sid)
+    off_sum = (stated_total - stated_parts).abs() > tol + 1e-9
+    off_rescaled = (stated_total - rescaled).abs() > tol + 1e-9
+    bad = stated_total.notna() & ~b.index.isin(list(unreadable)) & off_sum & off_rescaled
     for sid in b.index[bad.to_numpy()]:
+        total, summed, wanted = float(stated_total[sid]), float(stated_parts[sid]), float(rescaled[sid])
+        basis = f"按填报的预算执行得分和各指标得分合计应为{fmt_num(summed)}"
+        if dropped[sid] > 0:
+            basis += f"，剔除不适用指标（分值{fmt_num(dropped[sid])}）后按100分折算应为{fmt_num(wanted)}"
         yield ctx.finding(
             "A-TOTAL-STATED",
             int(sid),
             str(sheets.loc[sid, "total_score_cell"]),
-            f"总分填报为{fmt_num(stated_total[sid])}，按填报的预算执行得分和各指标得分合计应为{fmt_num(stated_parts[sid])}",
-            expected=float(stated_parts[sid]),
-            actual=float(stated_total[sid]),
+            f"总分填报为{fmt_num(total)}，{basis}",
+            expected=wanted,
+            actual=total,
             anchor=("total", "score"),
         )
 
@@ -280,13 +316,14 @@ def level1_weights(ctx: Context) -> Iterator[Finding]:
     defaults = ctx.profile.weights
     expected = grouped["declared"].fillna(grouped["key"].map(defaults))
     bad = expected.notna() & ((grouped["total"] - expected).abs() > tol + 1e-9)
-    for (sid, level1), row in grouped[bad].iterrows():
+    frame = grouped[bad].assign(expected=expected[bad]).reset_index()
+    for row in ctx.rows(frame):
         yield ctx.finding(
             "A-WEIGHT-LEVEL1",
-            int(sid),
+            int(row["sid"]),
             str(row["cell"]),
-            f"{level1}下各三级指标分值合计为{fmt_num(row['total'])}，应为{fmt_num(expected[(sid, level1)])}",
-            expected=float(expected[(sid, level1)]),
+            f"{row['level1']}下各三级指标分值合计为{fmt_num(row['total'])}，应为{fmt_num(row['expected'])}",
+            expected=float(row["expected"]),
             actual=float(row["total"]),
             anchor=("indicator", str(row["index"]), "weight"),
         )

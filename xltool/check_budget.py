@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
+import pandas as pd
 
 from xltool.check_arithmetic import column_name
 from xltool.layouts import FORMS
@@ -14,6 +15,27 @@ from xltool.rules import Context, rule
 
 # 附件1 rows whose 决算 above 预算 is judged by a control rate of family E, not here.
 CONTROLLED_ROWS = ("three_public", "public_funds")
+# 附件1 rows that are not money spent: 部门基本支出预算调整 is the size of the year's budget adjustment,
+# whose 预算数 is naturally 0 (no adjustment is planned at the start of the year). A 决算数 there is no
+# "spending without a budget line"; the seed's 59.73 is such an adjustment.
+NOT_SPENDING_ROWS = ("budget_adjustment",)
+
+
+def _lines(fig: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """One row per (sid, row) of a block's figures: each column's value and its ``<column>_cell``."""
+    index = ["sid", "row"]
+    values = fig.pivot_table(index=index, columns="column", values="value", aggfunc="first")
+    cells = fig.pivot_table(index=index, columns="column", values="cell", aggfunc="first")
+    out = pd.DataFrame(index=cells.index)
+    for col in columns:
+        out[col] = values[col].reindex(out.index) if col in values.columns else np.nan
+        out[f"{col}_cell"] = cells[col].fillna("") if col in cells.columns else ""
+    return out.reset_index()
+
+
+def _no_budget(initial: pd.Series, full_year: pd.Series) -> pd.Series:
+    """Rows of the 项目资金 / 年度资金 block with neither 年初预算数 nor 全年预算数 (empty or 0)."""
+    return initial.fillna(0).eq(0) & full_year.fillna(0).eq(0)
 
 
 @rule("B-EXEC-OVER")
@@ -21,25 +43,27 @@ def executed_over_budget(ctx: Context) -> Iterator[Finding]:
     """Execution above the full-year budget, per row of the 项目资金 / 年度资金 block."""
     tol = ctx.profile.amount_tolerance
     fig = ctx.frames.figure_table("budget")
-    fig = fig[fig["column"].isin(("full_year", "executed"))]
+    fig = fig[fig["column"].isin(("initial", "full_year", "executed"))]
     if fig.empty:
         return
-    wide = fig.pivot_table(index=["sid", "row"], columns="column", values="value", aggfunc="first")
-    cells = fig.pivot_table(index=["sid", "row"], columns="column", values="cell", aggfunc="first")
-    if not {"full_year", "executed"} <= set(wide.columns):
-        return
-    bad = wide["full_year"].notna() & (wide["executed"] > wide["full_year"] + tol)
+    wide = _lines(fig, ("initial", "full_year", "executed"))
+    # A row with no budget at all is B-UNBUDGETED (a warning), not reported twice on one cell.
+    bad = (
+        wide["full_year"].notna()
+        & (wide["executed"] > wide["full_year"] + tol)
+        & ~_no_budget(wide["initial"], wide["full_year"])
+    )
     labels = {r.key: r.term.text for r in FORMS["project"].grid("budget").rows}
-    for (sid, row_key), values in wide[bad].iterrows():
+    for row in ctx.rows(wide[bad]):
         yield ctx.finding(
             "B-EXEC-OVER",
-            int(sid),
-            str(cells.loc[(sid, row_key), "executed"]),
-            f"{labels.get(str(row_key), '')}全年执行数{fmt_num(values['executed'])}超过全年预算数"
-            f"{fmt_num(values['full_year'])}（全年预算数已含年中调整），请核实执行数或调整后预算",
-            expected=values["full_year"],
-            actual=values["executed"],
-            anchor=("figure", "budget", str(row_key), "executed"),
+            row["sid"],
+            row["executed_cell"],
+            f"{labels.get(row['row'], '')}全年执行数{fmt_num(row['executed'])}超过全年预算数"
+            f"{fmt_num(row['full_year'])}（全年预算数已含年中调整），请核实执行数或调整后预算",
+            expected=row["full_year"],
+            actual=row["executed"],
+            anchor=("figure", "budget", row["row"], "executed"),
         )
 
 
@@ -87,36 +111,32 @@ def large_adjustment(ctx: Context) -> Iterator[Finding]:
 def unbudgeted(ctx: Context) -> Iterator[Finding]:
     """Money executed with no budget line."""
     fig = ctx.frames.figures
-    budget = fig[fig["block"] == "budget"]
-    wide = budget.pivot_table(index=["sid", "row"], columns="column", values="value", aggfunc="first")
-    cells = budget.pivot_table(index=["sid", "row"], columns="column", values="cell", aggfunc="first")
-    if {"initial", "full_year", "executed"} <= set(wide.columns):
-        none = wide["initial"].fillna(0).eq(0) & wide["full_year"].fillna(0).eq(0)
-        for (sid, row_key), values in wide[none & (wide["executed"] > 0)].iterrows():
-            yield ctx.finding(
-                "B-UNBUDGETED",
-                int(sid),
-                str(cells.loc[(sid, row_key), "executed"]),
-                f"全年执行数{fmt_num(values['executed'])}，但年初预算数和全年预算数均为空或0：有资金未纳入预算，请说明",
-                actual=values["executed"],
-                anchor=("figure", "budget", str(row_key), "executed"),
-            )
-    spending = fig[fig["block"] == "spending"]
+    budget = _lines(fig[fig["block"] == "budget"], ("initial", "full_year", "executed"))
+    none = _no_budget(budget["initial"], budget["full_year"])
+    for row in ctx.rows(budget[none & (budget["executed"] > 0)]):
+        yield ctx.finding(
+            "B-UNBUDGETED",
+            row["sid"],
+            row["executed_cell"],
+            f"全年执行数{fmt_num(row['executed'])}，但年初预算数和全年预算数均为空或0：有资金未纳入预算，请说明",
+            actual=row["executed"],
+            anchor=("figure", "budget", row["row"], "executed"),
+        )
+    spending = _lines(
+        fig[(fig["block"] == "spending") & ~fig["row"].isin(NOT_SPENDING_ROWS)], ("budget", "actual")
+    )
     grid = FORMS["basic_data"].grid("spending")
-    wide = spending.pivot_table(index=["sid", "row"], columns="column", values="value", aggfunc="first")
-    cells = spending.pivot_table(index=["sid", "row"], columns="column", values="cell", aggfunc="first")
-    if {"budget", "actual"} <= set(wide.columns):
-        for (sid, row_key), values in wide[wide["budget"].fillna(0).eq(0) & (wide["actual"] > 0)].iterrows():
-            label = _row_label(str(row_key))
-            yield ctx.finding(
-                "B-UNBUDGETED",
-                int(sid),
-                str(cells.loc[(sid, row_key), "actual"]),
-                f"{label}{column_name(ctx, int(sid), grid, 'actual')}{fmt_num(values['actual'])}，但"
-                f"{column_name(ctx, int(sid), grid, 'budget')}为空或0：有支出未纳入预算，请说明",
-                actual=values["actual"],
-                anchor=("figure", "spending", str(row_key), "actual"),
-            )
+    for row in ctx.rows(spending[spending["budget"].fillna(0).eq(0) & (spending["actual"] > 0)]):
+        sid = int(row["sid"])
+        yield ctx.finding(
+            "B-UNBUDGETED",
+            sid,
+            row["actual_cell"],
+            f"{_row_label(row['row'])}{column_name(ctx, sid, grid, 'actual')}{fmt_num(row['actual'])}，但"
+            f"{column_name(ctx, sid, grid, 'budget')}为空或0：有支出未纳入预算，请说明",
+            actual=row["actual"],
+            anchor=("figure", "spending", row["row"], "actual"),
+        )
 
 
 def _row_label(row_key: str) -> str:
@@ -132,21 +152,20 @@ def actual_above_budget(ctx: Context) -> Iterator[Finding]:
     """附件1 rows whose 决算数 exceeds the 预算数 (三公经费 and 公用经费 are family E warnings)."""
     tol = ctx.profile.amount_tolerance
     spending = ctx.frames.figure_table("spending")
-    spending = spending[~spending["row"].isin(CONTROLLED_ROWS)]
-    wide = spending.pivot_table(index=["sid", "row"], columns="column", values="value", aggfunc="first")
-    cells = spending.pivot_table(index=["sid", "row"], columns="column", values="cell", aggfunc="first")
-    if not {"budget", "actual"} <= set(wide.columns):
-        return
+    wide = _lines(spending[~spending["row"].isin(CONTROLLED_ROWS)], ("budget", "actual"))
     grid = FORMS["basic_data"].grid("spending")
     bad = (wide["budget"] > 0) & (wide["actual"] > wide["budget"] + tol)
-    for (sid, row_key), values in wide[bad].iterrows():
+    for row in ctx.rows(wide[bad]):
+        sid = int(row["sid"])
+        actual_label = column_name(ctx, sid, grid, "actual")
+        budget_label = column_name(ctx, sid, grid, "budget")
         yield ctx.finding(
             "B-ACTUAL-ABOVE-BUDGET",
-            int(sid),
-            str(cells.loc[(sid, row_key), "actual"]),
-            f"{_row_label(str(row_key))}{column_name(ctx, int(sid), grid, 'actual')}{fmt_num(values['actual'])}"
-            f"高于{column_name(ctx, int(sid), grid, 'budget')}{fmt_num(values['budget'])}，如为年中追加请核实依据",
-            expected=values["budget"],
-            actual=values["actual"],
-            anchor=("figure", "spending", str(row_key), "actual"),
+            sid,
+            row["actual_cell"],
+            f"{_row_label(row['row'])}{actual_label}{fmt_num(row['actual'])}"
+            f"高于{budget_label}{fmt_num(row['budget'])}，如为年中追加请核实依据",
+            expected=row["budget"],
+            actual=row["actual"],
+            anchor=("figure", "spending", row["row"], "actual"),
         )

@@ -13,7 +13,14 @@ from xltool.models import Finding
 from xltool.rounding import fmt_num, fmt_rate
 from xltool.rules import Context, rule
 
-DERIVED = ("在职人员控制率", "三公经费变动率", "三公经费控制率", "公用经费控制率", "政府采购执行率", "预算调整率")
+DERIVED = (
+    "在职人员控制率",
+    "三公经费变动率",
+    "三公经费控制率",
+    "公用经费控制率",
+    "政府采购执行率",
+    "预算调整率",
+)
 
 
 def _first_sid(ctx: Context, kind: str) -> pd.Series:
@@ -24,6 +31,14 @@ def _first_sid(ctx: Context, kind: str) -> pd.Series:
 
 def _cell(ctx: Context, sid: int, block: str, row: str, column: str) -> tuple[float, str]:
     return ctx.figure_lookup.get((sid, block, row, column), (math.nan, ""))
+
+
+def _float(value: object) -> float:
+    """A frame cell as a float (NaN when it holds no number)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def _ratio(num: float, den: float) -> float:
@@ -45,7 +60,7 @@ def derived_indicators(ctx: Context) -> pd.DataFrame:
 
             def get(row: str, col: str, sid: int = int(sid)) -> float:
                 try:
-                    return float(wide.loc[(sid, row), col])
+                    return _float(wide.loc[(sid, row), col])
                 except KeyError:
                     return math.nan
 
@@ -104,14 +119,19 @@ def three_public_growth(ctx: Context) -> Iterator[Finding]:
     for _dept, sid in _first_sid(ctx, "basic_data").items():
         prior, _ = _cell(ctx, int(sid), "spending", "three_public", "prior_actual")
         actual, cell = _cell(ctx, int(sid), "spending", "three_public", "actual")
-        if math.isnan(prior) or math.isnan(actual) or prior <= 0 or actual <= prior + ctx.profile.amount_tolerance:
+        if (
+            math.isnan(prior)
+            or math.isnan(actual)
+            or prior <= 0
+            or actual <= prior + ctx.profile.amount_tolerance
+        ):
             continue
         yield ctx.finding(
             "E-THREE-PUBLIC-GROWTH",
             int(sid),
             cell,
-            f"“三公经费”本年决算数{fmt_num(actual)}高于上年决算数{fmt_num(prior)}，变动率{fmt_rate((actual - prior) / prior)}；"
-            f"请说明增长原因",
+            f"“三公经费”本年决算数{fmt_num(actual)}高于上年决算数{fmt_num(prior)}，"
+            f"变动率{fmt_rate((actual - prior) / prior)}；请说明增长原因",
             expected=prior,
             actual=actual,
             anchor=("figure", "spending", "three_public", "actual"),
@@ -153,7 +173,7 @@ def projects_over_department(ctx: Context) -> Iterator[Finding]:
         projects, cell = _cell(ctx, sid, "spending", "projects", "budget")
         if dsid not in ctx.budget.index:
             continue
-        whole = float(ctx.budget.loc[dsid, "initial"])
+        whole = _float(ctx.budget.loc[dsid, "initial"])
         if math.isnan(projects) or math.isnan(whole) or projects <= whole + ctx.profile.amount_tolerance:
             continue
         yield ctx.finding(
@@ -184,7 +204,7 @@ def projects_actual(ctx: Context) -> Iterator[Finding]:
         basic_use, _ = _by_use(ctx, dsid, "basic")
         if dsid not in ctx.budget.index or math.isnan(actual) or math.isnan(projects):
             continue
-        executed = float(ctx.budget.loc[dsid, "executed"])
+        executed = _float(ctx.budget.loc[dsid, "executed"])
         in_execution_terms = abs(np.nan_to_num(basic_use) + projects - executed) <= 3 * tol
         if in_execution_terms and abs(actual - projects) > 2 * tol:
             yield ctx.finding(
@@ -256,10 +276,13 @@ def year_mismatch(ctx: Context) -> Iterator[Finding]:
             continue
         main = int(years.index[0])
         for row in ctx.rows(group[group["year"] != main]):
+            # The reader keeps the title's cell (or, with no title, the year's): the year line
+            # （2022年度） qualifies the title, so that is where the finding points.
+            title_cell = ctx.frames.forms[int(row["sid"])].title_cell if ctx.frames.forms else None
             yield ctx.finding(
                 "D-YEAR",
                 row["sid"],
-                "A2",
+                title_cell or "A1",
                 f"本表年度为{row['year']}年，同一部门其他表格为{main}年；请核实年度",
                 expected=main,
                 actual=row["year"],
@@ -269,8 +292,11 @@ def year_mismatch(ctx: Context) -> Iterator[Finding]:
 @rule("D-MISSING-FORM")
 def missing_form(ctx: Context) -> Iterator[Finding]:
     """Departments without one of the three forms."""
-    names = {"basic_data": "附件1 部门整体支出绩效评价基础数据表", "department": "附件2 部门整体支出绩效自评表",
-             "project": "附件3 项目支出绩效自评表"}
+    names = {
+        "basic_data": "附件1 部门整体支出绩效评价基础数据表",
+        "department": "附件2 部门整体支出绩效自评表",
+        "project": "附件3 项目支出绩效自评表",
+    }
     sheets = ctx.frames.sheets
     for _dept, group in sheets.groupby("dept"):
         kinds = set(group["kind"])

@@ -33,7 +33,9 @@ def budget_lines(frames: Frames, profile: Profile) -> pd.DataFrame:
         total[f"{col}_cell"] = total[f"{col}_cell"].fillna("")
     parts = frames.figure_table("budget", BUDGET_PARTS)
     parts = parts[parts["column"].isin(("initial", "full_year", "executed"))]
-    part_sum = parts.pivot_table(index="sid", columns="column", values="value", aggfunc="sum", fill_value=np.nan)
+    part_sum = parts.pivot_table(
+        index="sid", columns="column", values="value", aggfunc="sum", fill_value=np.nan
+    )
     part_count = parts.dropna(subset=["value"]).groupby(["sid", "column"]).size().unstack(fill_value=0)
     out = pd.DataFrame(index=pd.Index(sids, name="sid"))
     out["stated_initial"] = total["initial"]
@@ -47,7 +49,9 @@ def budget_lines(frames: Frames, profile: Profile) -> pd.DataFrame:
     # The 年度资金总额 row left empty or 0 while its 其中 rows hold amounts: use the parts (rules.md).
     fallback = np.zeros(len(out), dtype=bool)
     for col in ("initial", "full_year", "executed"):
-        parts_col = part_sum[col].reindex(out.index) if col in part_sum else pd.Series(np.nan, index=out.index)
+        parts_col = (
+            part_sum[col].reindex(out.index) if col in part_sum else pd.Series(np.nan, index=out.index)
+        )
         n_parts = part_count[col].reindex(out.index).fillna(0) if col in part_count else 0
         stated = out[f"stated_{col}"]
         use_parts = ((stated.isna()) | (stated == 0)) & (parts_col.fillna(0) != 0)
@@ -87,8 +91,11 @@ def score_indicators(frames: Frames, profile: Profile) -> pd.DataFrame:
     """Indicators with the rule score, how it was reached, over-target and shortfall flags."""
     ind = frames.indicators.copy()
     if ind.empty:
+        # Typed empty columns: a float "over_target" would make ``frame[frame["over_target"]]`` a
+        # column selection instead of a row filter (sheet_totals relies on the boolean dtype).
+        dtypes = {"status": object, "over_target": bool, "shortfall": bool}
         for col in ("score", "status", "over_target", "shortfall", "band_low", "band_high", "ratio"):
-            ind[col] = pd.Series(dtype=float if col != "status" else object)
+            ind[col] = pd.Series(dtype=dtypes.get(col, float))
         return ind
     w = ind["weight"].fillna(0).to_numpy(dtype=float)
     self_score = ind["self_score"].to_numpy(dtype=float)
@@ -160,7 +167,9 @@ def score_indicators(frames: Frames, profile: Profile) -> pd.DataFrame:
         over_pos = (op != "<=") & (op != "=") & (t > 0) & (a >= t * (1 + r) - 1e-9)
         over_rev = (op == "<=") & (t > 0) & (a <= t * (1 - r) + 1e-9)
     ind["over_target"] = comparable & (over_pos | over_rev)
-    ind["shortfall"] = (status != IndicatorStatus.NA) & (ind["score"].to_numpy() < w - profile.score_tolerance)
+    ind["shortfall"] = (status != IndicatorStatus.NA) & (
+        ind["score"].to_numpy() < w - profile.score_tolerance
+    )
     return ind
 
 
@@ -175,14 +184,15 @@ def sheet_totals(
     ind_sum = active.groupby("sid")["score"].sum().reindex(out.index).fillna(0.0)
     na_weight = na.groupby("sid")["weight"].sum().reindex(out.index).fillna(0.0)
     over = indicators[indicators["over_target"]].groupby("sid").size().reindex(out.index).fillna(0)
-    raw_total = budget["score"] + ind_sum
-    scale = np.where((na_weight > 0) & (na_weight < 100), 100 / (100 - na_weight), 1.0)
-    total = raw_total * scale
+    raw_total = (budget["score"] + ind_sum).to_numpy(dtype=float)
+    dropped = na_weight.to_numpy(dtype=float)
+    with np.errstate(divide="ignore"):
+        scale = np.where((dropped > 0) & (dropped < 100), 100 / (100 - dropped), 1.0)
     deduction = over * profile.over_target_deduction
-    total = np.maximum(total - deduction, 0)
-    caps = np.array([profile.cap_for(None if np.isnan(r) else float(r)) or np.nan for r in budget["rate"]])
-    capped = ~np.isnan(caps) & (total > caps)
-    total = np.where(capped, caps, total)
+    rescaled = np.maximum(raw_total * scale - deduction.to_numpy(dtype=float), 0)
+    caps = np.array([_cap(profile, r) for r in budget["rate"]], dtype=float)
+    capped = ~np.isnan(caps) & (rescaled > caps)
+    total = np.where(capped, caps, rescaled)
     out["score"] = round2(total)
     out["indicator_sum"] = ind_sum
     out["na_weight"] = na_weight
@@ -193,3 +203,9 @@ def sheet_totals(
     out["self_score_cell"] = sheets["total_score_cell"].reindex(out.index)
     out["grade"] = [profile.grade(float(s)) for s in out["score"]]
     return out
+
+
+def _cap(profile: Profile, rate: float) -> float:
+    """The profile's cap on the total at an execution rate; NaN when none applies."""
+    cap = profile.cap_for(None if np.isnan(rate) else float(rate))
+    return np.nan if cap is None else cap
