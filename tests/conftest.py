@@ -8,10 +8,12 @@ with clean defaults; a test passes only the rows or figures its case is about.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -170,8 +172,8 @@ def check_rows(folder: Callable[[str], Path]) -> Callable[..., Run]:
 def check_project(check_rows: Callable[..., Run]) -> Callable[..., Run]:
     """Write one 附件3 sheet built by `project_sheet(**figures)` and check it."""
 
-    def run(profile: str | Profile | None = None, **figures: object) -> Run:
-        rows = project_sheet(**figures)  # type: ignore[arg-type]
+    def run(profile: str | Profile | None = None, **figures: Any) -> Run:
+        rows = project_sheet(**figures)
         return check_rows({"附件3 项目支出绩效自评表.xlsx": {PROJECT_SHEET: rows}}, profile)
 
     return run
@@ -193,6 +195,20 @@ def check_department(folder: Callable[[str], Path]) -> Callable[..., Run]:
 def seed_run() -> Run:
     """The committed sample (samples/桃源县自然资源局) checked with the default profile."""
     return check_folder(SAMPLE)
+
+
+def with_basic(**changes: object) -> sample_forms.DepartmentFigures:
+    """The seed department (sample_forms) with some 附件1 figures changed."""
+    dept = sample_forms.taoyuan_2022()
+    assert dept.basic is not None
+    return dataclasses.replace(dept, basic=dataclasses.replace(dept.basic, **changes))
+
+
+def with_department(**changes: object) -> sample_forms.DepartmentFigures:
+    """The seed department (sample_forms) with some 附件2 figures changed."""
+    dept = sample_forms.taoyuan_2022()
+    assert dept.department is not None
+    return dataclasses.replace(dept, department=dataclasses.replace(dept.department, **changes))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import pytest
-import sample_forms
 from conftest import (
     CLEAN_INDICATORS,
     DEPARTMENT_SHEET,
@@ -14,6 +12,7 @@ from conftest import (
     Run,
     department_sheet,
     replace_indicator,
+    with_basic,
 )
 from sample_forms import YearAmounts
 
@@ -21,13 +20,6 @@ P = PROJECT_SHEET
 D = DEPARTMENT_SHEET
 BASIC = "基础数据表"  # the sheet sample_forms writes 附件1 to
 ProjectCheck = Callable[..., Run]
-
-
-def seed_with_basic(**changes: object) -> sample_forms.DepartmentFigures:
-    """The seed department with some 附件1 figures changed."""
-    seed = sample_forms.taoyuan_2022()
-    assert seed.basic is not None
-    return dataclasses.replace(seed, basic=dataclasses.replace(seed.basic, **changes))  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -49,7 +41,7 @@ def test_sum_parts_allows_rounding_of_a_cent_per_part(check_project: ProjectChec
 
 
 def test_sum_parts_fires_on_basic_data_three_public(check_department: Callable[..., Run]) -> None:
-    run = check_department(seed_with_basic(sangong=YearAmounts(48.60, 45.00, 33.44)))
+    run = check_department(with_basic(sangong=YearAmounts(48.60, 45.00, 33.44)))
     assert run.keys("A-SUM-PARTS") == {("A-SUM-PARTS", BASIC, "D7")}
     assert run.only("A-SUM-PARTS").message == "三公经费2022年预算数填报为45，按各分项合计应为40"
 
@@ -90,7 +82,7 @@ def test_total_empty_quiet_when_total_and_parts_are_all_zero(check_project: Proj
 
 
 def test_total_empty_fires_on_basic_data_three_public(check_department: Callable[..., Run]) -> None:
-    run = check_department(seed_with_basic(sangong=YearAmounts(0, 0, 0), formulas=False))
+    run = check_department(with_basic(sangong=YearAmounts(0, 0, 0), formulas=False))
     assert run.keys("A-TOTAL-EMPTY") == {("A-TOTAL-EMPTY", BASIC, c) for c in ("B7", "D7", "F7")}
     assert (
         run.only_cell("A-TOTAL-EMPTY", "D7").message
@@ -103,7 +95,7 @@ def test_total_empty_fires_on_basic_data_three_public(check_department: Callable
 
 
 def test_partial_exceeds_fires_when_breakdown_is_above_total(check_department: Callable[..., Run]) -> None:
-    run = check_department(seed_with_basic(office=YearAmounts(38.62, 480.00, 35.17)))
+    run = check_department(with_basic(office=YearAmounts(38.62, 480.00, 35.17)))
     assert run.keys("A-PARTIAL-EXCEEDS") == {("A-PARTIAL-EXCEEDS", BASIC, "D17")}
     finding = run.only("A-PARTIAL-EXCEEDS")
     assert finding.message == "公用经费2022年预算数填报为511.2，其中列示各项合计590已超过总数"
@@ -112,7 +104,7 @@ def test_partial_exceeds_fires_when_breakdown_is_above_total(check_department: C
 
 def test_partial_exceeds_quiet_when_breakdown_equals_total(check_department: Callable[..., Run]) -> None:
     # 401.2 + 90 + 20 = 511.2: a partial breakdown may reach its total.
-    run = check_department(seed_with_basic(office=YearAmounts(38.62, 401.20, 35.17)))
+    run = check_department(with_basic(office=YearAmounts(38.62, 401.20, 35.17)))
     assert run.keys("A-PARTIAL-EXCEEDS") == set()
     assert run.keys("A-SUM-PARTS") == set()
 
@@ -190,7 +182,7 @@ def test_rate_stated_fires_on_department_table(check_rows: Callable[..., Run]) -
 
 
 def test_ratio_stated_fires_on_wrong_staff_control_rate(check_department: Callable[..., Run]) -> None:
-    run = check_department(seed_with_basic(control_rate=0.9, formulas=False))
+    run = check_department(with_basic(control_rate=0.9, formulas=False))
     assert run.keys("A-RATIO-STATED") == {("A-RATIO-STATED", BASIC, "F5")}
     finding = run.only("A-RATIO-STATED")
     assert finding.message == "控制率填报为90.00%，按2022年实际在职人数205÷编制数216应为94.91%"
@@ -201,7 +193,7 @@ def test_ratio_stated_fires_on_wrong_staff_control_rate(check_department: Callab
 def test_ratio_stated_quiet_on_right_staff_control_rate(
     check_department: Callable[..., Run], stated: object
 ) -> None:
-    run = check_department(seed_with_basic(control_rate=stated, formulas=False))
+    run = check_department(with_basic(control_rate=stated, formulas=False))
     assert run.keys("A-RATIO-STATED") == set()
 
 

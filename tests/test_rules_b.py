@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import pytest
-import sample_forms
-from conftest import PROJECT_SHEET, Run
+from conftest import PROJECT_SHEET, Run, with_basic
 from sample_forms import YearAmounts
 
 P = PROJECT_SHEET
 BASIC = "基础数据表"
 ProjectCheck = Callable[..., Run]
 DepartmentCheck = Callable[..., Run]
-
-
-def seed_with_basic(**changes: object) -> sample_forms.DepartmentFigures:
-    """The seed department with some 附件1 figures changed."""
-    seed = sample_forms.taoyuan_2022()
-    assert seed.basic is not None
-    return dataclasses.replace(seed, basic=dataclasses.replace(seed.basic, **changes))  # type: ignore[arg-type]
 
 
 def budget(initial: float, full_year: float, executed: float, score: float) -> dict[str, object]:
@@ -153,7 +144,7 @@ def test_unbudgeted_quiet_when_the_money_has_a_full_year_budget(check_project: P
 
 
 def test_unbudgeted_fires_on_basic_data_spending_without_budget(check_department: DepartmentCheck) -> None:
-    run = check_department(seed_with_basic(procurement=YearAmounts(1286.40, 0, 1168.35)))
+    run = check_department(with_basic(procurement=YearAmounts(1286.40, 0, 1168.35)))
     assert run.keys("B-UNBUDGETED") == {("B-UNBUDGETED", BASIC, "F21")}
     assert run.only("B-UNBUDGETED").message == (
         "政府采购金额2022年决算数1168.35，但2022年预算数为空或0：有支出未纳入预算，请说明"
@@ -172,7 +163,7 @@ def test_unbudgeted_quiet_on_the_budget_adjustment_row(check_department: Departm
 
 
 def test_actual_above_budget_is_info_on_basic_data(check_department: DepartmentCheck) -> None:
-    run = check_department(seed_with_basic(procurement=YearAmounts(1286.40, 1500.00, 1600.00)))
+    run = check_department(with_basic(procurement=YearAmounts(1286.40, 1500.00, 1600.00)))
     assert run.keys("B-ACTUAL-ABOVE-BUDGET") == {("B-ACTUAL-ABOVE-BUDGET", BASIC, "F21")}
     finding = run.only("B-ACTUAL-ABOVE-BUDGET")
     assert finding.severity == "info"
@@ -186,6 +177,6 @@ def test_actual_above_budget_quiet_on_the_seed(check_department: DepartmentCheck
 
 def test_actual_above_budget_leaves_three_public_to_family_e(check_department: DepartmentCheck) -> None:
     # 三公经费 决算 above 预算 is the E-THREE-PUBLIC-CONTROL warning, not an info here.
-    run = check_department(seed_with_basic(sangong=YearAmounts(48.60, 30.00, 33.44), formulas=False))
+    run = check_department(with_basic(sangong=YearAmounts(48.60, 30.00, 33.44), formulas=False))
     assert run.keys("B-ACTUAL-ABOVE-BUDGET") == set()
     assert run.keys("E-THREE-PUBLIC-CONTROL") == {("E-THREE-PUBLIC-CONTROL", BASIC, "F7")}

@@ -11,7 +11,15 @@ from collections.abc import Callable
 
 import pytest
 import sample_forms
-from conftest import DEPARTMENT_SHEET, PROJECT_SHEET, Run, department_sheet, project_sheet
+from conftest import (
+    DEPARTMENT_SHEET,
+    PROJECT_SHEET,
+    Run,
+    department_sheet,
+    project_sheet,
+    with_basic,
+    with_department,
+)
 from sample_forms import YearAmounts
 
 from xltool.check_departments import derived_indicators
@@ -22,20 +30,6 @@ DepartmentCheck = Callable[..., Run]
 
 def seed() -> sample_forms.DepartmentFigures:
     return sample_forms.taoyuan_2022()
-
-
-def with_basic(**changes: object) -> sample_forms.DepartmentFigures:
-    """The seed with some 附件1 figures changed."""
-    dept = seed()
-    assert dept.basic is not None
-    return dataclasses.replace(dept, basic=dataclasses.replace(dept.basic, **changes))  # type: ignore[arg-type]
-
-
-def with_department(**changes: object) -> sample_forms.DepartmentFigures:
-    """The seed with some 附件2 figures changed."""
-    dept = seed()
-    assert dept.department is not None
-    return dataclasses.replace(dept, department=dataclasses.replace(dept.department, **changes))  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import pytest
-import sample_forms
-from conftest import CLEAN_INDICATORS, PROJECT_SHEET, Run, project_sheet, replace_indicator
+from conftest import CLEAN_INDICATORS, PROJECT_SHEET, Run, project_sheet, replace_indicator, with_basic
 from sample_forms import YearAmounts
 
 P = PROJECT_SHEET
 BASIC = "基础数据表"
 ProjectCheck = Callable[..., Run]
 DepartmentCheck = Callable[..., Run]
-
-
-def with_basic(**changes: object) -> sample_forms.DepartmentFigures:
-    """The seed with some 附件1 figures changed."""
-    dept = sample_forms.taoyuan_2022()
-    assert dept.basic is not None
-    return dataclasses.replace(dept, basic=dataclasses.replace(dept.basic, **changes))  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,71 @@
+"""The rule catalogue: every id is well-formed, bound to a check, and tested somewhere."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from xltool.catalogue import BY_ID, FAMILIES, RULES
+from xltool.rules import REGISTRY, registered_rules
+
+TESTS = Path(__file__).resolve().parent
+
+
+def test_ids_are_unique_and_well_formed() -> None:
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids)) == len(BY_ID)
+    for info in RULES:
+        assert re.fullmatch(r"[A-G](-[A-Z0-9]+)+", info.id), info.id
+        assert info.id[0] == info.family and info.family in FAMILIES
+        assert info.severity in ("error", "warning", "info")
+        assert re.search(r"[\u4e00-\u9fff]", info.title), f"{info.id}: the description is Chinese"
+
+
+def test_every_catalogued_rule_has_a_check() -> None:
+    rules = registered_rules()
+    assert [r.id for r in rules] == [info.id for info in RULES]
+    assert set(REGISTRY) == set(BY_ID)
+    for registered in rules:
+        info = BY_ID[registered.id]
+        assert (registered.family, registered.severity, registered.title) == (
+            info.family,
+            info.severity,
+            info.title,
+        )
+
+
+@pytest.mark.parametrize(
+    ("rule", "severity"),
+    [
+        # rules.md, family B: execution above the full-year budget is an error in 附件2/3 …
+        ("B-EXEC-OVER", "error"),
+        # … while 附件1 决算 above 预算 is normal when money was added: info, never an error
+        ("B-ACTUAL-ABOVE-BUDGET", "info"),
+        ("B-EXEC-LOW", "warning"),
+        ("B-ADJUSTMENT", "warning"),
+        ("B-UNBUDGETED", "warning"),
+        # family C: overstated self-score an error, understated an info
+        ("C-SCORE-OVER", "error"),
+        ("C-SCORE-UNDER", "info"),
+        ("C-REASON-MISSING", "warning"),
+        ("C-QUALITATIVE-BAND", "warning"),
+        # family E: thresholds are warnings
+        ("E-STAFF-OVER", "warning"),
+        ("E-THREE-PUBLIC-GROWTH", "warning"),
+    ],
+)
+def test_severities_follow_rules_md(rule: str, severity: str) -> None:
+    assert BY_ID[rule].severity == severity
+
+
+def test_every_rule_id_appears_in_a_test_module() -> None:
+    """A rule with no test fails here: each id must be named (quoted) in some tests/test_*.py."""
+    texts = {
+        path.name: path.read_text(encoding="utf-8")
+        for path in sorted(TESTS.glob("test_*.py"))
+        if path.name != Path(__file__).name
+    }
+    untested = [info.id for info in RULES if not any(f'"{info.id}"' in text for text in texts.values())]
+    assert untested == [], f"rules with no test: {untested}"
