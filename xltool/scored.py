@@ -39,9 +39,14 @@ from xltool.layouts import BUDGET_WEIGHT, FORMS, FormKind, FormLayout, Grid
 from xltool.layouts import Format as ValueFormat
 from xltool.models import SEVERITY_ORDER, Anchor, Finding, FormSheet, WorkbookRead
 from xltool.render import (
+    A4_INCHES,
     BODY_FONT,
     CREATED,
+    DIGIT_PX,
+    END_MARGIN,
     NUMBER_FORMATS,
+    ONE_PAGE_SLACK,
+    SIDE_MARGIN,
     CellStyle,
     Placement,
     Styles,
@@ -61,13 +66,6 @@ log = logging.getLogger(__name__)
 Location = tuple[str, str, str]  # (file relative to OUT, sheet, A1)
 
 REVIEW_SHEET = "审核结果"
-WORKBOOK_OPTIONS: dict[str, Any] = {
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
-    "in_memory": True,
-    "default_format_properties": {"font_name": BODY_FONT, "font_size": 11},
-}
 FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "info": "#DDEBF7"}
 SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 KIND_NAMES: dict[str, str] = {
@@ -111,6 +109,8 @@ REVIEW_COLUMNS: tuple[tuple[str, float], ...] = (
     ("原表单元格", 11),
 )
 MESSAGE_COLUMN = 4
+# Rules whose 应为 / 填报值 are rates although the cell they mark holds an amount.
+RATE_FIGURES = frozenset({"B-EXEC-LOW"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,6 +346,16 @@ class Looks:
             props |= {"bold": True, "font_color": OVER_FONT}
         return self.get(**props)
 
+    def note_cell(self, severity: str) -> Format:
+        """The cell reference of a 审核意见 line: a link filled by severity."""
+        return self.get(
+            font_size=9, align="center", bg_color=FILLS[severity], font_color=LINK_FONT, underline=1
+        )
+
+    def note_text(self) -> Format:
+        """The text of a 审核意见 line."""
+        return self.get(font_size=9, text_wrap=True)
+
     def review(self, kind: str) -> Format:
         """Formats of the 审核结果 sheet by name."""
         props: dict[str, dict[str, object]] = {
@@ -375,7 +385,8 @@ class Looks:
 
     def review_number(self, fmt: ValueFormat | None) -> Format:
         """A bordered number cell of the 审核结果 sheet in a value format."""
-        return self.get(font_size=10, border=1, num_format=NUMBER_FORMATS[fmt] if fmt else "General")
+        number = NUMBER_FORMATS[fmt] if fmt and fmt != "text" else "General"
+        return self.get(font_size=10, border=1, align="right", num_format=number)
 
     def severity(self, severity: str) -> Format:
         """The 级别 cell of a finding, filled by severity."""
@@ -477,14 +488,51 @@ def _draw_sheet(
     placement = render_form(
         workbook, ws, layout, year=sheet.year, content=sheet, styles=styles, computed=computed
     )
-    last_col = len(column_widths(layout)) - 1
+    widths = list(column_widths(layout))
+    form_cols = len(widths)
     extras: dict[Anchor, str] = {}
     if layout.indicators is not None:
-        last_col = _rule_block(ws, looks, placement, sheet, job.score, last_col, profile_name)
-        last_col = _extra_columns(ws, styles, layout, placement, sheet, last_col, extras)
-    ws.print_area(0, 0, placement.last_row - 1, last_col)
+        _rule_block(ws, looks, placement, sheet, job.score, widths, profile_name)
+        _extra_columns(ws, styles, layout, placement, sheet, widths, extras)
     marks = _mark(ws, styles, placement, extras, kept, job)
+    last_row = _notes(ws, looks, placement.last_row + 1, form_cols - 1, widths, marks)
+    ws.print_area(0, 0, last_row, len(widths) - 1)
+    _fit(ws, layout, widths, last_row)
     return marks
+
+
+def _notes(
+    ws: Worksheet, looks: Looks, r: int, last_col: int, widths: Sequence[float], marks: Sequence[Mark]
+) -> int:
+    """审核意见 under the form, one line per finding, so a printout says why; returns the last row used."""
+    if not marks:
+        return r - 2
+    ordered = sorted(marks, key=_review_order)
+    heading = f"审核意见（共{len(ordered)}条；单元格批注和“{REVIEW_SHEET}”表有同样说明）"
+    ws.merge_range(r, 0, r, last_col, "", looks.get(bold=True, font_size=10))
+    ws.write_string(r, 0, heading, looks.get(bold=True, font_size=10))
+    width = sum(widths[1 : last_col + 1])
+    for i, mark in enumerate(ordered, start=1):
+        f = mark.finding
+        line = f"{i}. 【{SEVERITY_NAMES[f.severity]} {f.rule}】{f.message}"
+        ws.write_url(
+            r + i, 0, _internal(mark.sheet, mark.cell), looks.note_cell(f.severity), string=mark.cell
+        )
+        ws.merge_range(r + i, 1, r + i, last_col, "", looks.note_text())
+        ws.write_string(r + i, 1, line, looks.note_text())
+        ws.set_row(r + i, max(16, _rows_for(line, width * 1.1) * 13 + 4))
+    return r + len(ordered)
+
+
+def _fit(ws: Worksheet, layout: FormLayout, widths: Sequence[float], last_row: int) -> None:
+    """One page wide; one page tall too when the sheet is at most ONE_PAGE_SLACK pages (as render does)."""
+    width_in, height_in = (A4_INCHES[1], A4_INCHES[0]) if layout.landscape else A4_INCHES
+    width_pt = sum(w * DIGIT_PX + 5 for w in widths) * 0.75
+    scale = min(1.0, (width_in - 2 * SIDE_MARGIN) * 72 / width_pt)
+    # xlsxwriter keeps row heights in pixels; rows never set are 20 px.
+    height_pt = sum(ws.row_sizes.get(r, (20,))[0] for r in range(last_row + 1)) * 0.75
+    pages = height_pt * scale / ((height_in - 2 * END_MARGIN - 0.4) * 72)
+    ws.fit_to_pages(1, 1 if pages <= ONE_PAGE_SLACK else 0)
 
 
 def _mark(
@@ -503,7 +551,7 @@ def _mark(
         cell, style = _place(placement, extras, finding.anchor)
         by_cell[cell].append((position, finding))
         styles_at[cell] = style
-        fmt = style.fmt if style is not None else None
+        fmt = "rate" if finding.rule in RATE_FIGURES else style.fmt if style is not None else None
         marks.append(Mark(position, finding, job.name, job.order, cell, fmt))
     for anchor, value in kept.items():
         a1 = placement.cells.get(anchor)
@@ -543,14 +591,14 @@ def _rule_block(
     placement: Placement,
     sheet: FormSheet,
     score: SheetScore | None,
-    last_col: int,
+    widths: list[float],
     profile_name: str,
-) -> int:
-    """The 按规则计算 columns beside 附件2 / 附件3; returns the last column used."""
-    c0 = last_col + 2
-    ws.set_column(last_col + 1, last_col + 1, GAP_WIDTH)
-    ws.set_column(c0, c0, BLOCK_WIDTHS[0])
-    ws.set_column(c0 + 1, c0 + 1, BLOCK_WIDTHS[1])
+) -> None:
+    """The 按规则计算 columns beside 附件2 / 附件3 (after a narrow gap); their widths join `widths`."""
+    c0 = len(widths) + 1
+    for c, width in enumerate((GAP_WIDTH, *BLOCK_WIDTHS), start=len(widths)):
+        ws.set_column(c, c, width)
+        widths.append(width)
     budget_row = _row(placement, ("figure", "budget", "total", "initial"))
     first_indicator = _row(placement, ("indicator", "0", "name"))
     total_row = _row(placement, ("total", "score"))
@@ -571,7 +619,6 @@ def _rule_block(
                 _indicator_values(ws, looks, r, c0, indicators.get(row.index))
     if total_row is not None:
         _total_values(ws, looks, total_row, c0, score)
-    return c0 + 1
 
 
 def _over(claimed: float, rule: float) -> bool:
@@ -649,17 +696,17 @@ def _extra_columns(
     layout: FormLayout,
     placement: Placement,
     sheet: FormSheet,
-    last_col: int,
+    widths: list[float],
     extras: dict[Anchor, str],
-) -> int:
-    """The department's own indicator columns (指标性质 …) right of the block; returns the last column."""
+) -> None:
+    """The department's own indicator columns (指标性质 …) right of the block; their widths join `widths`."""
     first = _row(placement, ("indicator", "0", "name"))
     if not sheet.extra_columns or first is None or layout.indicators is None:
-        return last_col
+        return
     table = layout.indicators
     value_style = styles.get(CellStyle("input", "text", align="center"))
-    for j, header in enumerate(sheet.extra_columns):
-        c = last_col + 1 + j
+    for header in sheet.extra_columns:
+        c = len(widths)
         key = next((col.key for col in table.extra_columns if col.term.matches(header)), header)
         ws.write_string(first - 1, c, header, styles.get(CellStyle("header")))
         longest = _units(header)
@@ -674,8 +721,8 @@ def _extra_columns(
                 ws.write_blank(r, c, None, value_style)
             extras[("indicator", str(i), key)] = xl_rowcol_to_cell(r, c)
             longest = max(longest, _units(value))
-        ws.set_column(c, c, max(EXTRA_MIN_WIDTH, min(longest + 2, 30)))
-    return last_col + len(sheet.extra_columns)
+        widths.append(max(EXTRA_MIN_WIDTH, min(longest + 2, 30)))
+        ws.set_column(c, c, widths[-1])
 
 
 def _units(text: str) -> float:
@@ -824,6 +871,17 @@ def _rows_for(text: str, width: float) -> int:
 # Workbooks
 
 
+def workbook_options() -> dict[str, Any]:
+    """xlsxwriter options: submitted text stays text; a fresh dict each time (xlsxwriter mutates it)."""
+    return {
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "in_memory": True,
+        "default_format_properties": {"font_name": BODY_FONT, "font_size": 11},
+    }
+
+
 def _write_workbook(
     path: Path,
     read: WorkbookRead,
@@ -832,7 +890,7 @@ def _write_workbook(
     profile_name: str,
 ) -> list[Mark]:
     """Write one scored workbook at `path`; returns its marks."""
-    workbook = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    workbook = xlsxwriter.Workbook(str(path), workbook_options())
     workbook.set_properties({"created": CREATED, "title": f"审核结果：{read.file}", "author": COMMENT_AUTHOR})
     styles, looks = Styles(workbook), Looks(workbook)
     review = workbook.add_worksheet(REVIEW_SHEET)

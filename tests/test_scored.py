@@ -1,0 +1,431 @@
+"""The scored workbooks: run the pipeline, read what it wrote back with openpyxl (and LibreOffice)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlwt
+from conftest import CLEAN_INDICATORS, SAMPLE, project_sheet, replace_indicator, write_rows
+from openpyxl.cell.cell import Cell
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xltool.models import FormSheet
+from xltool.pipeline import RunResult, check_workbooks, reconcile
+from xltool.profiles import load_profile
+from xltool.reader import read_file
+from xltool.render import render_form
+from xltool.scored import REVIEW_SHEET, kept_figures, sheet_names, write_scored_workbooks
+
+DEPT = "桃源县自然资源局"
+PROJECTS = f"{DEPT}/附件3 项目支出绩效自评表.xlsx"
+DEPARTMENT = f"{DEPT}/附件2 部门整体支出绩效自评表.xlsx"
+BASIC = f"{DEPT}/附件1 部门整体支出绩效评价基础数据表.xlsx"
+RED, YELLOW, BLUE = "FFC7CE", "FFEB9C", "DDEBF7"
+LO_TIMEOUT = 240
+
+
+@dataclass
+class Scored:
+    """A reconcile run and its output folder."""
+
+    out: Path
+    result: RunResult
+
+    def workbook(self, relative: str, data_only: bool = False) -> openpyxl.Workbook:
+        """A written workbook read back with openpyxl."""
+        return openpyxl.load_workbook(self.out / relative, data_only=data_only)
+
+    @property
+    def scored_files(self) -> list[str]:
+        """The scored workbooks written (not the summary or report)."""
+        return [w for w in self.result.written if w.endswith(".xlsx") and "/" in w]
+
+
+def _run(src: Path, out: Path) -> Scored:
+    return Scored(out, reconcile(src, out, jobs=1))
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Scored:
+    """The committed sample, copied and reconciled."""
+    src = tmp_path_factory.mktemp("src") / DEPT
+    shutil.copytree(SAMPLE, src)
+    return _run(src.parent, tmp_path_factory.mktemp("out"))
+
+
+def _fill(cell: Cell) -> str:
+    """A cell's solid fill colour as RRGGBB ('' when none)."""
+    color = cell.fill.fgColor.rgb if cell.fill is not None and cell.fill.fill_type == "solid" else None
+    return color[-6:].upper() if isinstance(color, str) else ""
+
+
+def _row_of(ws: Worksheet, text: str, column: int | None = None) -> int:
+    """The first row holding a cell whose text starts with `text`."""
+    for row in ws.iter_rows():
+        for cell in row:
+            found = isinstance(cell.value, str) and cell.value.startswith(text)
+            if found and (column is None or cell.column == column):
+                return cell.row
+    raise AssertionError(f"no cell starting with {text!r} on {ws.title}")
+
+
+def _column_of(ws: Worksheet, text: str) -> int:
+    """The column of the first cell whose text starts with `text`."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(text):
+                return cell.column
+    raise AssertionError(f"no cell starting with {text!r} on {ws.title}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The sample
+
+
+def test_one_scored_workbook_per_input_with_its_sheets(sample: Scored) -> None:
+    assert sample.scored_files == [BASIC, DEPARTMENT, PROJECTS]
+    wb = sample.workbook(PROJECTS)
+    assert wb.sheetnames == [REVIEW_SHEET, "旱改水项目", "矿山生态修复", "废弃矿硐封堵", "地质灾害应急治理"]
+    assert sample.workbook(DEPARTMENT).sheetnames == [REVIEW_SHEET, "部门整体支出绩效自评表"]
+    assert sample.workbook(BASIC).sheetnames == [REVIEW_SHEET, "基础数据表"]
+
+
+def test_overstated_budget_score_keeps_the_submitted_figure(sample: Scored) -> None:
+    ws = sample.workbook(PROJECTS)["旱改水项目"]
+    score = ws["I6"]
+    assert score.value == 10 and score.data_type == "n"  # the submitted 10, not a formula
+    assert _fill(score) == RED
+    assert score.comment is not None and score.comment.author == "xltool"
+    assert "B-EXEC-STATED" in score.comment.text and "8.26" in score.comment.text
+    assert score.comment.text.startswith("【错误 B-EXEC-STATED】")
+    rate = ws["H6"]
+    assert rate.value == 1 and _fill(rate) == RED and "A-RATE-STATED" in rate.comment.text
+    total = ws["H26"]
+    assert total.value == 100 and _fill(total) == YELLOW and "C-TOTAL-OVER" in total.comment.text
+    executed = ws["F6"]  # an input cell marked by a warning keeps its value
+    assert executed.value == pytest.approx(3279.93) and _fill(executed) == YELLOW
+
+
+def test_agreeing_computed_cells_hold_formula_and_value(sample: Scored) -> None:
+    formulas = sample.workbook(PROJECTS)["矿山生态修复"]
+    values = sample.workbook(PROJECTS, data_only=True)["矿山生态修复"]
+    assert formulas["H6"].value.startswith("=IF(") and formulas["I6"].value.startswith("=IF(")
+    assert values["H6"].value == pytest.approx(598.46 / 620)
+    assert values["I6"].value == pytest.approx(9.65)
+    assert _fill(formulas["H6"]) != RED and formulas["H6"].comment is None
+    department = sample.workbook(DEPARTMENT)["部门整体支出绩效自评表"]
+    assert department["G5"].value.startswith("=IF(")  # 执行率 100% agrees: the formula
+
+
+def test_multiple_severities_on_one_cell_take_the_worst(tmp_path: Path) -> None:
+    indicators = replace_indicator(CLEAN_INDICATORS, "完成数量", actual="", score=20)
+    src = tmp_path / "src"
+    write_rows(src / "附件3 项目支出绩效自评表.xlsx", {"测试项目": project_sheet(indicators=indicators)})
+    scored = _run(src, tmp_path / "out")
+    report = scored.result.report["findings"]
+    by_cell: dict[tuple[str, str], list[str]] = {}
+    for f in report:
+        by_cell.setdefault((f["scored"]["sheet"], f["scored"]["cell"]), []).append(f["severity"])
+    wb = scored.workbook("附件3 项目支出绩效自评表.xlsx")
+    for (sheet, cell), severities in by_cell.items():
+        worst = min(severities, key=["error", "warning", "info"].index)
+        assert _fill(wb[sheet][cell]) == {"error": RED, "warning": YELLOW, "info": BLUE}[worst], (
+            cell,
+            severities,
+        )
+        assert len(wb[sheet][cell].comment.text.splitlines()) >= len(severities)
+    assert any(len(s) > 1 for s in by_cell.values())
+
+
+def test_rule_block_beside_the_form(sample: Scored) -> None:
+    ws = sample.workbook(PROJECTS)["旱改水项目"]
+    col = _column_of(ws, "按规则计算")
+    assert col > 9  # right of the form's columns A–I
+    assert ws.cell(5, col).value == "规则得分" and ws.cell(5, col + 1).value == "规则执行率"
+    assert ws.cell(6, col).value == pytest.approx(8.26)
+    assert ws.cell(6, col + 1).value == pytest.approx(3279.93 / 3970.96)
+    header = _row_of(ws, "一级指标")
+    assert ws.cell(header, col).value == "规则得分" and ws.cell(header, col + 1).value == "计分依据"
+    assert ws.cell(26, col).value == pytest.approx(98.26) and ws.cell(26, col + 1).value == "等级：优"
+    assert ws.cell(6, col).font.b  # the rule score below the claimed 10 stands out
+    print_area = ws.print_area[0] if isinstance(ws.print_area, list) else ws.print_area
+    assert (
+        openpyxl.utils.column_index_from_string(print_area.split(":")[1].lstrip("$").rstrip("0123456789$"))
+        >= col + 1
+    )
+
+    ws = sample.workbook(PROJECTS)["废弃矿硐封堵"]
+    col = _column_of(ws, "按规则计算")
+    row = _row_of(ws, "废弃矿硐封堵（含自然垮塌）数")
+    assert ws.cell(row, col).value == pytest.approx(19.24)
+    assert ws.cell(row, col + 1).value == "完成96.20%"
+    ws = sample.workbook(DEPARTMENT)["部门整体支出绩效自评表"]
+    col = _column_of(ws, "按规则计算")
+    assert ws.cell(_row_of(ws, "全年发放不动产证书证明"), col + 1).value == "单位不一致，保留自评分"
+    assert ws.cell(_row_of(ws, "国土空间总体规划"), col + 1).value.startswith("实际值非数值")
+    total_row = _row_of(ws, "总分")
+    assert ws.cell(total_row, col).value == pytest.approx(92.53)
+
+
+def test_extra_indicator_columns_are_kept(sample: Scored) -> None:
+    ws = sample.workbook(PROJECTS)["废弃矿硐封堵"]
+    header = _row_of(ws, "一级指标")
+    col = _column_of(ws, "指标性质")
+    assert _row_of(ws, "指标性质") == header and col > _column_of(ws, "按规则计算")
+    first = ws.cell(header + 1, col).value
+    assert first == "="
+    values = [ws.cell(r, col).value for r in range(header + 1, _row_of(ws, "总分"))]
+    assert "定性" in values
+
+
+def test_review_sheet_lists_and_links_every_finding(sample: Scored) -> None:
+    wb = sample.workbook(PROJECTS)
+    ws = wb[REVIEW_SHEET]
+    assert wb.sheetnames[0] == REVIEW_SHEET
+    header = _row_of(ws, "级别", column=1)
+    heads = [ws.cell(header, c).value for c in range(1, 9)]
+    assert heads == ["级别", "规则", "工作表", "单元格", "问题说明", "应为", "填报值", "原表单元格"]
+    rows = list(range(header + 1, ws.max_row + 1))
+    findings = [f for f in sample.result.report["findings"] if f["file"] == PROJECTS]
+    assert len(rows) == len(findings)
+    severities = [ws.cell(r, 1).value for r in rows]
+    assert severities == sorted(severities, key=["错误", "警告", "提示"].index)
+    for r in rows:
+        link = ws.cell(r, 4).hyperlink
+        assert link is not None and link.location, r
+        sheet, cell = link.location.rsplit("!", 1)
+        target = wb[sheet.strip("'")][cell]
+        assert target.comment is not None and ws.cell(r, 2).value in target.comment.text
+    assert ws.freeze_panes == f"A{header + 1}"
+    assert ws.auto_filter.ref.startswith(f"A{header}")
+    assert ws.cell(rows[0], 5).alignment.wrap_text
+    first = [ws.cell(rows[0], c).value for c in range(1, 9)]
+    assert first[:4] == ["错误", "A-RATE-STATED", "旱改水项目", "H6"] and first[7] == "H6"
+    assert first[5] == pytest.approx(0.826) and first[6] == 1
+    overview = _row_of(ws, "旱改水项目", column=2)
+    assert ws.cell(overview, 1).value == "优" and ws.cell(overview, 3).value == 100
+    assert ws.cell(overview, 4).value == pytest.approx(98.26) and ws.cell(overview, 6).value == 3
+
+
+def test_report_points_at_marked_cells(sample: Scored) -> None:
+    findings = sample.result.report["findings"]
+    assert findings and all("scored" in f for f in findings)
+    books: dict[str, openpyxl.Workbook] = {}
+    for f in findings:
+        where = f["scored"]
+        wb = books.setdefault(where["file"], sample.workbook(where["file"]))
+        cell = wb[where["sheet"]][where["cell"]]
+        assert (
+            cell.comment is not None and f["rule"] in cell.comment.text and f["message"] in cell.comment.text
+        )
+    on_disk = json.loads((sample.out / "report.json").read_text(encoding="utf-8"))
+    assert on_disk["findings"] == findings
+
+
+def test_review_sheet_without_findings_says_so(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    write_rows(src / "附件3 项目支出绩效自评表.xlsx", {"测试项目": project_sheet()})
+    reads = [read_file(src / "附件3 项目支出绩效自评表.xlsx", src)]
+    _, ctx = check_workbooks(reads, load_profile(None))
+    written, locations = write_scored_workbooks(tmp_path / "out", reads, ctx, [])
+    assert written == ["附件3 项目支出绩效自评表.xlsx"] and locations == []
+    ws = openpyxl.load_workbook(tmp_path / "out" / written[0])[REVIEW_SHEET]
+    assert ws.cell(_row_of(ws, "级别", column=1) + 1, 1).value == "未发现问题"
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs of other shapes
+
+
+def test_xls_input_gives_xlsx(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("旱改水项目")
+    rows = project_sheet(total=(100, 100, 80, 10, 1, 10), fiscal=(100, 100, 80, "——", 1, "——"))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value)
+    book.save(str(src / "项目表.xls"))
+    scored = _run(src, tmp_path / "out")
+    assert scored.result.report["inputs"][0]["status"] == "ok"
+    assert scored.scored_files == [] and "项目表.xlsx" in scored.result.written
+    wb = openpyxl.load_workbook(tmp_path / "out" / "项目表.xlsx")
+    assert wb.sheetnames == [REVIEW_SHEET, "旱改水项目"]
+    assert wb["旱改水项目"]["I6"].value == 10 and _fill(wb["旱改水项目"]["I6"]) == RED
+
+
+def test_formula_text_in_a_submission_stays_text(tmp_path: Path) -> None:
+    hostile = ('=HYPERLINK("http://x","y")', "@SUM(A1:A2)", "+cmd|' /C calc'!A0", "-2+3")
+    indicators = replace_indicator(CLEAN_INDICATORS, "完成数量", name=hostile[1], reason=hostile[2])
+    indicators = replace_indicator(indicators, "按期完成", actual=hostile[3])
+    src = tmp_path / "src"
+    write_rows(
+        src / "附件3 项目支出绩效自评表.xlsx",
+        {"测试项目": project_sheet(project=hostile[0], indicators=indicators)},
+    )
+    scored = _run(src, tmp_path / "out")
+    ws = scored.workbook("附件3 项目支出绩效自评表.xlsx")["测试项目"]
+    texts = {c.value: c.data_type for row in ws.iter_rows() for c in row if c.value in hostile}
+    assert texts == dict.fromkeys(hostile, "s")
+
+
+def test_sheet_names_are_valid_and_unique() -> None:
+    names = sheet_names(["项目[一]/二", "长" * 40, "长" * 40, "审核结果", "'引号'", "a:b*c?d\\e"])
+    assert names[0] == "项目_一__二"
+    assert names[1] == "长" * 31 and names[2] == "长" * 28 + "(2)"
+    assert names[3] == "审核结果(2)" and names[4] == "引号" and names[5] == "a_b_c_d_e"
+    assert all(len(n) <= 31 for n in names) and len({n.casefold() for n in names}) == len(names)
+
+
+def test_odd_sheet_names_link_correctly(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    rows = project_sheet(total=(100, 100, 80, 10, 1, 10), fiscal=(100, 100, 80, "——", 1, "——"))
+    write_rows(src / "p.xlsx", {"审核结果": rows, "It's 项目": rows})
+    scored = _run(src, tmp_path / "out")
+    wb = scored.workbook("p.xlsx")
+    assert wb.sheetnames == [REVIEW_SHEET, "审核结果(2)", "It's 项目"]
+    ws = wb[REVIEW_SHEET]
+    links = [c.hyperlink.location for row in ws.iter_rows() for c in row if c.hyperlink and c.column == 4]
+    assert "'It''s 项目'!I6" in links and "'审核结果(2)'!I6" in links
+
+
+def test_stated_score_kept_when_the_formula_would_not_show_it(tmp_path: Path) -> None:
+    # 执行率 stated 100 % (wrong: 80 %), 得分 stated 8 (right): the formula over the kept 100 % gives 10.
+    src = tmp_path / "src"
+    rows = project_sheet(
+        total=(100, 100, 80, 10, 1, 8), fiscal=(100, 100, 80, "——", 0.8, "——"), total_score=98
+    )
+    write_rows(src / "附件3 项目支出绩效自评表.xlsx", {"测试项目": rows})
+    ws = _run(src, tmp_path / "out").workbook("附件3 项目支出绩效自评表.xlsx")["测试项目"]
+    assert ws["H6"].value == 1 and _fill(ws["H6"]) == RED
+    assert ws["I6"].value == 8 and ws["I6"].data_type == "n"  # kept as written …
+    assert _fill(ws["I6"]) not in (RED, YELLOW, BLUE) and ws["I6"].comment is None  # … and not disputed
+    assert ws["H7"].value.startswith("=IF(")
+
+
+def test_kept_figures_follow_the_rules() -> None:
+    reads = [read_file(SAMPLE / "附件3 项目支出绩效自评表.xlsx", SAMPLE.parent)]
+    sheets: dict[str, FormSheet] = {s.sheet: s for s in reads[0].sheets}
+    kept = kept_figures(sheets["旱改水项目"], [("figure", "budget", "total", "score")])
+    assert set(kept) == {
+        ("figure", "budget", "total", "rate"),
+        ("figure", "budget", "fiscal", "rate"),
+        ("figure", "budget", "total", "score"),
+    }
+    assert kept_figures(sheets["矿山生态修复"], []) == {}
+
+
+def test_rerun_gives_identical_bytes(sample: Scored, tmp_path: Path) -> None:
+    src = tmp_path / "src" / DEPT
+    shutil.copytree(SAMPLE, src)
+    again = _run(src.parent, tmp_path / "out")
+    for relative in sample.scored_files:
+        assert (again.out / relative).read_bytes() == (sample.out / relative).read_bytes(), relative
+    reread = _run(src.parent, tmp_path / "out")  # into the same folder: replaced, not duplicated
+    assert sorted(p.name for p in (reread.out / DEPT).iterdir()) == sorted(
+        Path(f).name for f in sample.scored_files
+    )
+
+
+def test_scored_workbooks_do_not_import_openpyxl() -> None:
+    code = "import sys, xltool.scored; assert 'openpyxl' not in sys.modules, 'openpyxl imported'"
+    subprocess.run([os.environ.get("PYTHON", "python"), "-c", code], check=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# LibreOffice recalculates every formula: the value xltool wrote is the value a spreadsheet computes
+
+RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def _soffice() -> str:
+    path = shutil.which("soffice") or shutil.which("libreoffice")
+    if path is None:
+        pytest.skip(
+            "LibreOffice (soffice) is not installed; .ci/run installs it to recalculate the workbooks"
+        )
+    return path
+
+
+def _formula_cells(path: Path) -> Iterator[tuple[str, str, object]]:
+    """(sheet, cell, cached value) of every formula cell of a workbook."""
+    formulas = openpyxl.load_workbook(path)
+    values = openpyxl.load_workbook(path, data_only=True)
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    yield ws.title, cell.coordinate, values[ws.title][cell.coordinate].value
+
+
+def _same(a: object, b: object) -> bool:
+    blank = (None, "")
+    if a in blank or b in blank:
+        return a in blank and b in blank
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return abs(a - b) <= 1e-6
+    return a == b
+
+
+def test_libreoffice_recalculates_the_written_values(sample: Scored, tmp_path: Path) -> None:
+    soffice = _soffice()
+    # A sheet whose 年度资金总额 row is empty: the 执行率 formula stays blank while the rule uses the parts.
+    src = tmp_path / "src"
+    empty_total = project_sheet(total=(None, None, None, 10, None, None), total_score=None)
+    write_rows(src / "附件3 项目支出绩效自评表.xlsx", {"测试项目": empty_total})
+    extra = _run(src, tmp_path / "extra")
+    files = [sample.out / f for f in sample.scored_files] + [extra.out / f for f in extra.scored_files]
+    profile = tmp_path / f"lo-profile-{os.getpid()}"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
+    converted = tmp_path / "recalculated"
+    for i, path in enumerate(files):  # one folder each: the same file name may occur twice
+        subprocess.run(
+            [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "xlsx",
+             "--outdir", str(converted / str(i)), str(path)],
+            check=True, timeout=LO_TIMEOUT, capture_output=True,
+        )  # fmt: skip
+    checked = 0
+    for i, path in enumerate(files):
+        again = openpyxl.load_workbook(converted / str(i) / path.name, data_only=True)
+        for sheet, cell, written in _formula_cells(path):
+            recalculated = again[sheet][cell].value
+            assert _same(written, recalculated), (
+                f"{path.name} › {sheet}!{cell}: wrote {written!r}, LibreOffice {recalculated!r}"
+            )
+            checked += 1
+    assert checked > 20
+
+
+# ---------------------------------------------------------------------------------------------
+# A render made without the scored writer still lands where the writer marks (a guard on anchors)
+
+
+def test_placement_of_a_plain_render_matches_the_scored_cells(sample: Scored, tmp_path: Path) -> None:
+    import xlsxwriter
+
+    from xltool.layouts import FORMS
+
+    reads = [read_file(SAMPLE / "附件3 项目支出绩效自评表.xlsx", SAMPLE.parent)]
+    sheet = reads[0].sheets[0]
+    workbook = xlsxwriter.Workbook(str(tmp_path / "plain.xlsx"))
+    placement = render_form(workbook, workbook.add_worksheet("x"), FORMS["project"], year=None, content=sheet)
+    workbook.close()
+    assert placement.at(("figure", "budget", "total", "score")) == "I6"
+    assert placement.at(("total", "score")) == "H26"
