@@ -35,6 +35,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from xltool.check_departments import derived_indicators
 from xltool.layouts import BUDGET_WEIGHT, FORMS, FormKind, FormLayout, Grid
 from xltool.layouts import Format as ValueFormat
 from xltool.models import SEVERITY_ORDER, Anchor, Finding, FormSheet, WorkbookRead
@@ -97,6 +98,15 @@ MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per worksheet
 # Half a unit of the last printed decimal: a stated figure this close shows the same as the formula.
 DISPLAY_HALF_UNIT: dict[str, float] = {"rate": 0.00005}
 DEFAULT_HALF_UNIT = 0.005
+NOTE_SCALE = 11 / 9  # 审核意见 lines are set in 9 pt where columns are measured in 11 pt
+DERIVED_BASIS = {
+    "在职人员控制率": "实际在职人数÷编制数",
+    "三公经费变动率": "（本年决算数−上年决算数）÷上年决算数",
+    "三公经费控制率": "三公经费决算数÷预算数",
+    "公用经费控制率": "公用经费决算数÷预算数",
+    "政府采购执行率": "政府采购决算数÷预算数",
+    "预算调整率": "（附件2全年预算数−年初预算数）÷年初预算数",
+}
 BAND_NAMES = {"achieved": "达成", "partial": "部分达成", "failed": "未达成"}
 REVIEW_COLUMNS: tuple[tuple[str, float], ...] = (
     ("级别", 7),
@@ -185,6 +195,15 @@ def chunk_scores(ctx: Context) -> dict[int, SheetScore]:
             per_sheet.get(int(sid), {}),
         )
         for sid, rate, score, stated, total, self_total, na, ded, cap, capped, grade in rows
+    }
+
+
+def chunk_derived(ctx: Context) -> dict[str, dict[str, float]]:
+    """Each department's derived indicators (rules.md family E) by department key."""
+    frame = derived_indicators(ctx)
+    return {
+        str(dept): {str(k): float(v) for k, v in values.items()}
+        for dept, values in zip(frame.index, frame.to_dict("records"), strict=True)
     }
 
 
@@ -474,6 +493,7 @@ class _SheetJob:
     order: int
     findings: list[tuple[int, Finding]]
     score: SheetScore | None
+    derived: Mapping[str, float] = field(default_factory=dict)  # 附件1: family E indicators
 
 
 def _draw_sheet(
@@ -495,10 +515,32 @@ def _draw_sheet(
         _rule_block(ws, looks, placement, sheet, job.score, widths, profile_name)
         _extra_columns(ws, styles, layout, placement, sheet, widths, extras)
     marks = _mark(ws, styles, placement, extras, kept, job)
-    last_row = _notes(ws, looks, placement.last_row + 1, form_cols - 1, widths, marks)
+    last_row = placement.last_row - 1
+    if sheet.kind == "basic_data" and job.derived:
+        last_row = _derived_block(ws, looks, last_row + 2, form_cols - 1, job.derived)
+    last_row = _notes(ws, looks, last_row + 2, form_cols - 1, widths, marks)
     ws.print_area(0, 0, last_row, len(widths) - 1)
     _fit(ws, layout, widths, last_row)
     return marks
+
+
+def _derived_block(ws: Worksheet, looks: Looks, r: int, last_col: int, derived: Mapping[str, float]) -> int:
+    """附件1's derived indicators (rules.md family E) under the form; returns the last row used."""
+    head, text = looks.block_header(), looks.block_value("", text=True)
+    ws.write_string(r, 0, "派生指标（按规则计算）", head)
+    ws.write_string(r, 1, "数值", head)
+    ws.merge_range(r, 2, r, last_col, "", head)
+    ws.write_string(r, 2, "计算口径", head)
+    for i, (name, basis) in enumerate(DERIVED_BASIS.items(), start=1):
+        value = derived.get(name, math.nan)
+        ws.write_string(r + i, 0, name, text)
+        if math.isnan(value):
+            ws.write_string(r + i, 1, "缺少数字，无法计算", text)
+        else:
+            ws.write_number(r + i, 1, value, looks.block_value("0.00%"))
+        ws.merge_range(r + i, 2, r + i, last_col, "", text)
+        ws.write_string(r + i, 2, basis, text)
+    return r + len(DERIVED_BASIS)
 
 
 def _notes(
@@ -520,7 +562,7 @@ def _notes(
         )
         ws.merge_range(r + i, 1, r + i, last_col, "", looks.note_text())
         ws.write_string(r + i, 1, line, looks.note_text())
-        ws.set_row(r + i, max(16, _rows_for(line, width * 1.1) * 13 + 4))
+        ws.set_row(r + i, max(16, _rows_for(line, width * NOTE_SCALE) * 12.5 + 4))
     return r + len(ordered)
 
 
@@ -914,6 +956,7 @@ def write_scored_workbooks(
     for position, finding in enumerate(findings):
         by_sheet[(finding.file, finding.sheet)].append((position, finding))
     scores = chunk_scores(ctx)
+    derived = chunk_derived(ctx)
     sheets = ctx.frames.sheets
     departments = {
         int(s): str(d) for s, d in zip(sheets["sid"].to_numpy(), sheets["dept"].to_numpy(), strict=True)
@@ -931,7 +974,12 @@ def write_scored_workbooks(
         names = sheet_names([s.sheet for s in read.sheets])
         jobs = [
             _SheetJob(
-                sheet, name, order, by_sheet.get((read.file, sheet.sheet), []), scores.get(first_sid + order)
+                sheet,
+                name,
+                order,
+                by_sheet.get((read.file, sheet.sheet), []),
+                scores.get(first_sid + order),
+                derived.get(departments.get(first_sid + order, ""), {}),
             )
             for order, (sheet, name) in enumerate(zip(read.sheets, names, strict=True))
         ]
