@@ -238,7 +238,15 @@ def test_reason_missing_fires_on_shortfall_and_over_target(check_project: Projec
         "“完成数量”实际完成值8个未达到年度指标值≥10个，偏差原因分析及改进措施未填写；请说明原因"
     )
     assert run.only_cell("C-REASON-MISSING", "I16").message == (
-        "“项目成本”实际完成值60万元大幅超出年度指标值≤100万元，偏差原因分析及改进措施未填写；请说明原因"
+        "“项目成本”实际完成值60万元大幅低于年度指标值≤100万元，偏差原因分析及改进措施未填写；请说明原因"
+    )
+
+
+def test_reason_missing_on_a_cost_above_its_ceiling(check_project: ProjectCheck) -> None:
+    run = check_project(**one("项目成本", actual="125万元", score=8))
+    assert run.keys("C-REASON-MISSING") == {("C-REASON-MISSING", P, "I16")}
+    assert run.only("C-REASON-MISSING").message == (
+        "“项目成本”实际完成值125万元超过年度指标值≤100万元，偏差原因分析及改进措施未填写；请说明原因"
     )
 
 

@@ -26,7 +26,18 @@ def test_rate_over_100_fires_on_a_pass_rate_above_100(check_project: ProjectChec
     assert (finding.expected, finding.actual) == (100, 105)
 
 
-@pytest.mark.parametrize(("name", "actual"), [("验收合格率", "100%"), ("增长率", "120%")])
+@pytest.mark.parametrize(("actual", "percent"), [(1.05, 105), (105, 105), ("105百分比", 105)])
+def test_rate_over_100_fires_on_a_bare_number_against_a_percent_target(
+    check_project: ProjectCheck, actual: object, percent: float
+) -> None:
+    run = check_project(indicators=replace_indicator(CLEAN_INDICATORS, "验收合格率", actual=actual))
+    assert run.keys("F-RATE-OVER-100") == {("F-RATE-OVER-100", P, "F14")}
+    assert run.only("F-RATE-OVER-100").actual == percent
+
+
+@pytest.mark.parametrize(
+    ("name", "actual"), [("验收合格率", "100%"), ("验收合格率", 1), ("验收合格率", 0.98), ("增长率", "120%")]
+)
 def test_rate_over_100_quiet_on_100_or_on_rates_that_may_exceed_it(
     check_project: ProjectCheck, name: str, actual: str
 ) -> None:

@@ -78,6 +78,10 @@ CASES: list[tuple[str, object, object, object, float, str]] = [
     ("未达高于带", "明显改善", FAILED, 8, 6, S.QUALITATIVE_BAND),
     ("说不清", "明显改善", "见附件", 7, 7, S.QUALITATIVE_UNKNOWN),
     ("定量写字", "1个", "修订中", 5, 5, S.NONNUMERIC_ACTUAL),
+    # a bare target of 0 is a ceiling: 安全事故 0起
+    ("零目标达成", "0起", "0起", 10, 10, S.QUANTITATIVE),
+    ("零目标未达", "0起", "1起", 10, 0, S.QUANTITATIVE),
+    ("零下限", "≥0个", "3个", 10, 10, S.QUANTITATIVE),
     # missing values
     ("缺实际", "≥10个", None, 10, 0, S.MISSING_ACTUAL),
     ("缺目标", None, "10个", 9, 9, S.MISSING_TARGET),

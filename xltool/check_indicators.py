@@ -188,7 +188,12 @@ def reason_missing(ctx: Context) -> Iterator[Finding]:
     judged = ind["status"].isin((S.QUANTITATIVE, S.NONNUMERIC_ACTUAL, S.QUALITATIVE_BAND))
     bad = (ind["reason"] == "") & ((judged & ind["shortfall"]) | ind["over_target"])
     for row in ctx.rows(ind[bad]):
-        what = "大幅超出年度指标值" if row["over_target"] else "未达到年度指标值"
+        # A ceiling (成本 ≤ …) is missed by going above it, and beaten far by staying far below it.
+        ceiling = row["top"] == "<="
+        if row["over_target"]:
+            what = "大幅低于年度指标值" if ceiling else "大幅超出年度指标值"
+        else:
+            what = "超过年度指标值" if ceiling else "未达到年度指标值"
         yield ctx.finding(
             "C-REASON-MISSING",
             row["sid"],
@@ -234,12 +239,13 @@ def total_over(ctx: Context) -> Iterator[Finding]:
     tot = ctx.totals
     tol = ctx.profile.score_tolerance
     for row in ctx.rows(tot[tot["self_score"] > tot["score"] + tol + 1e-9]):
+        gap = fmt_num(row["self_score"] - row["score"])
         yield ctx.finding(
             "C-TOTAL-OVER",
             row["sid"],
             row["self_score_cell"],
             f"自评总分{fmt_num(row['self_score'])}高于按规则计算的{fmt_num(row['score'])}分"
-            f"（{ctx.profile.grade(row['score'])}），差{fmt_num(row['self_score'] - row['score'])}分；请按本表标注逐项核减",
+            f"（{ctx.profile.grade(row['score'])}），差{gap}分；请按本表标注逐项核减",
             expected=row["score"],
             actual=row["self_score"],
             anchor=("total", "score"),

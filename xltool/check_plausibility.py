@@ -13,7 +13,11 @@ from xltool.rules import Context, rule
 
 # (block, column) pairs that hold amounts in 万元 — the scale check looks only at these.
 AMOUNT_COLUMNS = {
-    (grid.key, col.key) for layout in FORMS.values() for grid in layout.grids for col in grid.columns if col.fmt == "amount"
+    (grid.key, col.key)
+    for layout in FORMS.values()
+    for grid in layout.grids
+    for col in grid.columns
+    if col.fmt == "amount"
 } | {(block.key, "value") for layout in FORMS.values() for block in layout.lists}
 
 
@@ -30,15 +34,17 @@ def rate_over_100(ctx: Context) -> Iterator[Finding]:
     ind = ctx.indicators
     words = "|".join(ctx.profile.capped_rate_words)
     named = ind["name"].str.contains(words, regex=True, na=False) if words else ind["name"] == ""
-    bad = named & (ind["aunit"] == "%") & (ind["anum"] > 100 + 1e-9)
-    for row in ctx.rows(ind[bad]):
+    # The actual in percent: written with %, or a bare number (1.05, 105) read against a % target.
+    percent = np.where(ind["aunit"] == "%", ind["anum"], np.where(ind["tunit"] == "%", ind["a_cmp"], np.nan))
+    bad = named & (np.nan_to_num(percent, nan=0.0) > 100 + 1e-9)
+    for row in ctx.rows(ind[bad].assign(percent=percent[bad.to_numpy()])):
         yield ctx.finding(
             "F-RATE-OVER-100",
             row["sid"],
             row["actual_cell"],
             f"“{row['name']}”实际完成值{row['atext']}超过100%，此类比率不可能超过100%；请核实",
             expected=100.0,
-            actual=row["anum"],
+            actual=row["percent"],
             anchor=("indicator", str(row["index"]), "actual"),
         )
 

@@ -117,7 +117,10 @@ def score_indicators(frames: Frames, profile: Profile) -> pd.DataFrame:
         equal = np.where(
             np.isclose(a, t, rtol=0, atol=1e-9), 1.0, np.minimum(a, t) / np.maximum(np.maximum(a, t), 1e-12)
         )
-    share = np.select([op == "<=", op == "="], [reverse, equal], default=positive)
+    # A bare target of 0 (安全事故 0起) cannot be a floor to reach: weight × actual ÷ 0 has no meaning
+    # and "actual ≥ 0" would give full marks to any count. It is read as a ceiling of 0, like ≤ 0.
+    zero_ceiling = (op == "") & (t == 0)
+    share = np.select([(op == "<=") | zero_ceiling, op == "="], [reverse, equal], default=positive)
     ratio = share
     quantitative = (tkind == "quantity") & (akind == "quantity")
     comparable = quantitative & ~np.isnan(t) & ~np.isnan(a)
