@@ -98,6 +98,7 @@ MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per worksheet
 # Half a unit of the last printed decimal: a stated figure this close shows the same as the formula.
 DISPLAY_HALF_UNIT: dict[str, float] = {"rate": 0.00005}
 DEFAULT_HALF_UNIT = 0.005
+REVIEW_SCALE = 11 / 10  # the 审核结果 table is set in 10 pt
 NOTE_SCALE = 11 / 9  # 审核意见 lines are set in 9 pt where columns are measured in 11 pt
 DERIVED_BASIS = {
     "在职人员控制率": "实际在职人数÷编制数",
@@ -389,6 +390,7 @@ class Looks:
                 "text_wrap": True,
             },
             "cell": {"font_size": 10, "border": 1},
+            "over": {"font_size": 10, "border": 1, "bold": True, "font_color": OVER_FONT},
             "center": {"font_size": 10, "border": 1, "align": "center"},
             "message": {"font_size": 10, "border": 1, "text_wrap": True},
             "link": {
@@ -445,7 +447,7 @@ def _comment(findings: Sequence[Finding]) -> tuple[str, dict[str, object]]:
     widths = [_text_px(line) for line in lines]
     width = min(max(widths), COMMENT_MAX_PX) + 16
     rows = sum(max(1, math.ceil(w / (width - 16))) for w in widths)
-    height = rows * COMMENT_LINE_PX + 14
+    height = rows * COMMENT_LINE_PX + 20
     options: dict[str, object] = {
         "author": COMMENT_AUTHOR,
         "font_name": BODY_FONT,
@@ -655,10 +657,11 @@ def _rule_block(
         ws.write_string(first_indicator - 1, c0, "规则得分", head)
         ws.write_string(first_indicator - 1, c0 + 1, "计分依据", head)
         indicators = score.indicators if score else {}
-        for i, row in enumerate(sheet.indicators):
-            r = _row(placement, ("indicator", str(i), "name"))
-            if r is not None:
-                _indicator_values(ws, looks, r, c0, indicators.get(row.index))
+        rows = [row.index for row in sheet.indicators]
+        i = 0
+        while (r := _row(placement, ("indicator", str(i), "name"))) is not None:  # blank template rows too
+            _indicator_values(ws, looks, r, c0, indicators.get(rows[i]) if i < len(rows) else None)
+            i += 1
     if total_row is not None:
         _total_values(ws, looks, total_row, c0, score)
 
@@ -837,7 +840,8 @@ def _write_overview(ws: Worksheet, looks: Looks, r: int, overview: Sequence[_Ove
         ws.write_url(r + i, 1, _internal(item.name, "A1"), looks.review("sheet_link"), string=item.name)
         for c, value in ((2, s.self_total if s else math.nan), (3, s.total if s else math.nan)):
             _write_value(ws, r + i, c, None if math.isnan(value) else value, looks.review_number("score"))
-        ws.write_string(r + i, 4, _difference(item), looks.review("cell"))
+        claimed_more = s is not None and _over(s.self_total, s.total)
+        ws.write_string(r + i, 4, _difference(item), looks.review("over" if claimed_more else "cell"))
         for c, severity in enumerate(SEVERITY_NAMES, start=5):
             ws.write_number(r + i, c, item.counts.get(severity, 0), looks.review_number("count"))
     return r + len(overview) + 1
@@ -880,7 +884,7 @@ def _write_findings(ws: Worksheet, looks: Looks, r: int, marks: Sequence[Mark]) 
         _write_value(ws, r + i, 5, f.expected, looks.review_number(mark.fmt))
         _write_value(ws, r + i, 6, f.actual, looks.review_number(mark.fmt))
         ws.write_string(r + i, 7, f.cell, looks.review("center"))
-        ws.set_row(r + i, max(18, _rows_for(f.message, width) * 14 + 5))
+        ws.set_row(r + i, max(18, _rows_for(f.message, width * REVIEW_SCALE) * 13.5 + 5))
     ws.autofilter(r, 0, r + len(ordered), len(REVIEW_COLUMNS) - 1)
     if r + 1 <= MAX_FROZEN_ROWS:
         ws.freeze_panes(r + 1, 0)
