@@ -264,6 +264,22 @@ def test_xls_input_gives_xlsx(tmp_path: Path) -> None:
     assert wb["旱改水项目"]["I6"].value == 10 and _fill(wb["旱改水项目"]["I6"]) == RED
 
 
+def test_xls_beside_an_xlsx_of_the_same_name(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    write_rows(src / "项目表.xlsx", {"新版": project_sheet()})
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("旧版")
+    for r, row in enumerate(project_sheet()):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value)
+    book.save(str(src / "项目表.xls"))
+    scored = _run(src, tmp_path / "out")
+    assert {"项目表.xlsx", "项目表 (2).xlsx"} <= set(scored.result.written)
+    assert scored.workbook("项目表.xlsx").sheetnames == [REVIEW_SHEET, "新版"]
+    assert scored.workbook("项目表 (2).xlsx").sheetnames == [REVIEW_SHEET, "旧版"]
+
+
 def test_formula_text_in_a_submission_stays_text(tmp_path: Path) -> None:
     hostile = ('=HYPERLINK("http://x","y")', "@SUM(A1:A2)", "+cmd|' /C calc'!A0", "-2+3")
     indicators = replace_indicator(CLEAN_INDICATORS, "完成数量", name=hostile[1], reason=hostile[2])

@@ -968,13 +968,13 @@ def write_scored_workbooks(
     profile_name = ctx.profile.name
     written: list[str] = []
     locations: list[Location | None] = [None] * len(findings)
-    targets: set[Path] = set()
+    targets = output_targets(out, reads)
     sid = 0
     for read in reads:
         first_sid, sid = sid, sid + len(read.sheets)
         if read.status != "ok":
             continue
-        target = _unique(output_path(out, read.file, ".xlsx"), targets)
+        target = targets[read.file]
         names = sheet_names([s.sheet for s in read.sheets])
         jobs = [
             _SheetJob(
@@ -1001,11 +1001,17 @@ def write_scored_workbooks(
     return written, locations
 
 
-def _unique(target: Path, taken: set[Path]) -> Path:
-    """A target not yet written in this call (``a.xls`` and ``a.xlsx`` side by side: ``a (2).xlsx``)."""
-    candidate, n = target, 2
-    while candidate in taken:
-        candidate = target.with_name(f"{target.stem} ({n}){target.suffix}")
-        n += 1
-    taken.add(candidate)
-    return candidate
+def output_targets(out: Path, reads: Sequence[WorkbookRead]) -> dict[str, Path]:
+    """Each 'ok' read's output path: an ``.xlsx`` input keeps its name, a clashing ``.xls`` gets ``(2)``."""
+    ok = [read.file for read in reads if read.status == "ok"]
+    taken: set[Path] = set()
+    targets: dict[str, Path] = {}
+    for file in sorted(ok, key=lambda f: not f.lower().endswith(".xlsx")):  # stable: input order otherwise
+        target = candidate = output_path(out, file, ".xlsx")
+        n = 2
+        while candidate in taken:
+            candidate = target.with_name(f"{target.stem} ({n}){target.suffix}")
+            n += 1
+        taken.add(candidate)
+        targets[file] = candidate
+    return targets
