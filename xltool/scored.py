@@ -80,6 +80,7 @@ OVER_FONT = "#9C0006"  # a rule score below the self-declared one
 HEADER_FILL = "#F2F2F2"
 LINK_FONT = "#0563C1"
 TITLE_STYLE = CellStyle("title")
+EXTRA_STYLE = CellStyle("input", "text", align="center")  # a value of a column the department added
 TITLE_CELL = (0, 0)  # render_form draws every form's title across row 1 from A1
 COMMENT_AUTHOR = "xltool"
 COMMENT_FONT_SIZE = 9
@@ -435,7 +436,9 @@ def _place(
 ) -> tuple[str, CellStyle | None]:
     """The output cell of a finding's anchor and its style; the title cell when it has no place."""
     key = anchor_key(anchor)
-    cell = placement.cells.get(key) or extras.get(key)
+    if key in extras:
+        return extras[key], EXTRA_STYLE
+    cell = placement.cells.get(key)
     if cell is None:
         return xl_rowcol_to_cell(*TITLE_CELL), TITLE_STYLE
     return cell, placement.styles.get(key)
@@ -749,7 +752,7 @@ def _extra_columns(
     if not sheet.extra_columns or first is None or layout.indicators is None:
         return
     table = layout.indicators
-    value_style = styles.get(CellStyle("input", "text", align="center"))
+    value_style = styles.get(EXTRA_STYLE)
     for header in sheet.extra_columns:
         c = len(widths)
         key = next((col.key for col in table.extra_columns if col.term.matches(header)), header)
