@@ -155,8 +155,8 @@ class Frames:
         cells = sub.pivot_table(index="sid", columns="column", values="cell", aggfunc="first")
         out = pd.DataFrame(index=pd.Index(sorted(set(sub["sid"])), name="sid"))
         for col in columns:
-            out[col] = values[col] if col in values else np.nan
-            out[f"{col}_cell"] = cells[col] if col in cells else ""
+            out[col] = values.get(col, np.nan)
+            out[f"{col}_cell"] = cells.get(col, "")
         out = out.fillna({f"{c}_cell": "" for c in columns})
         return out
 
@@ -189,7 +189,16 @@ def build_frames(forms: Sequence[tuple[str, FormSheet]]) -> Frames:
         )
         for fig in form.figures:
             figure_rows.append(
-                (sid, fig.block, fig.row, fig.column, _f(fig.value), fig.cell, _text(fig.raw), fig.problem or "")
+                (
+                    sid,
+                    fig.block,
+                    fig.row,
+                    fig.column,
+                    _f(fig.value),
+                    fig.cell,
+                    _text(fig.raw),
+                    fig.problem or "",
+                )
             )
         for ind in form.indicators:
             indicator_rows.append(_indicator_record(sid, ind))
