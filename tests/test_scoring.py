@@ -356,3 +356,42 @@ def test_grade_of_a_computed_total(check_project: ProjectCheck) -> None:
     )
     run = check_project(indicators=indicators, total_score=80)
     assert (run.total(P)["score"], run.total(P)["grade"]) == (80, "良")
+
+
+def test_operator_from_a_nature_column(check_rows: Callable[..., Run]) -> None:
+    # A 指标性质 column (≥ ≤ = 定性) supplies the operator the target text lacks: 1.5万元 against a
+    # 1.2万元 ceiling scores 10 × 1.2 ÷ 1.5 = 8.
+    rows = project_sheet()
+    rows[11] = [
+        "绩效指标",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标性质",
+        "年度指标值",
+        "实际完成值",
+        "分值",
+        "得分",
+        "偏差原因分析及改进措施",
+    ]
+    rows[12:18] = [
+        [None, OUT, "数量指标", "完成数量", "≥", "10个", "8个", 20, 16, "受天气影响"],
+        [None, None, "质量指标", "合格率", "=", "100%", "100%", 10, 10, None],
+        [None, None, "时效指标", "按期完成", "定性", "按期完成", "按期完成", 10, 10, None],
+        [None, None, "成本指标", "单位成本", "≤", "1.2万元", "1.5万元", 10, 8, "材料涨价"],
+        [None, "效益指标(30分)", "社会效益指标", "条件改善", "定性", "明显改善", "明显改善", 30, 30, None],
+        [None, "满意度指标(10分)", "服务对象满意度指标", "满意度", "正向", "90", "95", 10, 10, None],
+    ]
+    rows[18] = ["总分", None, None, None, None, None, None, 100, 94]
+    run = check_rows({"附件3.xlsx": {P: rows}})
+    assert run.scores(P) == {
+        "完成数量": 16,
+        "合格率": 10,
+        "按期完成": 10,
+        "单位成本": 8,
+        "条件改善": 30,
+        "满意度": 10,
+    }
+    assert run.indicator(P, "单位成本")["top"] == "<="
+    assert run.total(P)["score"] == 94
+    assert run.rules() == set()
