@@ -7,10 +7,14 @@ a sheet costs about a millisecond however its rows and columns are arranged.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+import signal
+import threading
+import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -50,6 +54,12 @@ MAX_ROWS = 1000
 MAX_LABEL_LEN = 60
 # A cell "label：value" holds its value inline when the label part is at most this long.
 MAX_INLINE_LABEL_LEN = 16
+# A file that takes longer than this to read is given up (its Python part: calamine is not interrupted).
+TIME_LIMIT_SECONDS = 30.0
+TIMEOUT_MESSAGE = (
+    "读取超时（超过{seconds}秒），已停止处理此文件；文件可能过大或结构异常，"
+    "请删除多余的工作表和空白行列后另存，再重新提交"
+)
 # How far below a grid's corner label its column headers may start.
 HEADER_SEARCH_ROWS = 5
 
@@ -881,9 +891,47 @@ def read_workbook(file: str, grids: list[tuple[str, Rows]]) -> WorkbookRead:
     return WorkbookRead(file, "ok", sheets[0].kind, None, tuple(sheets), tuple(skipped))
 
 
+class _TimeLimit(BaseException):
+    """SIGALRM's signal that a file ran over TIME_LIMIT_SECONDS (a BaseException: no handler swallows it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` (Python code only), in the main thread of a process."""
+    if (
+        seconds <= 0
+        or threading.current_thread() is not threading.main_thread()
+        or not hasattr(signal, "setitimer")
+    ):
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _TimeLimit
+
+    started = time.monotonic()
+    previous = signal.signal(signal.SIGALRM, expire)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer > 0:  # an enclosing timer keeps what it had left
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 1e-3))
+
+
 def read_file(path: Path, root: Path) -> WorkbookRead:
     """Read one input file; never raises: an unreadable file gives status 'skipped' or 'error'."""
     file = relative_name(path, root)
+    try:
+        with _time_limit(TIME_LIMIT_SECONDS):
+            return _read_file(path, file)
+    except _TimeLimit:
+        return WorkbookRead(file, "error", None, TIMEOUT_MESSAGE.format(seconds=f"{TIME_LIMIT_SECONDS:g}"))
+
+
+def _read_file(path: Path, file: str) -> WorkbookRead:
     try:
         grids = read_grids(path)
     except SourceError as exc:
