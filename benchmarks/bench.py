@@ -4,10 +4,11 @@
 
 1. Generates N departments of realistic forms (three workbooks each, several project sheets, varied
    figures and anomalies, distinct names) with scripts/sample_forms.py.
-2. Floor: reads every generated file's values with python-calamine and writes the same cells to new
-   workbooks with xlsxwriter — nothing else — in this process, timed with CPU and wall clocks.
-3. Runs `xltool reconcile` as a subprocess over the batch: CPU seconds (the process and all its
+2. Runs `xltool reconcile` as a subprocess over the batch: CPU seconds (the process and all its
    workers), wall seconds, peak memory (sum of the resident sizes of the whole process tree, sampled).
+3. Floor: reads every input file's values with python-calamine, and writes the same cells xltool
+   wrote (every value of every workbook it produced, loaded beforehand, untimed) to new workbooks
+   with xlsxwriter — nothing else — in this process, timed with CPU and wall clocks.
 4. Prints per-workbook costs and the CPU ratio to the floor. Not a test: no assertion on time.
 """
 
@@ -40,27 +41,50 @@ def generate(folder: Path, departments: int) -> list[Path]:
     return files
 
 
-def floor(files: list[Path], out: Path) -> tuple[float, float, int]:
-    """Read every file's values with calamine and write the same cells with xlsxwriter: (cpu, wall, cells)."""
+def output_cells(out: Path) -> list[list[tuple[str, list[tuple[int, int, object]]]]]:
+    """The values of every workbook xltool wrote: per workbook, per sheet, (row, col, value)."""
+    from python_calamine import CalamineWorkbook
+
+    books = []
+    for path in sorted(out.rglob("*.xlsx")):
+        book = CalamineWorkbook.from_path(str(path))
+        sheets = []
+        for name in book.sheet_names:
+            rows = book.get_sheet_by_name(name).to_python()
+            cells = [
+                (r, c, v)
+                for r, row in enumerate(rows)
+                for c, v in enumerate(row)
+                if v != "" and v is not None
+            ]
+            sheets.append((name, cells))
+        books.append(sheets)
+    return books
+
+
+def floor(
+    inputs: list[Path], outputs: list[list[tuple[str, list[tuple[int, int, object]]]]], folder: Path
+) -> tuple[float, float, int]:
+    """Read the inputs with calamine and write xltool's output cells with xlsxwriter: (cpu, wall, cells)."""
     import xlsxwriter
     from python_calamine import CalamineWorkbook
 
-    out.mkdir(parents=True, exist_ok=True)
-    cells = 0
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    for n, path in enumerate(files):
+    for path in inputs:
         book = CalamineWorkbook.from_path(str(path))
-        wb = xlsxwriter.Workbook(str(out / f"{n}.xlsx"))
         for name in book.sheet_names:
-            ws = wb.add_worksheet(name[:31])
-            for r, row in enumerate(book.get_sheet_by_name(name).to_python()):
-                for c, value in enumerate(row):
-                    if value == "" or value is None:
-                        continue
-                    ws.write(r, c, value if not isinstance(value, str) else value)
-                    cells += 1
+            book.get_sheet_by_name(name).to_python()
+    for n, sheets in enumerate(outputs):
+        wb = xlsxwriter.Workbook(str(folder / f"{n}.xlsx"))
+        for name, cells in sheets:
+            ws = wb.add_worksheet(name)
+            for r, c, value in cells:
+                ws.write(r, c, value)
+            written += len(cells)
         wb.close()
-    return time.process_time() - cpu0, time.perf_counter() - wall0, cells
+    return time.process_time() - cpu0, time.perf_counter() - wall0, written
 
 
 class TreeMemory(threading.Thread):
@@ -135,20 +159,20 @@ def main() -> None:
     t0 = time.perf_counter()
     files = generate(src, args.departments)
     print(
-        f"generated {args.departments} departments, {len(files)} workbooks in {time.perf_counter() - t0:.1f} s"
-    )
-
-    floor_cpu, floor_wall, cells = floor(files, work / "floor")
-    n = len(files)
-    print(
-        f"floor   cpu {floor_cpu:7.2f} s  wall {floor_wall:7.2f} s  {floor_cpu / n * 1000:6.2f} ms/workbook  ({cells} cells)"
+        f"generated {args.departments} departments, {len(files)} workbooks "
+        f"in {time.perf_counter() - t0:.1f} s"
     )
 
     runs = [args.jobs] + ([1] if args.compare_jobs and args.jobs != 1 else [])
-    results = {}
-    for jobs in runs:
-        r = run_xltool(src, work / f"out-j{jobs}", jobs)
-        results[jobs] = r
+    results = {jobs: run_xltool(src, work / f"out-j{jobs}", jobs) for jobs in runs}
+    outputs = output_cells(work / f"out-j{args.jobs}")
+    floor_cpu, floor_wall, cells = floor(files, outputs, work / "floor")
+    n = len(files)
+    print(
+        f"floor   cpu {floor_cpu:7.2f} s  wall {floor_wall:7.2f} s  {floor_cpu / n * 1000:6.2f} ms/workbook  "
+        f"(read {n} inputs, wrote {len(outputs)} workbooks, {cells} cells)"
+    )
+    for jobs, r in results.items():
         print(
             f"xltool  --jobs {jobs}: cpu {r['cpu']:7.2f} s  wall {r['wall']:7.2f} s  "
             f"{r['cpu'] / n * 1000:6.2f} ms/workbook cpu  {r['wall'] / n * 1000:6.2f} ms/workbook wall  "
@@ -156,7 +180,8 @@ def main() -> None:
         )
     if len(results) == 2:
         print(
-            f"speed-up --jobs {args.jobs} over --jobs 1 (wall): {results[1]['wall'] / results[args.jobs]['wall']:.2f}×"
+            f"speed-up --jobs {args.jobs} over --jobs 1 (wall): "
+            f"{results[1]['wall'] / results[args.jobs]['wall']:.2f}×"
         )
     print(results[args.jobs]["stdout"])
     if not args.keep:
