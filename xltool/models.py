@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Literal
 
 from xltool.layouts import FormKind
@@ -94,10 +95,15 @@ class FormSheet:
 
     def figure(self, block: str, row: str, column: str) -> Figure | None:
         """The figure at a layout position, if the sheet has it."""
+        return self._figure_index.get((block, row, column))
+
+    @cached_property
+    def _figure_index(self) -> dict[tuple[str, str, str], Figure]:
+        # The first figure wins, as a scan would; built once, on first use (also after unpickling).
+        index: dict[tuple[str, str, str], Figure] = {}
         for f in self.figures:
-            if f.block == block and f.row == row and f.column == column:
-                return f
-        return None
+            index.setdefault((f.block, f.row, f.column), f)
+        return index
 
 
 @dataclass(frozen=True)

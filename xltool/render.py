@@ -8,6 +8,7 @@ stay blank until their inputs exist, written with the value a reader without a c
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import unicodedata
@@ -401,10 +402,11 @@ def _text_fallback(content: FormSheet, key: str) -> str | None:
 def _lines(text: str, width: float) -> int:
     """How many lines a wrapped text takes in a column `width` characters wide."""
     usable = max(width - CELL_PADDING, 2.0)
-    return sum(max(1, ceil(_display_units(part) / usable)) for part in text.split("\n"))
+    return sum(max(1, ceil(display_units(part) / usable)) for part in text.split("\n"))
 
 
-def _display_units(text: str) -> float:
+@functools.lru_cache(maxsize=16384)
+def display_units(text: str) -> float:
     """Width of a text in column-width units: an East Asian wide character is about two digits."""
     return sum(WIDE_CHAR_UNITS if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
@@ -412,7 +414,7 @@ def _display_units(text: str) -> float:
 def _break_label(text: str, width: float) -> str:
     """Break a label that does not fit before its bracketed tail: 项目资金（万元） → 项目资金 / （万元）."""
     cut = max(text.rfind("（"), text.rfind("("))
-    if cut <= 0 or _display_units(text) <= width - CELL_PADDING:
+    if cut <= 0 or display_units(text) <= width - CELL_PADDING:
         return text
     return f"{text[:cut]}\n{text[cut:]}"
 
@@ -910,7 +912,7 @@ def column_widths(layout: FormLayout) -> list[float]:
     table = layout.indicators
     if table is not None:
         level2 = (1 if table.lead is not None else 0) + 1
-        longest = max(_display_units(label) for level1 in table.level1 for label, _ in level1.level2)
+        longest = max(display_units(label) for level1 in table.level1 for label, _ in level1.level2)
         widths[level2] = max(widths[level2], ceil(longest + CELL_PADDING + 1))
     return widths
 

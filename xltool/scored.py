@@ -53,6 +53,7 @@ from xltool.render import (
     Styles,
     anchor_key,
     column_widths,
+    display_units,
     render_form,
 )
 from xltool.rounding import fmt_num, fmt_rate
@@ -757,7 +758,7 @@ def _extra_columns(
         c = len(widths)
         key = next((col.key for col in table.extra_columns if col.term.matches(header)), header)
         ws.write_string(first - 1, c, header, styles.get(CellStyle("header")))
-        longest = _units(header)
+        longest = display_units(header)
         for i, row in enumerate(sheet.indicators):
             r = _row(placement, ("indicator", str(i), "name"))
             if r is None:
@@ -768,14 +769,9 @@ def _extra_columns(
             else:
                 ws.write_blank(r, c, None, value_style)
             extras[("indicator", str(i), key)] = xl_rowcol_to_cell(r, c)
-            longest = max(longest, _units(value))
+            longest = max(longest, display_units(value))
         widths.append(max(EXTRA_MIN_WIDTH, min(longest + 2, 30)))
         ws.set_column(c, c, widths[-1])
-
-
-def _units(text: str) -> float:
-    """A text's width in column units (a CJK character is about two digits)."""
-    return sum(1.85 if unicodedata.east_asian_width(ch) in "WF" else 1.0 for ch in text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -913,7 +909,7 @@ def _write_value(ws: Worksheet, r: int, c: int, value: object, fmt: Format) -> N
 def _rows_for(text: str, width: float) -> int:
     """How many lines a text wraps to in a column `width` units wide."""
     usable = max(width - 1.0, 2.0)
-    return sum(max(1, math.ceil(_units(part) / usable)) for part in text.split("\n"))
+    return sum(max(1, math.ceil(display_units(part) / usable)) for part in text.split("\n"))
 
 
 # ---------------------------------------------------------------------------------------------
