@@ -33,12 +33,22 @@ class RuleInfo:
 
 
 RULES: tuple[RuleInfo, ...] = (
-    RuleInfo("A-BLOCK-SUM", "A", "error", "按收入性质分、按支出性质分各项合计等于年度资金总额（年初、全年预算或执行数之一）"),
+    RuleInfo(
+        "A-BLOCK-SUM",
+        "A",
+        "error",
+        "按收入性质分、按支出性质分各项合计等于年度资金总额（年初、全年预算或执行数之一）",
+    ),
     RuleInfo("A-PARTIAL-EXCEEDS", "A", "error", "部分列示的分项（公用经费其中项）合计不超过总数"),
     RuleInfo("A-RATE-STATED", "A", "error", "填报的执行率等于全年执行数÷全年预算数"),
     RuleInfo("A-RATIO-STATED", "A", "error", "附件1填报的控制率（人员、规模、投资概算）等于相应两数之比"),
     RuleInfo("A-SCORE-RANGE", "A", "error", "每项得分在0到分值之间"),
-    RuleInfo("A-SUM-PARTS", "A", "error", "合计数等于各分项之和（三公经费、公务用车、项目支出、年度资金总额…，按列核对，允许舍位差）"),
+    RuleInfo(
+        "A-SUM-PARTS",
+        "A",
+        "error",
+        "合计数等于各分项之和（三公经费、公务用车、项目支出、年度资金总额…，按列核对，允许舍位差）",
+    ),
     RuleInfo("A-TOTAL-EMPTY", "A", "error", "合计行为空或0而分项已填（计算时改用分项合计）"),
     RuleInfo("A-TOTAL-STATED", "A", "error", "总分等于预算执行得分与各指标得分之和"),
     RuleInfo("A-UNREADABLE", "A", "error", "应填数字的单元格能读成数字"),
@@ -54,8 +64,12 @@ RULES: tuple[RuleInfo, ...] = (
     RuleInfo("C-ACTUAL-NONNUMERIC", "C", "warning", "定量指标的实际完成值是数值"),
     RuleInfo("C-EXECUTION-CAP", "C", "info", "按执行率封顶总分（一体化口径）"),
     RuleInfo("C-NOT-APPLICABLE", "C", "info", "标注为不适用的指标已剔除，总分按100分折算"),
-    RuleInfo("C-OVER-TARGET", "C", "warning", "实际完成值超出年度指标值达设定比例（默认30%）：指标值可能设定偏低"),
-    RuleInfo("C-QUALITATIVE-BAND", "C", "warning", "定性指标得分落在完成情况所属档次内（80–100%、60–80%、0–60%）"),
+    RuleInfo(
+        "C-OVER-TARGET", "C", "warning", "实际完成值超出年度指标值达设定比例（默认30%）：指标值可能设定偏低"
+    ),
+    RuleInfo(
+        "C-QUALITATIVE-BAND", "C", "warning", "定性指标得分落在完成情况所属档次内（80–100%、60–80%、0–60%）"
+    ),
     RuleInfo("C-QUALITATIVE-UNCLEAR", "C", "info", "定性指标的完成情况写明是否达成"),
     RuleInfo("C-REASON-MISSING", "C", "warning", "未完成或大幅超额的指标填写了偏差原因分析及改进措施"),
     RuleInfo("C-SCORE-OVER", "C", "error", "指标自评得分不高于按规则计算的得分（自评偏高）"),
@@ -68,7 +82,12 @@ RULES: tuple[RuleInfo, ...] = (
     RuleInfo("D-MISSING-FORM", "D", "info", "每个部门提交了附件1、附件2和附件3"),
     RuleInfo("D-PART-EXCEEDS-WHOLE", "D", "error", "附件1项目支出预算数不超过附件2年度资金总额年初预算数"),
     RuleInfo("D-PROJECT-SUM", "D", "error", "附件3各项目全年执行数合计不超过附件2项目支出"),
-    RuleInfo("D-PROJECTS-ACTUAL", "D", "warning", "附件1项目支出决算数与附件2按支出性质分的项目支出一致（同为执行口径时）"),
+    RuleInfo(
+        "D-PROJECTS-ACTUAL",
+        "D",
+        "warning",
+        "附件1项目支出决算数与附件2按支出性质分的项目支出一致（同为执行口径时）",
+    ),
     RuleInfo("D-YEAR", "D", "warning", "同一部门各表的年度一致"),
     RuleInfo("E-PUBLIC-FUNDS-CONTROL", "E", "warning", "公用经费控制率（决算÷预算）不超过100%"),
     RuleInfo("E-STAFF-OVER", "E", "warning", "在职人员控制率（在职人数÷编制数）不超过100%"),

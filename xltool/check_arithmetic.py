@@ -29,9 +29,16 @@ def _grid_totals() -> Iterator[tuple[FormLayout, Grid, Total]]:
 
 def _total_frame(ctx: Context, layout: FormLayout, grid: Grid, total: Total) -> pd.DataFrame:
     """Per (sid, column): the stated total, its cell, the parts' sum and how many parts are filled."""
-    fig = ctx.frames.figures
+    key = ("total_frame", grid.key, total.total)
+    if key not in ctx.memo:
+        ctx.memo[key] = _build_total_frame(ctx, layout, grid, total)
+    return ctx.memo[key]
+
+
+def _build_total_frame(ctx: Context, layout: FormLayout, grid: Grid, total: Total) -> pd.DataFrame:
+    fig = ctx.frames.figure_table(grid.key)
     sids = ctx.frames.sheets.loc[ctx.frames.sheets["kind"] == layout.kind, "sid"]
-    fig = fig[(fig["block"] == grid.key) & fig["sid"].isin(sids) & fig["column"].isin(total.columns)]
+    fig = fig[fig["sid"].isin(sids) & fig["column"].isin(total.columns)]
     extra = fig["row"].str.startswith(f"{total.total}_extra_")
     parts = fig[fig["row"].isin(total.parts) | extra]
     head = fig[fig["row"] == total.total].set_index(["sid", "column"])

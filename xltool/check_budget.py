@@ -21,15 +21,13 @@ CONTROLLED_ROWS = ("three_public", "public_funds")
 NOT_SPENDING_ROWS = ("budget_adjustment",)
 
 
-def _lines(fig: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+def _lines(ctx: Context, block: str, columns: Sequence[str]) -> pd.DataFrame:
     """One row per (sid, row) of a block's figures: each column's value and its ``<column>_cell``."""
-    index = ["sid", "row"]
-    values = fig.pivot_table(index=index, columns="column", values="value", aggfunc="first")
-    cells = fig.pivot_table(index=index, columns="column", values="cell", aggfunc="first")
-    out = pd.DataFrame(index=cells.index)
+    table = ctx.frames.lines(block)
+    out = pd.DataFrame(index=table.index)
     for col in columns:
-        out[col] = values[col].reindex(out.index) if col in values.columns else np.nan
-        out[f"{col}_cell"] = cells[col].fillna("") if col in cells.columns else ""
+        out[col] = table.get(col, np.nan)
+        out[f"{col}_cell"] = table.get(f"{col}_cell", "")
     return out.reset_index()
 
 
@@ -42,11 +40,7 @@ def _no_budget(initial: pd.Series, full_year: pd.Series) -> pd.Series:
 def executed_over_budget(ctx: Context) -> Iterator[Finding]:
     """Execution above the full-year budget, per row of the 项目资金 / 年度资金 block."""
     tol = ctx.profile.amount_tolerance
-    fig = ctx.frames.figure_table("budget")
-    fig = fig[fig["column"].isin(("initial", "full_year", "executed"))]
-    if fig.empty:
-        return
-    wide = _lines(fig, ("initial", "full_year", "executed"))
+    wide = _lines(ctx, "budget", ("initial", "full_year", "executed"))
     # A row with no budget at all is B-UNBUDGETED (a warning), not reported twice on one cell.
     bad = (
         wide["full_year"].notna()
@@ -110,8 +104,7 @@ def large_adjustment(ctx: Context) -> Iterator[Finding]:
 @rule("B-UNBUDGETED")
 def unbudgeted(ctx: Context) -> Iterator[Finding]:
     """Money executed with no budget line."""
-    fig = ctx.frames.figures
-    budget = _lines(fig[fig["block"] == "budget"], ("initial", "full_year", "executed"))
+    budget = _lines(ctx, "budget", ("initial", "full_year", "executed"))
     none = _no_budget(budget["initial"], budget["full_year"])
     for row in ctx.rows(budget[none & (budget["executed"] > 0)]):
         yield ctx.finding(
@@ -122,9 +115,8 @@ def unbudgeted(ctx: Context) -> Iterator[Finding]:
             actual=row["executed"],
             anchor=("figure", "budget", row["row"], "executed"),
         )
-    spending = _lines(
-        fig[(fig["block"] == "spending") & ~fig["row"].isin(NOT_SPENDING_ROWS)], ("budget", "actual")
-    )
+    spending = _lines(ctx, "spending", ("budget", "actual"))
+    spending = spending[~spending["row"].isin(NOT_SPENDING_ROWS)]
     grid = FORMS["basic_data"].grid("spending")
     for row in ctx.rows(spending[spending["budget"].fillna(0).eq(0) & (spending["actual"] > 0)]):
         sid = int(row["sid"])
@@ -151,8 +143,8 @@ def _row_label(row_key: str) -> str:
 def actual_above_budget(ctx: Context) -> Iterator[Finding]:
     """附件1 rows whose 决算数 exceeds the 预算数 (三公经费 and 公用经费 are family E warnings)."""
     tol = ctx.profile.amount_tolerance
-    spending = ctx.frames.figure_table("spending")
-    wide = _lines(spending[~spending["row"].isin(CONTROLLED_ROWS)], ("budget", "actual"))
+    wide = _lines(ctx, "spending", ("budget", "actual"))
+    wide = wide[~wide["row"].isin(CONTROLLED_ROWS)]
     grid = FORMS["basic_data"].grid("spending")
     bad = (wide["budget"] > 0) & (wide["actual"] > wide["budget"] + tol)
     for row in ctx.rows(wide[bad]):

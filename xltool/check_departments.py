@@ -47,11 +47,15 @@ def _ratio(num: float, den: float) -> float:
 
 def derived_indicators(ctx: Context) -> pd.DataFrame:
     """Per department: the derived indicators of rules.md family E (fractions; NaN when not computable)."""
+    if ("derived",) not in ctx.memo:
+        ctx.memo[("derived",)] = _derived(ctx)
+    return ctx.memo[("derived",)]
+
+
+def _derived(ctx: Context) -> pd.DataFrame:
     basic = _first_sid(ctx, "basic_data")
     dept_table = _first_sid(ctx, "department")
-    spending = ctx.frames.figure_table("spending")
-    wide = spending.pivot_table(index=["sid", "row"], columns="column", values="value", aggfunc="first")
-    staff = ctx.frames.wide("staff", "staff", ("authorized", "actual"))
+    budget = ctx.budget[["full_year", "initial"]].to_dict("index")
     rows = []
     for dept in sorted(set(basic.index) | set(dept_table.index)):
         record: dict[str, object] = {"dept": dept}
@@ -59,21 +63,17 @@ def derived_indicators(ctx: Context) -> pd.DataFrame:
         if sid is not None:
 
             def get(row: str, col: str, sid: int = int(sid)) -> float:
-                try:
-                    return _float(wide.loc[(sid, row), col])
-                except KeyError:
-                    return math.nan
+                return _cell(ctx, sid, "spending" if row != "staff" else "staff", row, col)[0]
 
-            if sid in staff.index:
-                record["在职人员控制率"] = _ratio(staff.loc[sid, "actual"], staff.loc[sid, "authorized"])
+            record["在职人员控制率"] = _ratio(get("staff", "actual"), get("staff", "authorized"))
             prior = get("three_public", "prior_actual")
             record["三公经费变动率"] = _ratio(get("three_public", "actual") - prior, prior)
             record["三公经费控制率"] = _ratio(get("three_public", "actual"), get("three_public", "budget"))
             record["公用经费控制率"] = _ratio(get("public_funds", "actual"), get("public_funds", "budget"))
             record["政府采购执行率"] = _ratio(get("procurement", "actual"), get("procurement", "budget"))
         dsid = dept_table.get(dept)
-        if dsid is not None and dsid in ctx.budget.index:
-            line = ctx.budget.loc[dsid]
+        if dsid is not None and dsid in budget:
+            line = budget[dsid]
             record["预算调整率"] = _ratio(line["full_year"] - line["initial"], line["initial"])
         rows.append(record)
     frame = pd.DataFrame(rows, columns=["dept", *DERIVED])

@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
-
 _CODE = re.compile(r"^(?:[\[【(（]\s*\d+\s*[\]】)）]|\d{2,}(?:[-_.、\s]+|(?=[^\d年])))")
 _SEAL = re.compile(r"[（(](?:盖章|公章|章)[)）]$")
 _SPACES = re.compile(r"\s+")

@@ -138,6 +138,7 @@ class Frames:
     figures: pd.DataFrame
     indicators: pd.DataFrame
     forms: list[FormSheet] = field(default_factory=list)
+    _lines: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def figure_table(self, block: str, rows: Sequence[str] | None = None) -> pd.DataFrame:
         """Figures of one block (optionally some rows), joined with their sheet's keys."""
@@ -147,17 +148,33 @@ class Frames:
             mask &= fig["row"].isin(rows).to_numpy()
         return fig[mask]
 
+    def lines(self, block: str) -> pd.DataFrame:
+        """A block's figures one row per (sid, row): a value column per column key and ``<key>_cell``.
+
+        Built once per block and chunk (the rules and scoring ask for the same blocks many times).
+        """
+        cached = self._lines.get(block)
+        if cached is None:
+            fig = self.figure_table(block).drop_duplicates(["sid", "row", "column"])
+            indexed = fig.set_index(["sid", "row", "column"])
+            values = indexed["value"].unstack("column")
+            cells = indexed["cell"].unstack("column").fillna("")
+            cached = pd.concat([values, cells.add_suffix("_cell")], axis=1)
+            cached.columns.name = None
+            self._lines[block] = cached
+        return cached
+
     def wide(self, block: str, row: str, columns: Sequence[str]) -> pd.DataFrame:
         """One row of a grid as a frame indexed by sid: a value column and a cell column per column."""
-        sub = self.figure_table(block, [row])
-        sub = sub[sub["column"].isin(columns)]
-        values = sub.pivot_table(index="sid", columns="column", values="value", aggfunc="first", dropna=False)
-        cells = sub.pivot_table(index="sid", columns="column", values="cell", aggfunc="first")
-        out = pd.DataFrame(index=pd.Index(sorted(set(sub["sid"])), name="sid"))
+        table = self.lines(block)
+        if table.empty or row not in table.index.get_level_values("row"):
+            sub = pd.DataFrame(index=pd.Index([], name="sid"))
+        else:
+            sub = pd.DataFrame(table.xs(row, level="row"))
+        out = pd.DataFrame(index=sub.index)
         for col in columns:
-            out[col] = values.get(col, np.nan)
-            out[f"{col}_cell"] = cells.get(col, "")
-        out = out.fillna({f"{c}_cell": "" for c in columns})
+            out[col] = sub.get(col, np.nan)
+            out[f"{col}_cell"] = sub[f"{col}_cell"].fillna("") if f"{col}_cell" in sub else ""
         return out
 
 

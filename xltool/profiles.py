@@ -76,7 +76,8 @@ def _validate(data: object, source: str) -> Profile:
     known = set(Profile.__dataclass_fields__)
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ProfileError(f"规则配置文件 {source} 含有未知的配置项“{unknown[0]}”：可用的配置项为 {'、'.join(sorted(known))}")
+        allowed = "、".join(sorted(known))
+        raise ProfileError(f"规则配置文件 {source} 含有未知的配置项“{unknown[0]}”：可用的配置项为 {allowed}")
     missing = sorted(known - set(data))
     if missing:
         raise ProfileError(f"规则配置文件 {source} 缺少配置项“{missing[0]}”，请参照内置的 mof2020.json 补齐")
@@ -88,7 +89,8 @@ def _validate(data: object, source: str) -> Profile:
     if abs(sum(weights.values()) - 100) > 1e-9:
         raise ProfileError(f"配置项“weights”的权重合计为 {sum(weights.values())}，应为 100")
     if data["reverse_scoring"] not in ("ratio", "linear"):
-        raise ProfileError(f"配置项“reverse_scoring”的值 {data['reverse_scoring']!r} 无效：可选值为 ratio、linear")
+        value = data["reverse_scoring"]
+        raise ProfileError(f"配置项“reverse_scoring”的值 {value!r} 无效：可选值为 ratio、linear")
     bands = data["qualitative_bands"]
     if not isinstance(bands, dict) or set(bands) != set(LEVELS):
         raise ProfileError("配置项“qualitative_bands”应包含 achieved、partial、failed 三档")
@@ -103,13 +105,15 @@ def _validate(data: object, source: str) -> Profile:
     ):
         raise ProfileError("配置项“execution_caps”应为 [[执行率上限(0–1), 总分上限(0–100)], …]")
     grades = data["grades"]
-    if not isinstance(grades, list) or not grades or not all(
-        isinstance(g, list) and len(g) == 2 and isinstance(g[1], str) for g in grades
+    if (
+        not isinstance(grades, list)
+        or not grades
+        or not all(isinstance(g, list) and len(g) == 2 and isinstance(g[1], str) for g in grades)
     ):
-        raise ProfileError("配置项“grades”应为 [[分数下限, \"等级\"], …]，如 [[90, \"优\"], [0, \"差\"]]")
+        raise ProfileError('配置项“grades”应为 [[分数下限, "等级"], …]，如 [[90, "优"], [0, "差"]]')
     words = data["capped_rate_words"]
     if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
-        raise ProfileError("配置项“capped_rate_words”应为词语列表，如 [\"合格率\", \"满意度\"]")
+        raise ProfileError('配置项“capped_rate_words”应为词语列表，如 ["合格率", "满意度"]')
     if not isinstance(data["name"], str) or not data["name"]:
         raise ProfileError("配置项“name”应为非空字符串")
     return Profile(
@@ -140,7 +144,8 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
         return _validate(json.loads(text), name)
     path = Path(name)
     if not path.is_file():
-        raise ProfileError(f"找不到规则配置“{name}”：可用内置配置为 {'、'.join(BUILTIN)}，或给出一个JSON文件路径")
+        builtin = "、".join(BUILTIN)
+        raise ProfileError(f"找不到规则配置“{name}”：可用内置配置为 {builtin}，或给出一个JSON文件路径")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

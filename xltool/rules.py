@@ -58,6 +58,8 @@ class Context:
     def __init__(self, frames: Frames, profile: Profile) -> None:
         self.frames = frames
         self.profile = profile
+        # Intermediate frames several rules share, built once per chunk (keyed by the builder).
+        self.memo: dict[tuple[str, ...], Any] = {}
         self._sheets: dict[Any, dict[str, Any]] = frames.sheets.set_index("sid").to_dict("index")  # type: ignore[assignment]
 
     @cached_property
