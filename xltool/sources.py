@@ -12,6 +12,7 @@ expat, DTDs refused) and the workbook is refused when its grids or texts exceed 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import os
@@ -20,9 +21,9 @@ import struct
 import zipfile
 import zlib
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Any, Literal
 from xml.parsers import expat
 
 SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls"})
@@ -67,6 +68,10 @@ MSG_ENCRYPTED = "文件已加密，请去除密码后重新提交"
 MSG_NOT_XLSX = "不是有效的Excel工作簿（文件内容不是xlsx格式），请用Excel或WPS另存为.xlsx后重新提交"
 MSG_NOT_XLS = (
     "不是有效的Excel工作簿（文件内容不是xls格式，可能是网页或文本文件），请用Excel或WPS另存为.xlsx后重新提交"
+)
+MSG_NOT_XLS_OLE = (
+    "不是有效的Excel工作簿（文件中没有工作表数据，可能是改了扩展名的Word等其他Office文件），"
+    "请用Excel或WPS另存为.xlsx后重新提交"
 )
 MSG_NOT_WORKBOOK_ZIP = (
     "不是有效的Excel工作簿（压缩包内没有工作簿内容，可能是改了扩展名的其他文件），"
@@ -137,21 +142,8 @@ def read_grids(path: Path) -> list[tuple[str, Grid]]:
     import python_calamine  # the only place that parses workbooks; kept lazy for a fast CLI start
 
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        del data
-        names = [
-            meta.name for meta in book.sheets_metadata if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
-        ]
-        # calamine finds a sheet by its name: of two sheets with one name it would read the first twice.
-        duplicate = next((name for i, name in enumerate(names) if name in names[:i]), None)
-        if duplicate is not None:
-            raise SourceError("error", MSG_DUPLICATE_SHEETS.format(sheet=duplicate))
-        grids: list[tuple[str, Grid]] = []
-        for name in names:  # chart and macro sheets carry no form
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            grids.append((name, [[None if v == "" else v for v in row] for row in rows]))
-            del rows
-        return grids
+        with _quiet_stderr():
+            return _calamine_grids(python_calamine, data)
     except SourceError:
         raise
     except python_calamine.PasswordError as exc:
@@ -162,6 +154,41 @@ def read_grids(path: Path) -> list[tuple[str, Grid]]:
         if type(exc).__name__ != "PanicException":
             raise
         raise SourceError("error", _calamine_message(exc)) from exc
+
+
+def _calamine_grids(python_calamine: Any, data: bytes) -> list[tuple[str, Grid]]:
+    """The worksheets' grids as calamine reads them."""
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    del data
+    sheet_type = python_calamine.SheetTypeEnum.WorkSheet
+    names = [meta.name for meta in book.sheets_metadata if meta.typ == sheet_type]  # no chart or macro sheets
+    # calamine finds a sheet by its name: of two sheets with one name it would read the first twice.
+    duplicate = next((name for i, name in enumerate(names) if name in names[:i]), None)
+    if duplicate is not None:
+        raise SourceError("error", MSG_DUPLICATE_SHEETS.format(sheet=duplicate))
+    grids: list[tuple[str, Grid]] = []
+    for name in names:
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        grids.append((name, [[None if v == "" else v for v in row] for row in rows]))
+        del rows
+    return grids
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null: a Rust panic prints its message there before Python sees it."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _classified_bytes(path: Path) -> bytes:
@@ -177,7 +204,7 @@ def _classified_bytes(path: Path) -> bytes:
     if data.startswith(OLE2_MAGIC):
         if _ole_is_encrypted(data):
             raise SourceError("error", MSG_ENCRYPTED)
-        _check_xls(data)
+        data = _clean_xls(data)
     elif data.startswith(ZIP_MAGICS):
         _check_zip(data)
     elif suffix in ZIP_SUFFIXES:
@@ -554,22 +581,75 @@ _XLS_BOUNDSHEET, _XLS_DIMENSIONS = 0x0085, 0x0200
 MAX_XLS_DIMENSION_CELLS = 65_536 * 256
 
 
-def _check_xls(data: bytes) -> None:
-    """Refuse an .xls whose records would make calamine build too large a grid or copy too much text."""
+def _clean_xls(data: bytes) -> bytes:
+    """The workbook stream of an .xls, checked, in a fresh container (calamine never sees the original's).
+
+    calamine's compound-file reader sizes its buffers from the header and directory fields, so one
+    flipped byte in a downloaded .xls can make it ask for gigabytes and abort the process; olefile reads
+    the container instead, and calamine gets a minimal one holding nothing but the workbook stream.
+    """
     import olefile
 
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             stream = next((name for name in ("Workbook", "Book") if ole.exists(name)), None)
             if stream is None:
-                return  # not a workbook: calamine will say so
+                raise SourceError("error", MSG_NOT_XLS_OLE)
             book = ole.openstream(stream).read()
-    except Exception:
-        return  # not a sound OLE file: calamine will say so
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise SourceError("error", MSG_CORRUPT) from exc
     try:
         _check_biff(book)
     except (struct.error, IndexError) as exc:
         raise SourceError("error", MSG_CORRUPT) from exc
+    return _compound_file(book)
+
+
+_SECTOR = 4096
+_ENDOFCHAIN, _FREESECT, _FATSECT, _NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+
+
+def _directory_entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
+    raw = (name + "\0").encode("utf-16-le") if name else b""
+    fields = struct.pack("<HBBIII", len(raw), kind, 1, _NOSTREAM, _NOSTREAM, child)
+    return raw.ljust(64, b"\0") + fields + b"\0" * 36 + struct.pack("<IQ", start, size)
+
+
+def _compound_file(book: bytes) -> bytes:
+    """A version-4 compound file (4 KiB sectors) with one stream, "Workbook", of at least 4 KiB.
+
+    Layout: header sector, the stream's sectors, one directory sector, one empty mini-stream sector
+    (the root entry must point somewhere), then the FAT sectors, all listed in the header.
+    """
+    n_stream = max(1, -(-len(book) // _SECTOR))
+    directory, ministream = n_stream, n_stream + 1
+    n_fat = 1
+    while n_stream + 2 + n_fat > n_fat * (_SECTOR // 4):
+        n_fat += 1
+    if n_fat > 109:  # beyond the header's FAT list (a stream over 400 MB: refused long before)
+        raise SourceError("error", _too_large(len(book)))
+    fat = [*range(1, n_stream), _ENDOFCHAIN, _ENDOFCHAIN, _ENDOFCHAIN, *[_FATSECT] * n_fat]
+    fat += [_FREESECT] * (n_fat * _SECTOR // 4 - len(fat))
+    fat_ids = [ministream + 1 + i for i in range(n_fat)]
+    header = struct.pack(
+        "<8s16sHHHHH6sIIIIIIIII", OLE2_MAGIC, b"", 0x3E, 4, 0xFFFE, 12, 6, b"",
+        1, n_fat, directory, 0, 4096, _ENDOFCHAIN, 0, _ENDOFCHAIN, 0,
+    )  # fmt: skip
+    header += struct.pack("<109I", *fat_ids, *[_FREESECT] * (109 - n_fat))
+    entries = _directory_entry("Root Entry", 5, 1, ministream, 0)
+    entries += _directory_entry("Workbook", 2, _NOSTREAM, 0, n_stream * _SECTOR)
+    entries += b"".join(_directory_entry("", 0, _NOSTREAM, 0, 0) for _ in range(_SECTOR // 128 - 2))
+    return b"".join(
+        [
+            header.ljust(_SECTOR, b"\0"),
+            book.ljust(n_stream * _SECTOR, b"\0"),
+            entries,
+            b"\0" * _SECTOR,
+            struct.pack(f"<{len(fat)}I", *fat),
+        ]
+    )
 
 
 def _check_biff(book: bytes) -> None:
