@@ -345,7 +345,8 @@ def _biff(kind: int, body: bytes) -> bytes:
 
 
 def patched_xls(path: Path, patch: str) -> Path:
-    """A small .xls (xlwt) with one record changed: a value at column 65535, huge DIMENSIONS or SST count."""
+    """A small .xls (xlwt) with one record changed: a value at column 65535, huge DIMENSIONS or SST count,
+    or a formula whose token length runs past its record (calamine panics on it)."""
     import olefile
     import xlwt
 
@@ -354,6 +355,7 @@ def patched_xls(path: Path, patch: str) -> Path:
     sheet.write(0, 0, "项目支出绩效自评表")
     sheet.write(2, 0, "项目名称")
     sheet.write(5, 3, 100.5)
+    sheet.write(6, 3, xlwt.Formula("D6*2"))
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(str(path))
     with olefile.OleFileIO(str(path)) as ole:
@@ -367,6 +369,8 @@ def patched_xls(path: Path, patch: str) -> Path:
             struct.pack_into("<IIHH", stream, pos + 4, 0, 0x7FFF_FFFF, 0, 0xFFFF)
         elif patch == "sst_count" and kind == 0x00FC:
             struct.pack_into("<i", stream, pos + 8, 0x7FFF_FFFF)
+        elif patch == "formula" and kind == 0x0006:
+            struct.pack_into("<H", stream, pos + 4 + 20, 0xFFFF)
         pos += 4 + size
     with olefile.OleFileIO(str(path), write_mode=True) as ole:
         ole.write_stream("Workbook", bytes(stream))
@@ -484,6 +488,10 @@ def build(folder: Path) -> list[Case]:
     patched_xls(
         case("坏文件/共享字符串数.xls", "an .xls SST stating 2^31 strings", "error", "不同文字超过"),
         "sst_count",
+    )
+    patched_xls(
+        case("坏文件/损坏公式.xls", "an .xls formula calamine panics on", "error", "工作簿内容无法解析"),
+        "formula",
     )
 
     # Entities: neither expanded nor fetched.

@@ -62,7 +62,7 @@ MSG_APPLEDOUBLE = "macOS 附属文件（._开头），已跳过；无需提交�
 MSG_EMPTY = "文件为空（0字节），请重新导出后提交"
 MSG_NOT_REGULAR = "不是普通文件（可能是文件夹、管道或设备），无法作为工作簿读取；请提交Excel工作簿文件"
 MSG_TOO_LARGE = (
-    "文件过大（{size}MB，上限{limit}MB），未读取；请删除多余的工作表、图片和空白行列后另存，再重新提交"
+    "文件过大（{size}，上限{limit}），未读取；请删除多余的工作表、图片和空白行列后另存，再重新提交"
 )
 MSG_ENCRYPTED = "文件已加密，请去除密码后重新提交"
 MSG_NOT_XLSX = "不是有效的Excel工作簿（文件内容不是xlsx格式），请用Excel或WPS另存为.xlsx后重新提交"
@@ -239,7 +239,16 @@ def _read_limited(path: Path) -> bytes:
 
 
 def _too_large(size: int) -> str:
-    return MSG_TOO_LARGE.format(size=f"{size / 1024 / 1024:.0f}", limit=MAX_FILE_BYTES // (1024 * 1024))
+    return MSG_TOO_LARGE.format(size=_size_text(size), limit=_size_text(MAX_FILE_BYTES))
+
+
+def _size_text(size: int) -> str:
+    """``size`` bytes as 101MB, 3.5MB or 12KB."""
+    if size >= 10 * 1024 * 1024:
+        return f"{size / 1024 / 1024:.0f}MB"
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f}MB"
+    return f"{max(size, 1) / 1024:.0f}KB"
 
 
 def _ole_is_encrypted(data: bytes) -> bool:
@@ -305,6 +314,7 @@ class _Budget:
         self.markup = 0
         self.cells = 0
         self.chars = 0
+        self.sheets: list[tuple[str, int, int]] = []  # (sheet, rows, columns) of each grid, from A1
 
     def add_markup(self, count: int) -> None:
         self.markup += count
@@ -319,6 +329,7 @@ class _Budget:
             )
 
     def add_sheet(self, sheet: str, rows: int, cols: int) -> None:
+        self.sheets.append((sheet, rows, cols))
         if rows * cols > MAX_SHEET_CELLS:
             raise SourceError(
                 "error",
@@ -332,7 +343,7 @@ class _Budget:
             )
 
 
-def _check_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:
+def _check_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> _Budget:
     """Refuse DTDs in any XML part, then scan shared strings and sheets as calamine will read them."""
     for member in members:
         if member.filename.lower().endswith((".xml", ".rels", ".vml")):
@@ -354,6 +365,7 @@ def _check_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> No
             _parse(archive, member, scan, budget)
             budget.add_sheet(sheet_names.get(member.filename.lower(), member.filename), scan.rows, scan.cols)
             budget.add_chars(scan.chars)
+    return budget
 
 
 class _Handler:
