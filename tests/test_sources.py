@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import zipfile
 from pathlib import Path
 
+import corpus
 import openpyxl
 import pytest
 import xlsxwriter
@@ -209,3 +211,188 @@ def test_other_parse_failures_name_the_cause(tmp_path: Path) -> None:
 def test_unreadable_path(tmp_path: Path) -> None:
     status, message = error_of(tmp_path / "不存在.xlsx")
     assert status == "error" and "无法打开文件" in message
+
+
+# ---------------------------------------------------------------------------------------------
+# What calamine would build: grids, copied texts, markup (scanned before parsing)
+
+
+def test_far_cell_is_refused_before_calamine(tmp_path: Path) -> None:
+    sheet = corpus.sheet_xml(
+        [["项目名称"]], extra_rows='<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    )
+    path = corpus.write_zip(tmp_path / "远.xlsx", corpus.workbook_parts([("项目", sheet)]))
+    assert error_of(path) == (
+        "error",
+        "工作表“项目”的数据区域过大（1048576行×16384列，上限200万个单元格），已拒绝处理；"
+        "请删除表格下方或右侧多余的内容后重新提交",
+    )
+
+
+def test_formatted_empty_cells_do_not_count(tmp_path: Path) -> None:
+    extra = (
+        '<row r="1048576" s="1" customFormat="1"><c r="XFD1048576" s="1"/><c r="XFC1048576" s="1"></c></row>'
+    )
+    sheet = corpus.sheet_xml([["项目名称", 1]], extra_rows=extra)
+    path = corpus.write_zip(tmp_path / "格式.xlsx", corpus.workbook_parts([("项目", sheet)]))
+    assert read_grids(path) == [("项目", [["项目名称", 1.0]])]
+
+
+def test_cells_without_addresses_are_placed_as_calamine_places_them(tmp_path: Path) -> None:
+    rows = '<row r="1"><c><v>1</v></c><c><v>2</v></c></row><row><c/><c/><c><v>3</v></c></row>'
+    path = corpus.write_zip(
+        tmp_path / "无地址.xlsx", corpus.workbook_parts([("表", corpus.sheet_xml([], extra_rows=rows))])
+    )
+    assert read_grids(path) == [("表", [[1.0, 2.0, None], [None, None, 3.0]])]
+    with zipfile.ZipFile(path) as archive:
+        assert sources._check_parts(archive, archive.infolist()).sheets == [("表", 2, 3)]
+
+
+def test_shared_string_copies_are_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    copies = "".join(f'<row r="{r}"><c r="A{r}" t="s"><v>0</v></c></row>' for r in range(1, 101))
+    parts = corpus.workbook_parts(
+        [("表", corpus.sheet_xml([], extra_rows=copies))], shared=corpus.shared_strings_xml(["测" * 1000])
+    )
+    path = corpus.write_zip(tmp_path / "复制.xlsx", parts)
+    monkeypatch.setattr(sources, "MAX_TEXT_CHARS", 99_999)
+    assert error_of(path) == (
+        "error",
+        "工作簿单元格中的文字总量过大（约10万字，上限9万字），已拒绝处理；请删除多余的内容后重新提交",
+    )
+    monkeypatch.setattr(sources, "MAX_TEXT_CHARS", 100_200)
+    assert len(read_grids(path)[0][1]) == 100
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "fragment"),
+    [
+        ("MAX_WORKBOOK_CELLS", 5, "数据区域合计过大"),
+        ("MAX_MARKUP", 20, "标记超过"),
+        ("MAX_SHARED_STRINGS", 1, "不同文字超过"),
+    ],
+)
+def test_workbook_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str, value: int, fragment: str
+) -> None:
+    parts = corpus.workbook_parts(
+        [("一", corpus.sheet_xml([[1, 2], [3, 4]])), ("二", corpus.sheet_xml([[5, 6]]))],
+        shared=corpus.shared_strings_xml(["a", "b"]),
+    )
+    path = corpus.write_zip(tmp_path / "限.xlsx", parts)
+    monkeypatch.setattr(sources, limit, value)
+    status, message = error_of(path)
+    assert status == "error" and fragment in message
+
+
+@pytest.mark.parametrize(
+    "part", ["xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "[Content_Types].xml"]
+)
+def test_dtd_anywhere_is_refused(tmp_path: Path, part: str) -> None:
+    parts = corpus.workbook_parts(
+        [("表", corpus.sheet_xml([["a"]]))], shared=corpus.shared_strings_xml(["b"])
+    )
+    text = parts[part]
+    assert isinstance(text, str)
+    parts[part] = text.replace("?>\n", '?>\n<!DOCTYPE x [<!ENTITY e "e">]>', 1)
+    assert error_of(corpus.write_zip(tmp_path / "dtd.xlsx", parts)) == ("error", sources.MSG_DTD)
+
+
+def test_dtd_after_a_long_comment_is_refused_by_the_scan(tmp_path: Path) -> None:
+    sheet = corpus.sheet_xml([["a"]], head="<!--" + "x" * 10_000 + '--><!DOCTYPE x [<!ENTITY e "e">]>')
+    path = corpus.write_zip(tmp_path / "dtd.xlsx", corpus.workbook_parts([("表", sheet)]))
+    assert error_of(path) == ("error", sources.MSG_DTD)
+
+
+def test_two_sheets_with_one_name(tmp_path: Path) -> None:
+    parts = corpus.workbook_parts([("表", corpus.sheet_xml([["一"]])), ("表", corpus.sheet_xml([["二"]]))])
+    status, message = error_of(corpus.write_zip(tmp_path / "同名.xlsx", parts))
+    assert status == "error" and "两个工作表同名（“表”）" in message
+
+
+def test_parts_whose_names_differ_only_in_case(tmp_path: Path) -> None:
+    parts = corpus.workbook_parts([("表", corpus.sheet_xml([["一"]]))])
+    parts["XL/Worksheets/Sheet1.xml"] = corpus.sheet_xml([["二"]])
+    assert error_of(corpus.write_zip(tmp_path / "大小写.xlsx", parts)) == (
+        "error",
+        sources.MSG_DUPLICATE_PARTS,
+    )
+
+
+def test_zip_member_with_a_zip_password(tmp_path: Path) -> None:
+    path = corpus.write_zip(
+        tmp_path / "zip密码.xlsx", corpus.workbook_parts([("表", corpus.sheet_xml([["一"]]))])
+    )
+    data = bytearray(path.read_bytes())
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            data[start + flags_at] |= 0x01  # "encrypted"
+            start += 4
+    path.write_bytes(bytes(data))
+    assert error_of(path) == ("error", "文件已加密，请去除密码后重新提交")
+
+
+def test_not_a_regular_file(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "管道.xlsx")
+    (tmp_path / "目录.xlsx").mkdir()
+    os.symlink("/dev/zero", tmp_path / "零.xlsx")
+    for name in ("管道.xlsx", "目录.xlsx", "零.xlsx"):
+        assert error_of(tmp_path / name) == ("error", sources.MSG_NOT_REGULAR)
+
+
+def test_file_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "大.xlsx"
+    with open(path, "wb") as fh:
+        fh.truncate(150 * 1024 * 1024)  # sparse: nothing is read
+    assert error_of(path) == (
+        "error",
+        "文件过大（150MB，上限100MB），未读取；请删除多余的工作表、图片和空白行列后另存，再重新提交",
+    )
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 2 * 1024 * 1024)
+    assert "上限2.0MB" in error_of(path)[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# .xls: records checked, a fresh container for calamine
+
+
+def test_xls_goes_to_calamine_in_a_fresh_container(tmp_path: Path) -> None:
+    import olefile
+    import python_calamine
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("表")
+    for r in range(300):
+        sheet.write(r, 0, f"第{r}行")
+        sheet.write(r, 1, r * 1.5)
+    book.save(str(tmp_path / "a.xls"))
+    data = (tmp_path / "a.xls").read_bytes()
+    clean = sources._classified_bytes(tmp_path / "a.xls")
+    with olefile.OleFileIO(io.BytesIO(clean)) as ole:
+        assert ole.listdir() == [["Workbook"]]
+    original = (
+        python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("表").to_python()
+    )
+    assert read_grids(tmp_path / "a.xls")[0][1] == [[None if v == "" else v for v in row] for row in original]
+
+
+def test_ole_file_without_a_workbook_stream(tmp_path: Path) -> None:
+    data = bytearray(sources._compound_file(b"\x09\x08" + b"\x00" * 100))
+    name = "Workbook".encode("utf-16-le")
+    data[data.find(name) : data.find(name) + len(name)] = "WordDocu".encode("utf-16-le")
+    (tmp_path / "文档.xls").write_bytes(bytes(data))
+    assert error_of(tmp_path / "文档.xls") == ("error", sources.MSG_NOT_XLS_OLE)
+
+
+@pytest.mark.parametrize(
+    ("patch", "fragment"),
+    [
+        ("far_cell", "数据区域过大（65536行×65536列"),
+        ("dimensions", "数据区域过大（2147483647行×65535列"),
+        ("sst_count", "不同文字超过100万条"),
+        ("formula", "工作簿内容无法解析"),  # calamine panics: caught
+    ],
+)
+def test_xls_records_calamine_would_choke_on(tmp_path: Path, patch: str, fragment: str) -> None:
+    status, message = error_of(corpus.patched_xls(tmp_path / f"{patch}.xls", patch))
+    assert status == "error" and fragment in message
