@@ -396,3 +396,10 @@ def test_ole_file_without_a_workbook_stream(tmp_path: Path) -> None:
 def test_xls_records_calamine_would_choke_on(tmp_path: Path, patch: str, fragment: str) -> None:
     status, message = error_of(corpus.patched_xls(tmp_path / f"{patch}.xls", patch))
     assert status == "error" and fragment in message
+
+
+def test_max_rows_keeps_the_first_rows_only(tmp_path: Path) -> None:
+    path = corpus.write_book(tmp_path / "长.xlsx", {"表": [[f"第{r}行", r] for r in range(50)]})
+    grids = read_grids(path, max_rows=3)
+    assert grids == [("表", [["第0行", 0.0], ["第1行", 1.0], ["第2行", 2.0]])]
+    assert len(read_grids(path)[0][1]) == 50

@@ -933,7 +933,7 @@ def read_file(path: Path, root: Path) -> WorkbookRead:
 
 def _read_file(path: Path, file: str) -> WorkbookRead:
     try:
-        grids = read_grids(path)
+        grids = read_grids(path, max_rows=MAX_ROWS)
     except SourceError as exc:
         return WorkbookRead(file, exc.status, None, exc.message)
     except Exception as exc:

@@ -36,9 +36,10 @@ MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_MEMBER_RATIO = 200
 RATIO_CHECK_MIN_SIZE = 10 * 1024 * 1024
 MAX_MEMBERS = 10_000
-# What a workbook may ask calamine to build, checked by scanning its parts before parsing them.
+# What a workbook may ask calamine to build, checked by scanning its parts before parsing them. At these
+# limits one file peaks near 300 MiB (calamine holds every sheet of an .xls at once).
 MAX_SHEET_CELLS = 2_000_000  # rows × columns of one sheet's grid, counted from A1
-MAX_WORKBOOK_CELLS = 4_000_000  # the same, summed over the workbook's sheets
+MAX_WORKBOOK_CELLS = 2_500_000  # the same, summed over the workbook's sheets
 MAX_TEXT_CHARS = 20_000_000  # characters in cells, a shared string counted at every use
 MAX_SHARED_STRINGS = 1_000_000
 MAX_MARKUP = 8_000_000  # tags in the scanned parts: bounds the time the scan itself takes
@@ -136,14 +137,17 @@ def relative_name(path: Path, root: Path) -> str:
         return path.name
 
 
-def read_grids(path: Path) -> list[tuple[str, Grid]]:
-    """The worksheets of a workbook as (name, rows of cell values), empty cells as None."""
+def read_grids(path: Path, max_rows: int | None = None) -> list[tuple[str, Grid]]:
+    """The worksheets of a workbook as (name, rows of cell values from A1), empty cells as None.
+
+    ``max_rows`` keeps only the first rows of each sheet (the rest never becomes Python objects).
+    """
     data = _classified_bytes(path)
     import python_calamine  # the only place that parses workbooks; kept lazy for a fast CLI start
 
     try:
         with _quiet_stderr():
-            return _calamine_grids(python_calamine, data)
+            return _calamine_grids(python_calamine, data, max_rows)
     except SourceError:
         raise
     except python_calamine.PasswordError as exc:
@@ -156,7 +160,7 @@ def read_grids(path: Path) -> list[tuple[str, Grid]]:
         raise SourceError("error", _calamine_message(exc)) from exc
 
 
-def _calamine_grids(python_calamine: Any, data: bytes) -> list[tuple[str, Grid]]:
+def _calamine_grids(python_calamine: Any, data: bytes, max_rows: int | None) -> list[tuple[str, Grid]]:
     """The worksheets' grids as calamine reads them."""
     book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     del data
@@ -168,9 +172,12 @@ def _calamine_grids(python_calamine: Any, data: bytes) -> list[tuple[str, Grid]]
         raise SourceError("error", MSG_DUPLICATE_SHEETS.format(sheet=duplicate))
     grids: list[tuple[str, Grid]] = []
     for name in names:
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        grids.append((name, [[None if v == "" else v for v in row] for row in rows]))
-        del rows
+        rows: Grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=max_rows)
+        for row in rows:
+            for i, value in enumerate(row):
+                if value == "":
+                    row[i] = None
+        grids.append((name, rows))
     return grids
 
 
@@ -218,7 +225,7 @@ def _read_limited(path: Path) -> bytes:
     """A regular file's bytes, refused unread when larger than MAX_FILE_BYTES."""
     try:
         # A FIFO or a device named like a workbook would block or never end: only regular files.
-        with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NONBLOCK)) as fh:
+        with open(path, "rb", opener=lambda p, flags: os.open(p, flags | getattr(os, "O_NONBLOCK", 0))) as fh:
             info = os.fstat(fh.fileno())
             if not stat.S_ISREG(info.st_mode):
                 raise SourceError("error", MSG_NOT_REGULAR)
