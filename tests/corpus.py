@@ -575,6 +575,23 @@ def build(folder: Path) -> list[Case]:
         ),
     )
     write_zip(
+        case(
+            "内容异常/怪异工作表名.xlsx",
+            "sheet names Excel forbids, quotes, and the scored workbook's own",
+            "ok",
+        ),
+        workbook_parts(
+            [
+                ("项目/一:[二]*?", sheet_xml(project_rows(project="斜杠表名", department="怪异表名测试局"))),
+                (
+                    "'O'Brien \"引号\" #1 & 2'",
+                    sheet_xml(project_rows(project="引号表名", department="怪异表名测试局")),
+                ),
+                ("审核结果", sheet_xml(project_rows(project="与结果页同名", department="怪异表名测试局"))),
+            ]
+        ),
+    )
+    write_zip(
         case("内容异常/完全同名工作表.xlsx", "two sheets with one name", "error", "两个工作表同名"),
         workbook_parts(
             [("项目", sheet_xml(project_rows())), ("项目", sheet_xml(project_rows(project="另一个")))]

@@ -187,6 +187,7 @@ def test_whole_corpus_runs_through_reconcile(
     # No data lost: both sheets whose names differ only after 31 characters are projects of their own.
     projects = [p["name"] for p in departments["长表名测试局"]["projects"]]
     assert sorted(projects) == ["旱改水项目第一批", "旱改水项目第二批"]
+    assert len(departments["怪异表名测试局"]["projects"]) == 3
 
 
 def test_no_secret_reaches_any_output(corpus_run: Run) -> None:
