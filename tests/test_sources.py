@@ -182,7 +182,10 @@ def test_zip_bomb_by_ratio(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (11 * 1024 * 1024))
-    assert error_of(path) == ("error", "文件解压后体积异常（疑似压缩炸弹），已拒绝处理")
+    assert error_of(path) == (
+        "error",
+        "文件解压后体积异常（疑似压缩炸弹），已拒绝处理；如确为正常表格，请删除多余的工作表和空白行列后另存为.xlsx再提交",
+    )
 
 
 def test_zip_bomb_by_total_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,7 +194,7 @@ def test_zip_bomb_by_total_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/sharedStrings.xml", "x" * 20_000)
-    assert error_of(path)[1] == "文件解压后体积异常（疑似压缩炸弹），已拒绝处理"
+    assert error_of(path)[1] == sources.MSG_BOMB
 
 
 def test_other_parse_failures_name_the_cause(tmp_path: Path) -> None:
@@ -403,3 +406,14 @@ def test_max_rows_keeps_the_first_rows_only(tmp_path: Path) -> None:
     grids = read_grids(path, max_rows=3)
     assert grids == [("表", [["第0行", 0.0], ["第1行", 1.0], ["第2行", 2.0]])]
     assert len(read_grids(path)[0][1]) == 50
+
+
+def test_xlsb_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "二进制.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.bin", b"\x83\x01\x00")
+        archive.writestr("xl/worksheets/sheet1.bin", b"\x81\x01\x00")
+    assert error_of(path) == (
+        "error",
+        "Excel二进制工作簿（.xlsb格式）暂不支持，请用Excel或WPS另存为.xlsx后重新提交",
+    )

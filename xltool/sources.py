@@ -79,7 +79,11 @@ MSG_NOT_WORKBOOK_ZIP = (
     "请用Excel或WPS另存为.xlsx后重新提交"
 )
 MSG_CORRUPT = "文件已损坏或不完整（可能下载中断），请重新下载或导出后提交"
-MSG_BOMB = "文件解压后体积异常（疑似压缩炸弹），已拒绝处理"
+MSG_BOMB = (
+    "文件解压后体积异常（疑似压缩炸弹），已拒绝处理；"
+    "如确为正常表格，请删除多余的工作表和空白行列后另存为.xlsx再提交"
+)
+MSG_XLSB = "Excel二进制工作簿（.xlsb格式）暂不支持，请用Excel或WPS另存为.xlsx后重新提交"
 MSG_DUPLICATE_PARTS = f"工作簿内部有重名的部件（文件结构异常），已拒绝处理；{RESAVE}"
 MSG_DTD = f"工作簿内部含有DTD或实体声明（正常的Excel文件没有，疑似恶意构造），已拒绝处理；{RESAVE}"
 MSG_XML = "无法读取工作簿（工作簿内部XML格式错误：{detail}），" + RESAVE
@@ -287,8 +291,9 @@ def _check_zip(data: bytes) -> None:
     with archive:
         members = archive.infolist()
         names = {m.filename.lower() for m in members}
-        if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-            raise SourceError("error", MSG_NOT_WORKBOOK_ZIP)
+        if "xl/workbook.xml" not in names:
+            # An .xlsb's binary sheets cannot be scanned before calamine builds their grids: refused.
+            raise SourceError("error", MSG_XLSB if "xl/workbook.bin" in names else MSG_NOT_WORKBOOK_ZIP)
         if len(members) > MAX_MEMBERS:
             raise SourceError("error", MSG_BOMB)
         # calamine looks parts up ignoring case: two parts whose names differ only so are ambiguous.
