@@ -262,7 +262,7 @@ def test_shared_string_copies_are_counted(tmp_path: Path, monkeypatch: pytest.Mo
         "error",
         "工作簿单元格中的文字总量过大（约10万字，上限9万字），已拒绝处理；请删除多余的内容后重新提交",
     )
-    monkeypatch.setattr(sources, "MAX_TEXT_CHARS", 100_200)
+    monkeypatch.setattr(sources, "MAX_TEXT_CHARS", 101_100)  # 100 copies, 100 indices, the table
     assert len(read_grids(path)[0][1]) == 100
 
 
@@ -417,3 +417,14 @@ def test_xlsb_is_refused_by_name(tmp_path: Path) -> None:
         "error",
         "Excel二进制工作簿（.xlsb格式）暂不支持，请用Excel或WPS另存为.xlsx后重新提交",
     )
+
+
+def test_nested_shared_strings_are_refused(tmp_path: Path) -> None:
+    shared = corpus.shared_strings_xml(["a"]).replace(
+        "<si><t>a</t></si>", "<si><t>a</t><si><t>b</t></si></si>"
+    )
+    path = corpus.write_zip(
+        tmp_path / "嵌套.xlsx", corpus.workbook_parts([("表", corpus.sheet_xml([["a"]]))], shared=shared)
+    )
+    status, message = error_of(path)
+    assert status == "error" and "si 元素嵌套" in message

@@ -368,6 +368,7 @@ def _check_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> _B
     shared = _SharedStrings()
     if "xl/sharedstrings.xml" in by_name:
         _parse(archive, by_name["xl/sharedstrings.xml"], shared, budget)
+        budget.add_chars(sum(shared.every))  # calamine keeps the table itself too
     sheet_names = _sheet_names(archive, by_name, budget)
     for member in members:
         parts = member.filename.lower().split("/")
@@ -437,6 +438,8 @@ class _SharedStrings(_Handler):
         """Count the characters of each <si>."""
         local = _local(name)
         if local == "si":
+            if self.length is not None:  # calamine would number the strings of nested <si> its own way
+                raise SourceError("error", MSG_XML.format(detail="sharedStrings 中的 si 元素嵌套"))
             self.length, self.has_text = 0, False
             if len(self.every) >= MAX_SHARED_STRINGS:
                 raise SourceError("error", MSG_SHARED_STRINGS.format(limit=MAX_SHARED_STRINGS // 10_000))
