@@ -9,6 +9,7 @@ departments a run takes; only the small per-department results come back to the 
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import shutil
@@ -265,7 +266,15 @@ def reconcile(
     spool = tempfile.mkdtemp(prefix=".xltool-spool-", dir=out_dir)
     notify = progress or (lambda phase, done, total: None)
     try:
-        pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and len(files) > 1 else None
+        pool = None
+        if jobs > 1 and len(files) > 1:
+            # Import the heavy modules (pandas, the rules, the writers) once, before the workers are
+            # forked, so that each worker does not pay for them again.
+            import xltool.checks
+            import xltool.results
+            import xltool.scored  # noqa: F401
+
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_fork_context())
         try:
             tasks = [(i, str(p), str(root), spool) for i, p in enumerate(files)]
             entries: list[InputEntry] = []
@@ -292,6 +301,13 @@ def reconcile(
     write_json_atomic(out_dir / REPORT_NAME, report)
     written.append(REPORT_NAME)
     return RunResult(report=report, out=out_dir, written=written)
+
+
+def _fork_context() -> multiprocessing.context.BaseContext | None:
+    """Fork where the platform has it (workers start at once, sharing the parent's imports)."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return None
 
 
 def _inputs(root: Path) -> list[Path]:
