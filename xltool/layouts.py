@@ -40,6 +40,11 @@ def label_core(text: object) -> str:
     """Normalise a label cell for matching: NFKC, no spaces, numbering, 其中 prefix, year or colon."""
     if not isinstance(text, str):
         return ""
+    return _label_core(text) if len(text) <= 64 else _label_core.__wrapped__(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _label_core(text: str) -> str:
     core = _SPACES.sub("", unicodedata.normalize("NFKC", _CIRCLED.sub("", text.strip())))
     core = core.replace("“", "").replace("”", "").replace('"', "")
     core = _NUMBERING.sub("", core)

@@ -6,6 +6,7 @@ Standard library only, so that importing it stays fast: every reader and rule us
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -328,6 +329,18 @@ def parse_value(raw: object) -> Value:
         if not number.is_finite():
             return Qualitative(_safe_text(raw))
         return Quantity("", number, "", _safe_text(raw))
+    if type(raw) is str and len(raw) <= _CACHED_TEXT_LEN:
+        return _parse_text(raw)
+    return _parse_text.__wrapped__(raw)
+
+
+# Forms repeat the same targets and actuals (≥90%, 100%, 达成年度指标 …) across thousands of sheets;
+# the results are immutable, so short texts are parsed once per process.
+_CACHED_TEXT_LEN = 64
+
+
+@functools.lru_cache(maxsize=32768)
+def _parse_text(raw: object) -> Value:
     text = _safe_text(raw)
     s = _normalise(text)
     if _is_blank(s):
