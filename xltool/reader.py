@@ -916,7 +916,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
         if outer > 0:  # an enclosing timer keeps what it had left
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 1e-3))
 
@@ -932,6 +932,7 @@ def read_file(path: Path, root: Path) -> WorkbookRead:
 
 
 def _read_file(path: Path, file: str) -> WorkbookRead:
+    """read_file without its time limit."""
     try:
         grids = read_grids(path, max_rows=MAX_ROWS)
     except SourceError as exc:
