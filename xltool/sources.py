@@ -16,6 +16,7 @@ import contextlib
 import io
 import itertools
 import os
+import re
 import stat
 import struct
 import zipfile
@@ -363,8 +364,11 @@ def _check_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> _B
                 head = stream.read(HEAD_BYTES)
             if any(mark in head for mark in DTD_MARKS):
                 raise SourceError("error", MSG_DTD)
-    budget = _Budget()
     by_name = {m.filename.lower(): m for m in members}
+    fast = _fast_scan(archive, members, by_name)
+    if fast is not None:
+        return fast
+    budget = _Budget()
     shared = _SharedStrings()
     if "xl/sharedstrings.xml" in by_name:
         _parse(archive, by_name["xl/sharedstrings.xml"], shared, budget)
@@ -378,6 +382,70 @@ def _check_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> _B
             _parse(archive, member, scan, budget)
             budget.add_sheet(sheet_names.get(member.filename.lower(), member.filename), scan.rows, scan.cols)
             budget.add_chars(scan.chars)
+    return budget
+
+
+# The fast scan: what Excel, WPS and most writers produce — every cell element written `<c r="A1" …`,
+# no namespace prefixes — is bounded with a few byte searches instead of an expat pass. Its figures
+# are upper bounds (every addressed cell counts, filled or not; every shared-string cell counts the
+# longest string); anything it cannot bound (also any `<!` — comments, CDATA, declarations), or a
+# bound beyond a limit, falls back to the exact scan.
+_CELL_START = re.compile(rb"<c[\s>/]")
+_CELL_REF = re.compile(rb'<c\s+r="([A-Za-z]{1,4}[0-9]{1,10})"')
+_SHARED_CELL = re.compile(rb"""\st\s*=\s*["']s["']""")
+_PREFIXED = re.compile(rb"<[A-Za-z_][^\s>/:]*:")
+_SI = re.compile(rb"<si(?:\s[^>]*)?>(.*?)</si>", re.DOTALL)
+_SI_START = re.compile(rb"<si[\s>/]")
+
+
+def _fast_scan(
+    archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], by_name: dict[str, zipfile.ZipInfo]
+) -> _Budget | None:
+    """Bounds of a plainly written workbook within every limit, or None (then the exact scan runs)."""
+    markup = 0
+    longest = table = 0
+    if "xl/sharedstrings.xml" in by_name:
+        data = archive.read(by_name["xl/sharedstrings.xml"])
+        strings = _SI.findall(data)
+        if b"<!" in data or _PREFIXED.search(data) or len(strings) != len(_SI_START.findall(data)):
+            return None
+        if len(strings) >= MAX_SHARED_STRINGS or any(b"<si" in body for body in strings):
+            return None
+        longest = max((len(body) for body in strings), default=0)
+        table = len(data)
+        markup += data.count(b"<")
+    chars = table
+    sheets: list[tuple[zipfile.ZipInfo, int, int]] = []
+    for member in members:
+        parts = member.filename.lower().split("/")
+        if not (len(parts) > 2 and parts[1] == "worksheets" and not member.is_dir()):
+            continue
+        data = archive.read(member)
+        refs = _CELL_REF.findall(data)
+        if b"<!" in data or _PREFIXED.search(data) or len(refs) != len(_CELL_START.findall(data)):
+            return None
+        rows = cols = 0
+        for ref in set(refs):
+            cell = _cell_ref(ref.decode("ascii"))
+            if cell is None:
+                return None
+            rows, cols = max(rows, cell[0] + 1), max(cols, cell[1] + 1)
+        sheets.append((member, rows, cols))
+        chars += len(_SHARED_CELL.findall(data)) * longest + len(data)
+        markup += data.count(b"<")
+    cells = sum(rows * cols for _, rows, cols in sheets)
+    if (
+        markup > MAX_MARKUP
+        or chars > MAX_TEXT_CHARS
+        or cells > MAX_WORKBOOK_CELLS
+        or any(rows * cols > MAX_SHEET_CELLS for _, rows, cols in sheets)
+    ):
+        return None
+    budget = _Budget()
+    names = _sheet_names(archive, by_name, budget)
+    budget.sheets = [(names.get(m.filename.lower(), m.filename), rows, cols) for m, rows, cols in sheets]
+    budget.markup += markup
+    budget.cells, budget.chars = cells, chars
     return budget
 
 
