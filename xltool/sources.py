@@ -391,7 +391,7 @@ def _check_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> _B
 # longest string); anything it cannot bound (also any `<!` — comments, CDATA, declarations), or a
 # bound beyond a limit, falls back to the exact scan.
 _CELL_START = re.compile(rb"<c[\s>/]")
-_CELL_REF = re.compile(rb'<c\s+r="([A-Za-z]{1,4}[0-9]{1,10})"')
+_CELL_REF = re.compile(rb'<c\s+r="([A-Za-z]{1,4})([0-9]{1,10})"')
 _SHARED_CELL = re.compile(rb"""\st\s*=\s*["']s["']""")
 _PREFIXED = re.compile(rb"<[A-Za-z_][^\s>/:]*:")
 _SI = re.compile(rb"<si(?:\s[^>]*)?>(.*?)</si>", re.DOTALL)
@@ -425,11 +425,15 @@ def _fast_scan(
         if b"<!" in data or _PREFIXED.search(data) or len(refs) != len(_CELL_START.findall(data)):
             return None
         rows = cols = 0
-        for ref in set(refs):
-            cell = _cell_ref(ref.decode("ascii"))
-            if cell is None:
+        if refs:
+            numbers = [int(digits) for _, digits in refs]
+            if min(numbers) == 0:
                 return None
-            rows, cols = max(rows, cell[0] + 1), max(cols, cell[1] + 1)
+            widest = max((letters.upper() for letters, _ in refs), key=lambda x: (len(x), x))
+            far = _cell_ref(f"{widest.decode('ascii')}{max(numbers)}")
+            if far is None:
+                return None
+            rows, cols = far[0] + 1, far[1] + 1
         sheets.append((member, rows, cols))
         chars += len(_SHARED_CELL.findall(data)) * longest + len(data)
         markup += data.count(b"<")
