@@ -14,8 +14,9 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,7 @@ def chunk_size(departments: int, jobs: int) -> int:
 
 
 REPORT_NAME = "report.json"
+SPOOL_PREFIX = ".xltool-spool-"
 
 
 class InputMissing(FileNotFoundError):
@@ -234,14 +236,75 @@ def finding_order(f: Finding, sheet_order: dict[tuple[str, str], int] | None = N
 # The run
 
 
-def _map(
-    fn: Callable[[Any], Any], tasks: Sequence[Any], jobs: int, pool: ProcessPoolExecutor | None
-) -> Iterator[Any]:
-    if pool is None or len(tasks) <= 1:
-        yield from map(fn, tasks)
-        return
-    chunksize = max(1, min(32, len(tasks) // (jobs * 8) or 1))
-    yield from pool.map(fn, tasks, chunksize=chunksize)
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=_fork_context())
+
+
+def _chunksize(tasks: int, jobs: int) -> int:
+    return max(1, min(32, tasks // (jobs * 8) or 1))
+
+
+MSG_WORKER_DIED = (
+    "读取此文件时处理进程异常退出（文件可能已损坏或被特意构造），已跳过；"
+    "请用Excel或WPS打开后另存为.xlsx再提交"
+)
+
+
+def _read_all(tasks: Sequence[tuple[int, str, str, str]], jobs: int, notify: Progress) -> list[InputEntry]:
+    """Read every file in worker processes, so that no file can take the run down with it.
+
+    Should a worker die all the same (a parser aborting the process), the files not yet read are read
+    again one at a time, each in a process of its own; the one that kills its process again becomes an
+    `error` input and the batch goes on.
+    """
+    entries: list[InputEntry] = []
+    if not tasks:
+        return entries
+    try:
+        with _pool(jobs) as pool:
+            for entry in pool.map(_read_one, tasks, chunksize=_chunksize(len(tasks), jobs)):
+                entries.append(entry)
+                notify("read", len(entries), len(tasks))
+    except BrokenProcessPool:
+        done = {e.index for e in entries}
+        for task in tasks:
+            if task[0] not in done:
+                entries.append(_read_isolated(task))
+                notify("read", len(entries), len(tasks))
+    return sorted(entries, key=lambda e: e.index)
+
+
+def _read_isolated(task: tuple[int, str, str, str]) -> InputEntry:
+    """One file read in a process of its own; an `error` entry if that process dies."""
+    try:
+        with _pool(1) as pool:
+            return pool.submit(_read_one, task).result()
+    except BrokenProcessPool:
+        from xltool.sources import relative_name
+
+        file = relative_name(Path(task[1]), Path(task[2]))
+        return InputEntry(task[0], file, "error", None, MSG_WORKER_DIED, (), ())
+
+
+def _check_all(tasks: Sequence[Any], jobs: int, notify: Progress) -> list[ChunkResult]:
+    """Rules and writing for every chunk, spread over processes when there are several chunks."""
+    results: list[ChunkResult] = []
+    if jobs > 1 and len(tasks) > 1:
+        # Import the heavy modules (pandas, the rules, the writers) once, before the workers are
+        # forked, so that each worker does not pay for them again.
+        import xltool.checks
+        import xltool.results
+        import xltool.scored  # noqa: F401
+
+        with _pool(jobs) as pool:
+            for result in pool.map(_process_chunk, tasks, chunksize=1):
+                results.append(result)
+                notify("check", len(results), len(tasks))
+        return results
+    for task in tasks:
+        results.append(_process_chunk(task))
+        notify("check", len(results), len(tasks))
+    return results
 
 
 def reconcile(
@@ -260,36 +323,17 @@ def reconcile(
     rules_profile = profile if isinstance(profile, Profile) else load_profile(profile)
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(out_dir)
     out_resolved = out_dir.resolve()
     files = [p for p in _inputs(root) if out_resolved not in p.resolve().parents]
     jobs = max(1, jobs or os.cpu_count() or 1)
-    spool = tempfile.mkdtemp(prefix=".xltool-spool-", dir=out_dir)
+    spool = tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=out_dir)
     notify = progress or (lambda phase, done, total: None)
     try:
-        pool = None
-        if jobs > 1 and len(files) > 1:
-            # Import the heavy modules (pandas, the rules, the writers) once, before the workers are
-            # forked, so that each worker does not pay for them again.
-            import xltool.checks
-            import xltool.results
-            import xltool.scored  # noqa: F401
-
-            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_fork_context())
-        try:
-            tasks = [(i, str(p), str(root), spool) for i, p in enumerate(files)]
-            entries: list[InputEntry] = []
-            for entry in _map(_read_one, tasks, jobs, pool):
-                entries.append(entry)
-                notify("read", len(entries), len(tasks))
-            chunks = plan_chunks(entries, chunk_departments, jobs)
-            results: list[ChunkResult] = []
-            chunk_tasks = [(c, spool, str(out_dir), rules_profile) for c in chunks]
-            for result in _map(_process_chunk, chunk_tasks, jobs, pool):
-                results.append(result)
-                notify("check", len(results), len(chunk_tasks))
-        finally:
-            if pool is not None:
-                pool.shutdown()
+        tasks = [(i, str(p), str(root), spool) for i, p in enumerate(files)]
+        entries = _read_all(tasks, jobs, notify)
+        chunks = plan_chunks(entries, chunk_departments, jobs)
+        results = _check_all([(c, spool, str(out_dir), rules_profile) for c in chunks], jobs, notify)
     finally:
         shutil.rmtree(spool, ignore_errors=True)
     report = build_report(entries, results, rules_profile)
@@ -301,6 +345,16 @@ def reconcile(
     write_json_atomic(out_dir / REPORT_NAME, report)
     written.append(REPORT_NAME)
     return RunResult(report=report, out=out_dir, written=written)
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Temporaries an interrupted earlier run left in OUT (its spool, half-written ``.part`` files)."""
+    for spool in out.glob(f"{SPOOL_PREFIX}*"):
+        if spool.is_dir() and not spool.is_symlink():
+            shutil.rmtree(spool, ignore_errors=True)
+    for part in out.rglob(".xltool-*.part"):
+        if part.is_file() and not part.is_symlink():
+            part.unlink(missing_ok=True)
 
 
 def _fork_context() -> multiprocessing.context.BaseContext | None:

@@ -9,11 +9,8 @@ stay blank until their inputs exist, written with the value a reader without a c
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -43,6 +40,7 @@ from xltool.layouts import (
     resolve,
 )
 from xltool.layouts import Format as ValueFormat
+from xltool.writing import atomic_path
 
 if TYPE_CHECKING:
     from xltool.models import Anchor, FormSheet, IndicatorRow
@@ -1001,31 +999,9 @@ def new_workbook(path: Path | str) -> Workbook:
     return workbook
 
 
-@contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    """A temporary name in the target folder that replaces `path` only when writing succeeded."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; a template is not
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    """The process umask (reading it means setting it, so put it straight back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def write_template(path: Path, layout: FormLayout, *, year: int | None) -> None:
     """Write the blank template workbook of one form (atomically)."""
-    with _atomic(path) as tmp:
+    with atomic_path(path) as tmp:
         workbook = new_workbook(tmp)
         styles = Styles(workbook)
         worksheet = workbook.add_worksheet(SHEET_NAMES[layout.kind])

@@ -170,7 +170,7 @@ def _findings(wb: Any, fmt: _Formats, report: dict[str, Any]) -> None:
         _put(ws, r, 8, f.get("actual"), fmt.score)
         scored = f.get("scored")
         if scored and r <= MAX_LINKS:
-            target = f"external:{scored['file']}#'{scored['sheet']}'!{scored['cell']}"
+            target = _link(scored["file"], scored["sheet"], scored["cell"])
             ws.write_url(
                 r,
                 9,
@@ -181,6 +181,14 @@ def _findings(wb: Any, fmt: _Formats, report: dict[str, Any]) -> None:
             )
         elif scored:
             _put(ws, r, 9, f"{scored['file']} › {scored['sheet']}!{scored['cell']}", fmt.text)
+
+
+def _link(file: str, sheet: str, cell: str) -> str:
+    """An external link to a cell of a scored workbook (to the file alone when its path holds a ``#``)."""
+    if "#" in file:  # '#' starts the location in a link: such a path cannot also name the cell
+        return f"external:{file}"
+    quoted = sheet.replace("'", "''")
+    return f"external:{file}#'{quoted}'!{cell}"
 
 
 def _inputs(wb: Any, fmt: _Formats, report: dict[str, Any]) -> None:

@@ -1,0 +1,62 @@
+"""The run itself: a dying worker does not stop the batch; leftovers of a killed run are cleared."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import xltool.reader
+from xltool.models import WorkbookRead
+from xltool.pipeline import MSG_WORKER_DIED, SPOOL_PREFIX, chunk_size, reconcile
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_file_that_kills_its_process_becomes_an_error_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    src = tmp_path / "in"
+    shutil.copytree(SAMPLES, src)
+    killer = src / "桃源县自然资源局" / "崩溃.xlsx"
+    shutil.copy(src / "桃源县自然资源局" / "附件2 部门整体支出绩效自评表.xlsx", killer)
+    original = xltool.reader.read_file
+
+    def read_file(path: Path, root: Path) -> WorkbookRead:
+        if path.name == killer.name:
+            os._exit(3)  # as a parser aborting the whole process would
+        return original(path, root)
+
+    monkeypatch.setattr(xltool.reader, "read_file", read_file)
+    result = reconcile(src, tmp_path / "out", jobs=jobs)
+    inputs = {i["file"]: i for i in result.report["inputs"]}
+    assert inputs["桃源县自然资源局/崩溃.xlsx"]["status"] == "error"
+    assert inputs["桃源县自然资源局/崩溃.xlsx"]["message"] == MSG_WORKER_DIED
+    assert [i["status"] for f, i in inputs.items() if f != "桃源县自然资源局/崩溃.xlsx"] == ["ok"] * 3
+    (department,) = result.report["departments"]
+    assert department["department_table"]["score"] == 92.53
+    assert len(department["projects"]) == 4
+
+
+def test_leftovers_of_a_killed_run_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / f"{SPOOL_PREFIX}abc").mkdir(parents=True)
+    (out / f"{SPOOL_PREFIX}abc" / "0.pkl").write_bytes(b"x")
+    (out / "桃源县自然资源局").mkdir()
+    half = out / "桃源县自然资源局" / ".xltool-123.xlsx.part"
+    half.write_bytes(b"half")
+    mine = out / "审核人笔记.txt"
+    mine.write_text("留着", encoding="utf-8")
+    reconcile(SAMPLES, out, jobs=1)
+    assert not half.exists()
+    assert not list(out.glob(f"{SPOOL_PREFIX}*"))
+    assert mine.read_text(encoding="utf-8") == "留着"
+
+
+def test_chunk_size_gives_each_process_several_chunks() -> None:
+    assert chunk_size(1000, 2) == 150
+    assert chunk_size(200, 2) == 34
+    assert chunk_size(10, 2) == 20
