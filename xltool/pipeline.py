@@ -9,22 +9,30 @@ departments a run takes; only the small per-department results come back to the 
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xltool import __version__
 from xltool.departments import group_forms
-from xltool.models import SEVERITY_ORDER, Finding, WorkbookRead
+from xltool.models import Finding, WorkbookRead
 from xltool.profiles import Profile, load_profile
+from xltool.report import (
+    FindingCounts,
+    finding_order,
+    merged_findings,
+    sheet_order,
+    spool_findings,
+    write_report,
+)
 
 if TYPE_CHECKING:
     from xltool.rules import Context
@@ -66,41 +74,32 @@ class InputEntry:
 
 @dataclass
 class ChunkResult:
-    """What one chunk of departments produced."""
+    """What one chunk of departments produced (its findings are spooled to ``findings_file``)."""
 
     departments: list[dict[str, Any]]
-    findings: list[Finding]
+    counts: FindingCounts
+    findings_file: str
     written: list[str] = field(default_factory=list)
-    # Where each finding is marked in the scored workbook (file relative to OUT, sheet, cell),
-    # aligned with findings.
-    locations: list[tuple[str, str, str] | None] = field(default_factory=list)
 
 
 @dataclass
 class RunResult:
-    """The outcome of a run: the report (as written to report.json) and where the files are."""
+    """The outcome of a run: where the files are, and counts for a summary line."""
 
-    report: dict[str, Any]
     out: Path
     written: list[str]
+    counts_: dict[str, int]
+    has_errors: bool  # an error finding or an unreadable input (for --strict)
 
     @property
-    def has_errors(self) -> bool:
-        """Whether an error finding or an unreadable input exists (for --strict)."""
-        return any(f["severity"] == "error" for f in self.report["findings"]) or any(
-            i["status"] == "error" for i in self.report["inputs"]
-        )
+    def report(self) -> dict[str, Any]:
+        """report.json as written (read back on demand: a large batch's report is not kept in memory)."""
+        with open(self.out / REPORT_NAME, encoding="utf-8") as fh:
+            return dict(json.load(fh))
 
     def counts(self) -> dict[str, int]:
-        """Findings by severity, inputs by status, departments and projects."""
-        out = {"error": 0, "warning": 0, "info": 0}
-        for f in self.report["findings"]:
-            out[f["severity"]] += 1
-        for i in self.report["inputs"]:
-            out[f"inputs_{i['status']}"] = out.get(f"inputs_{i['status']}", 0) + 1
-        out["departments"] = len(self.report["departments"])
-        out["projects"] = sum(len(d["projects"]) for d in self.report["departments"])
-        return out
+        """Findings by severity, inputs by status (inputs_ok …), departments and projects."""
+        return dict(self.counts_)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,39 +196,21 @@ def check_workbooks(
     return findings, ctx
 
 
-def _process_chunk(task: tuple[list[tuple[int, list[str]]], str, str, Profile]) -> ChunkResult:
+def _process_chunk(task: tuple[int, list[tuple[int, list[str]]], str, str, Profile]) -> ChunkResult:
     """Rules over a chunk's stacked frames, then the scored workbooks of its files."""
     from xltool.results import department_records
     from xltool.scored import write_scored_workbooks
 
-    chunk, spool, out, profile = task
+    number, chunk, spool, out, profile = task
     reads: list[WorkbookRead] = []
     for index, _ in chunk:
         with open(os.path.join(spool, f"{index}.pkl"), "rb") as fh:
             reads.append(pickle.load(fh))
     findings, ctx = check_workbooks(reads, profile, [keys for _, keys in chunk])
     written, locations = write_scored_workbooks(Path(out), reads, ctx, findings)
-    return ChunkResult(
-        departments=department_records(ctx), findings=findings, written=written, locations=locations
-    )
-
-
-def finding_order(f: Finding, sheet_order: dict[tuple[str, str], int] | None = None) -> tuple[object, ...]:
-    """Stable order: file, sheet (as in the workbook), severity, cell (row then column), rule."""
-    letters = "".join(ch for ch in f.cell if ch.isalpha())
-    digits = "".join(ch for ch in f.cell if ch.isdigit())
-    sheet = sheet_order.get((f.file, f.sheet), 0) if sheet_order else 0
-    return (
-        f.file,
-        sheet,
-        f.sheet,
-        SEVERITY_ORDER[f.severity],
-        int(digits or 0),
-        len(letters),
-        letters,
-        f.rule,
-        f.message,
-    )
+    findings_file = os.path.join(spool, f"findings-{number:06d}.jsonl")
+    counts = spool_findings(Path(findings_file), findings, locations, sheet_order(reads))
+    return ChunkResult(department_records(ctx), counts, findings_file, written)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,18 +314,36 @@ def reconcile(
         tasks = [(i, str(p), str(root), spool) for i, p in enumerate(files)]
         entries = _read_all(tasks, jobs, notify)
         chunks = plan_chunks(entries, chunk_departments, jobs)
-        results = _check_all([(c, spool, str(out_dir), rules_profile) for c in chunks], jobs, notify)
+        chunk_tasks = [(n, c, spool, str(out_dir), rules_profile) for n, c in enumerate(chunks)]
+        results = _check_all(chunk_tasks, jobs, notify)
+        return _finish(out_dir, entries, results, rules_profile)
     finally:
         shutil.rmtree(spool, ignore_errors=True)
-    report = build_report(entries, results, rules_profile)
-    written = [w for r in results for w in r.written]
-    from xltool.summary import write_summary
-    from xltool.writing import write_json_atomic
 
-    written.append(write_summary(out_dir, report))
-    write_json_atomic(out_dir / REPORT_NAME, report)
+
+def _finish(
+    out: Path, entries: Sequence[InputEntry], results: Sequence[ChunkResult], profile: Profile
+) -> RunResult:
+    """The summary workbook and report.json, streaming the spooled findings into both."""
+    from xltool.summary import write_summary
+
+    inputs = [input_json(e) for e in entries]
+    departments = sorted((d for r in results for d in r.departments), key=lambda d: d["name"])
+    counts = FindingCounts()
+    for r in results:
+        counts.update(r.counts)
+    files = [Path(r.findings_file) for r in results]
+    written = [w for r in results for w in r.written]
+    written.append(write_summary(out, inputs, departments, merged_findings(files), counts))
+    write_report(out / REPORT_NAME, profile.name, inputs, departments, merged_findings(files))
     written.append(REPORT_NAME)
-    return RunResult(report=report, out=out_dir, written=written)
+    summary: dict[str, int] = {"error": 0, "warning": 0, "info": 0, **counts.total}
+    for e in entries:
+        summary[f"inputs_{e.status}"] = summary.get(f"inputs_{e.status}", 0) + 1
+    summary["departments"] = len(departments)
+    summary["projects"] = sum(len(d["projects"]) for d in departments)
+    has_errors = summary["error"] > 0 or summary.get("inputs_error", 0) > 0
+    return RunResult(out=out, written=written, counts_=summary, has_errors=has_errors)
 
 
 def _remove_leftovers(out: Path) -> None:
@@ -370,50 +369,10 @@ def _inputs(root: Path) -> list[Path]:
     return find_inputs(root)
 
 
-def build_report(
-    entries: Iterable[InputEntry], results: Iterable[ChunkResult], profile: Profile
-) -> dict[str, Any]:
-    """The report.json document (cli.md), deterministic whatever the number of processes."""
-    entries_list = list(entries)
-    inputs = []
-    for e in entries_list:
-        item: dict[str, Any] = {"file": e.file, "kind": e.kind, "status": e.status, "message": e.message}
-        item["sheets"] = [{"sheet": s, "kind": k, "status": "ok"} for s, k, _ in e.sheets] + [
-            {"sheet": s, "kind": None, "status": "skipped", "message": m} for s, m in e.skipped_sheets
-        ]
-        inputs.append(item)
-    departments: list[dict[str, Any]] = []
-    located: list[tuple[Finding, tuple[str, str, str] | None]] = []
-    for r in results:
-        departments.extend(r.departments)
-        locations = r.locations or [None] * len(r.findings)
-        located.extend(zip(r.findings, locations, strict=True))
-    departments.sort(key=lambda d: d["name"])
-    sheet_order = {(e.file, s): i for e in entries_list for i, (s, _, _) in enumerate(e.sheets)}
-    located.sort(key=lambda pair: finding_order(pair[0], sheet_order))
-    return {
-        "schema": 1,
-        "xltool_version": __version__,
-        "profile": profile.name,
-        "inputs": inputs,
-        "departments": departments,
-        "findings": [finding_json(f, loc) for f, loc in located],
-    }
-
-
-def finding_json(f: Finding, scored: tuple[str, str, str] | None = None) -> dict[str, Any]:
-    """A finding as report.json gives it (``scored``: where it is marked in the scored workbook)."""
-    item: dict[str, Any] = {
-        "rule": f.rule,
-        "severity": f.severity,
-        "department": f.department,
-        "file": f.file,
-        "sheet": f.sheet,
-        "cell": f.cell,
-        "message": f.message,
-        "expected": f.expected,
-        "actual": f.actual,
-    }
-    if scored is not None:
-        item["scored"] = {"file": scored[0], "sheet": scored[1], "cell": scored[2]}
+def input_json(e: InputEntry) -> dict[str, Any]:
+    """An input as report.json gives it, with the sheets read and skipped."""
+    item: dict[str, Any] = {"file": e.file, "kind": e.kind, "status": e.status, "message": e.message}
+    item["sheets"] = [{"sheet": s, "kind": k, "status": "ok"} for s, k, _ in e.sheets] + [
+        {"sheet": s, "kind": None, "status": "skipped", "message": m} for s, m in e.skipped_sheets
+    ]
     return item

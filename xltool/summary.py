@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
+from xltool.report import FindingCounts
 from xltool.writing import atomic_path
 
 SUMMARY_NAME = "审核汇总.xlsx"
@@ -85,23 +86,15 @@ def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else round(a - b, 2)
 
 
-def _counts(report: dict[str, Any]) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str, str]]]:
-    by_dept: Counter[tuple[str, str]] = Counter()
-    by_sheet: Counter[tuple[str, str, str]] = Counter()
-    for f in report["findings"]:
-        by_dept[(f["department"], f["severity"])] += 1
-        by_sheet[(f["file"], f["sheet"], f["severity"])] += 1
-    return by_dept, by_sheet
-
-
-def _departments(wb: Any, fmt: _Formats, report: dict[str, Any], by_dept: Counter[tuple[str, str]]) -> int:
+def _departments(
+    wb: Any, fmt: _Formats, depts: Sequence[dict[str, Any]], by_dept: Counter[tuple[str, str]]
+) -> int:
     ws = wb.add_worksheet("部门汇总")
     headers = [
         ("部门", 28), ("年度", 7), ("规则总分", 9), ("自评总分", 9), ("差异（自评−规则）", 10), ("等级", 6),
         ("执行率", 9), ("年初预算数（万元）", 14), ("全年预算数（万元）", 14), ("全年执行数（万元）", 14),
         ("错误", 6), ("警告", 6), ("提示", 6), ("项目数", 7), ("附件2文件", 40),
     ]  # fmt: skip
-    depts = report["departments"]
     _table(ws, fmt, headers, len(depts))
     for r, d in enumerate(depts, start=1):
         table = d.get("department_table") or {}
@@ -125,7 +118,7 @@ def _departments(wb: Any, fmt: _Formats, report: dict[str, Any], by_dept: Counte
 
 
 def _projects(
-    wb: Any, fmt: _Formats, report: dict[str, Any], by_sheet: Counter[tuple[str, str, str]]
+    wb: Any, fmt: _Formats, departments: Sequence[dict[str, Any]], by_sheet: Counter[tuple[str, str, str]]
 ) -> None:
     ws = wb.add_worksheet("项目汇总")
     headers = [
@@ -133,7 +126,7 @@ def _projects(
         ("执行率", 9), ("预算执行得分", 9), ("年初预算数（万元）", 14), ("全年预算数（万元）", 14),
         ("全年执行数（万元）", 14), ("错误", 6), ("警告", 6), ("提示", 6), ("文件", 36), ("工作表", 18),
     ]  # fmt: skip
-    rows = [(d["name"], p) for d in report["departments"] for p in d["projects"]]
+    rows = [(d["name"], p) for d in departments for p in d["projects"]]
     _table(ws, fmt, headers, len(rows))
     for r, (dept, p) in enumerate(rows, start=1):
         b = p.get("budget") or {}
@@ -151,14 +144,13 @@ def _projects(
             _put(ws, r, c, value, cell_format)
 
 
-def _findings(wb: Any, fmt: _Formats, report: dict[str, Any]) -> None:
+def _findings(wb: Any, fmt: _Formats, findings: Iterable[dict[str, Any]], total: int) -> None:
     ws = wb.add_worksheet("问题清单")
     headers = [
         ("级别", 6), ("规则", 22), ("部门", 22), ("文件", 34), ("工作表", 16), ("单元格", 7),
         ("问题说明", 70), ("应为", 12), ("填报值", 12), ("打开评分表", 12),
     ]  # fmt: skip
-    findings = report["findings"]
-    _table(ws, fmt, headers, len(findings))
+    _table(ws, fmt, headers, total)
     severity_format = {"error": fmt.error, "warning": fmt.warning, "info": fmt.info}
     for r, f in enumerate(findings, start=1):
         _put(ws, r, 0, SEVERITY_NAMES[f["severity"]], severity_format[f["severity"]])
@@ -191,10 +183,9 @@ def _link(file: str, sheet: str, cell: str) -> str:
     return f"external:{file}#'{quoted}'!{cell}"
 
 
-def _inputs(wb: Any, fmt: _Formats, report: dict[str, Any]) -> None:
+def _inputs(wb: Any, fmt: _Formats, inputs: Sequence[dict[str, Any]]) -> None:
     ws = wb.add_worksheet("文件读取情况")
     headers = [("文件", 50), ("识别为", 26), ("状态", 9), ("说明", 80)]
-    inputs = report["inputs"]
     _table(ws, fmt, headers, len(inputs))
     status_format = {"ok": fmt.text, "skipped": fmt.warning, "error": fmt.error}
     for r, i in enumerate(inputs, start=1):
@@ -248,18 +239,25 @@ def _charts(wb: Any, fmt: _Formats, n: int) -> None:
     ws.insert_chart(2, 12, money)
 
 
-def write_summary(out: Path, report: dict[str, Any]) -> str:
+def write_summary(
+    out: Path,
+    inputs: Sequence[dict[str, Any]],
+    departments: Sequence[dict[str, Any]],
+    findings: Iterable[dict[str, Any]],
+    counts: FindingCounts,
+) -> str:
     """Write 审核汇总.xlsx atomically at OUT's root; returns its name relative to OUT."""
     target = out / SUMMARY_NAME
     with atomic_path(target) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        # Rows are written in order and flushed as they go: memory stays flat for 10,000 departments.
+        options = {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True}
+        wb = xlsxwriter.Workbook(str(tmp), options)
         wb.set_properties({"title": "预算绩效自评审核汇总", "created": _created()})
         fmt = _Formats(wb)
-        by_dept, by_sheet = _counts(report)
-        n = _departments(wb, fmt, report, by_dept)
-        _projects(wb, fmt, report, by_sheet)
-        _findings(wb, fmt, report)
-        _inputs(wb, fmt, report)
+        n = _departments(wb, fmt, departments, counts.by_department)
+        _projects(wb, fmt, departments, counts.by_sheet)
+        _findings(wb, fmt, findings, sum(counts.total.values()))
+        _inputs(wb, fmt, inputs)
         _charts(wb, fmt, n)
         wb.close()
     return SUMMARY_NAME
