@@ -47,8 +47,12 @@ MIN_CHUNK, MAX_CHUNK, CHUNKS_PER_JOB = 20, 150, 3
 
 
 def chunk_size(departments: int, jobs: int) -> int:
-    """Departments per chunk: about three chunks per process, within [MIN_CHUNK, MAX_CHUNK]."""
-    return max(MIN_CHUNK, min(MAX_CHUNK, -(-departments // (jobs * CHUNKS_PER_JOB))))
+    """Departments per chunk: whole rounds of one chunk per process, at least three rounds.
+
+    Each chunk stays within [MIN_CHUNK, MAX_CHUNK]; whole rounds keep every process busy to the end.
+    """
+    rounds = max(CHUNKS_PER_JOB, -(-departments // (jobs * MAX_CHUNK)))
+    return max(MIN_CHUNK, min(MAX_CHUNK, -(-departments // (jobs * rounds))))
 
 
 REPORT_NAME = "report.json"
