@@ -137,7 +137,7 @@ def test_weights_must_name_the_four_parts(tmp_path: Path) -> None:
 def test_a_weight_must_be_a_number(tmp_path: Path) -> None:
     data = builtin_data() | {"weights": {"budget": "10", "output": 50, "benefit": 30, "satisfaction": 10}}
     message = refused(tmp_path, data)
-    assert "“budget”" in message and "0 到 100 之间的数字" in message
+    assert "“weights.budget”" in message and "0 到 100 之间的数字" in message
 
 
 @pytest.mark.parametrize("value", ["proportional", "", None, 1])
@@ -194,3 +194,9 @@ def test_unknown_name_lists_the_builtins(tmp_path: Path) -> None:
         str(caught.value)
         == "找不到规则配置“mof2021”：可用内置配置为 mof2020、yitihua，或给出一个JSON文件路径"
     )
+
+
+def test_bands_must_rise_from_failed_to_achieved(tmp_path: Path) -> None:
+    bands = {"achieved": [0.6, 0.8], "partial": [0.8, 1.0], "failed": [0.0, 0.6]}
+    message = refused(tmp_path, builtin_data() | {"qualitative_bands": bands})
+    assert "qualitative_bands" in message and "依次升高" in message

@@ -63,10 +63,10 @@ def _as_dict(profile: Profile) -> dict[str, Any]:
     return {k: getattr(profile, k) for k in Profile.__dataclass_fields__}
 
 
-def _number(data: dict[str, Any], key: str, low: float, high: float) -> float:
+def _number(data: dict[str, Any], key: str, low: float, high: float, prefix: str = "") -> float:
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ProfileError(f"规则配置项“{key}”的值 {value!r} 无效：应为 {low} 到 {high} 之间的数字")
+        raise ProfileError(f"规则配置项“{prefix}{key}”的值 {value!r} 无效：应为 {low} 到 {high} 之间的数字")
     return float(value)
 
 
@@ -85,7 +85,7 @@ def _validate(data: object, source: str) -> Profile:
     if not isinstance(weights, dict) or set(weights) != {"budget", "output", "benefit", "satisfaction"}:
         raise ProfileError("配置项“weights”应包含 budget、output、benefit、satisfaction 四个权重")
     for key in weights:
-        _number(weights, key, 0, 100)
+        _number(weights, key, 0, 100, prefix="weights.")
     if abs(sum(weights.values()) - 100) > 1e-9:
         raise ProfileError(f"配置项“weights”的权重合计为 {sum(weights.values())}，应为 100")
     if data["reverse_scoring"] not in ("ratio", "linear"):
@@ -99,6 +99,12 @@ def _validate(data: object, source: str) -> Profile:
         if not (isinstance(band, list) and len(band) == 2 and 0 <= band[0] <= band[1] <= 1):
             raise ProfileError(f"配置项“qualitative_bands.{level}”应为 [下限, 上限]，取值 0 到 1")
         parsed_bands[level] = (float(band[0]), float(band[1]))
+    failed, partial, achieved = (parsed_bands[level] for level in ("failed", "partial", "achieved"))
+    if not (failed[0] <= partial[0] <= achieved[0] and failed[1] <= partial[1] <= achieved[1]):
+        raise ProfileError(
+            "配置项“qualitative_bands”的三档应依次升高：failed ≤ partial ≤ achieved"
+            "（如 [0,0.6]、[0.6,0.8]、[0.8,1]）"
+        )
     caps = data["execution_caps"]
     if not isinstance(caps, list) or not all(
         isinstance(c, list) and len(c) == 2 and 0 < c[0] <= 1 and 0 <= c[1] <= 100 for c in caps
@@ -130,7 +136,7 @@ def _validate(data: object, source: str) -> Profile:
         reverse_scoring=data["reverse_scoring"],
         qualitative_bands=parsed_bands,
         execution_caps=tuple((float(b), float(c)) for b, c in caps),
-        grades=tuple(sorted(((float(f), str(n)) for f, n in grades), reverse=True)),
+        grades=tuple(sorted(((float(f), str(n)) for f, n in grades), reverse=True)),  # any order in the file
         scale_factor=_number(data, "scale_factor", 1, 1e9),
         capped_rate_words=tuple(words),
     )

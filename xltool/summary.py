@@ -207,36 +207,38 @@ def _charts(wb: Any, fmt: _Formats, n: int) -> None:
         ws.write_string(2, 0, "本次没有可评分的部门。", fmt.text)
         return
     height = max(320, min(60 + 22 * n, 12000))
-    scores = wb.add_chart({"type": "bar"})
-    for col, name, color in ((2, "规则总分", "#2E75B6"), (3, "自评总分", "#F4B183")):
-        scores.add_series({
-            "name": name,
-            "categories": ["部门汇总", 1, 0, n, 0],
-            "values": ["部门汇总", 1, col, n, col],
-            "fill": {"color": color},
-            "gap": 60,
-        })  # fmt: skip
-    scores.set_title({"name": "规则总分与自评总分"})
+    scores = _bar_chart(
+        wb, n, height, "规则总分与自评总分", ((2, "规则总分", "#2E75B6"), (3, "自评总分", "#F4B183"))
+    )
     scores.set_x_axis({"min": 0, "max": 100, "major_gridlines": {"visible": True}})
-    scores.set_y_axis({"reverse": True, "num_font": {"name": "宋体", "size": 9}})
-    scores.set_legend({"position": "top"})
-    scores.set_size({"width": 720, "height": height})
     ws.insert_chart(2, 0, scores)
-    money = wb.add_chart({"type": "bar"})
-    for col, name, color in ((8, "全年预算数", "#A9D18E"), (9, "全年执行数", "#548235")):
-        money.add_series({
+    money = _bar_chart(
+        wb,
+        n,
+        height,
+        "全年预算数与全年执行数（万元）",
+        ((8, "全年预算数", "#A9D18E"), (9, "全年执行数", "#548235")),
+    )
+    money.set_x_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
+    ws.insert_chart(2, 12, money)
+
+
+def _bar_chart(wb: Any, n: int, height: int, title: str, series: Sequence[tuple[int, str, str]]) -> Any:
+    """A horizontal bar chart of 部门汇总 columns (column, name, colour) by department."""
+    chart = wb.add_chart({"type": "bar"})
+    for col, name, color in series:
+        chart.add_series({
             "name": name,
             "categories": ["部门汇总", 1, 0, n, 0],
             "values": ["部门汇总", 1, col, n, col],
             "fill": {"color": color},
             "gap": 60,
         })  # fmt: skip
-    money.set_title({"name": "全年预算数与全年执行数（万元）"})
-    money.set_x_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
-    money.set_y_axis({"reverse": True, "num_font": {"name": "宋体", "size": 9}})
-    money.set_legend({"position": "top"})
-    money.set_size({"width": 720, "height": height})
-    ws.insert_chart(2, 12, money)
+    chart.set_title({"name": title})
+    chart.set_y_axis({"reverse": True, "num_font": {"name": "宋体", "size": 9}})
+    chart.set_legend({"position": "top"})
+    chart.set_size({"width": 720, "height": height})
+    return chart
 
 
 def write_summary(
