@@ -84,28 +84,15 @@ class FindingCounts:
         self.by_sheet.update(other.by_sheet)
 
 
-def spool_findings(
-    path: Path,
-    findings: Sequence[Finding],
-    locations: Sequence[Location | None],
-    order: dict[tuple[str, str], int],
-) -> FindingCounts:
-    """Write a chunk's findings as sorted JSON lines ([key, finding]); return their counts."""
-    counts = FindingCounts()
-    keyed = sorted(
-        ((finding_order(f, order), finding_json(f, loc)) for f, loc in zip(findings, locations, strict=True)),
-        key=lambda pair: pair[0],
-    )
+def write_sorted(path: Path, keyed: Iterable[tuple[list[object], dict[str, Any]]]) -> None:
+    """Spool records as JSON lines ``[key, record]`` in key order (one chunk's share of a stream)."""
     with open(path, "w", encoding="utf-8") as fh:
-        for key, item in keyed:
+        for key, item in sorted(keyed, key=lambda pair: pair[0]):
             fh.write(json.dumps([key, item], ensure_ascii=False) + "\n")
-    for f in findings:
-        counts.add(f)
-    return counts
 
 
-def merged_findings(paths: Sequence[Path]) -> Iterator[dict[str, Any]]:
-    """Every spooled finding, in global order, one at a time."""
+def merge_sorted(paths: Sequence[Path]) -> Iterator[dict[str, Any]]:
+    """The records of several spooled files in global key order, one at a time."""
 
     def lines(path: Path) -> Iterator[tuple[list[object], dict[str, Any]]]:
         with open(path, encoding="utf-8") as fh:
@@ -117,6 +104,32 @@ def merged_findings(paths: Sequence[Path]) -> Iterator[dict[str, Any]]:
         yield item
 
 
+def spool_findings(
+    path: Path,
+    findings: Sequence[Finding],
+    locations: Sequence[Location | None],
+    order: dict[tuple[str, str], int],
+) -> FindingCounts:
+    """Write a chunk's findings as sorted JSON lines; return their counts."""
+    write_sorted(
+        path,
+        ((finding_order(f, order), finding_json(f, loc)) for f, loc in zip(findings, locations, strict=True)),
+    )
+    counts = FindingCounts()
+    for f in findings:
+        counts.add(f)
+    return counts
+
+
+def with_finding_counts(departments: list[dict[str, Any]], counts: FindingCounts) -> list[dict[str, Any]]:
+    """Each department and project record with its findings counted by severity (``findings``)."""
+    for d in departments:
+        d["findings"] = {s: counts.by_department[(d["name"], s)] for s in SEVERITY_ORDER}
+        for p in d["projects"]:
+            p["findings"] = {s: counts.by_sheet[(p["file"], p["sheet"], s)] for s in SEVERITY_ORDER}
+    return departments
+
+
 def _indented(value: object, level: int) -> str:
     text = json.dumps(value, ensure_ascii=False, indent=2)
     pad = " " * level
@@ -126,8 +139,8 @@ def _indented(value: object, level: int) -> str:
 def write_report(
     target: Path,
     profile: str,
-    inputs: Sequence[dict[str, Any]],
-    departments: Sequence[dict[str, Any]],
+    inputs: Iterable[dict[str, Any]],
+    departments: Iterable[dict[str, Any]],
     findings: Iterable[dict[str, Any]],
 ) -> None:
     """Write report.json atomically, streaming the findings (valid, indented JSON)."""

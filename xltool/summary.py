@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
-from xltool.report import FindingCounts
 from xltool.writing import atomic_path
 
 SUMMARY_NAME = "审核汇总.xlsx"
@@ -86,17 +84,16 @@ def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else round(a - b, 2)
 
 
-def _departments(
-    wb: Any, fmt: _Formats, depts: Sequence[dict[str, Any]], by_dept: Counter[tuple[str, str]]
-) -> int:
+def _departments(wb: Any, fmt: _Formats, depts: Iterable[dict[str, Any]], n: int) -> None:
     ws = wb.add_worksheet("部门汇总")
     headers = [
         ("部门", 28), ("年度", 7), ("规则总分", 9), ("自评总分", 9), ("差异（自评−规则）", 10), ("等级", 6),
         ("执行率", 9), ("年初预算数（万元）", 14), ("全年预算数（万元）", 14), ("全年执行数（万元）", 14),
         ("错误", 6), ("警告", 6), ("提示", 6), ("项目数", 7), ("附件2文件", 40),
     ]  # fmt: skip
-    _table(ws, fmt, headers, len(depts))
+    _table(ws, fmt, headers, n)
     for r, d in enumerate(depts, start=1):
+        counts = d.get("findings") or {}
         table = d.get("department_table") or {}
         budget = table.get("budget") or {}
         values = [
@@ -105,40 +102,37 @@ def _departments(
             (_diff(table.get("self_score"), table.get("score")), fmt.score),
             (table.get("grade"), fmt.text), (budget.get("execution_rate"), fmt.rate),
             (budget.get("initial"), fmt.amount), (budget.get("full_year"), fmt.amount),
-            (budget.get("executed"), fmt.amount), (by_dept[(d["name"], "error")], fmt.int),
-            (by_dept[(d["name"], "warning")], fmt.int), (by_dept[(d["name"], "info")], fmt.int),
+            (budget.get("executed"), fmt.amount), (counts.get("error", 0), fmt.int),
+            (counts.get("warning", 0), fmt.int), (counts.get("info", 0), fmt.int),
             (len(d["projects"]), fmt.int), (table.get("file"), fmt.text),
         ]  # fmt: skip
         for c, (value, cell_format) in enumerate(values):
             _put(ws, r, c, value, cell_format)
     ws.conditional_format(
-        1, 10, max(len(depts), 1), 10, {"type": "cell", "criteria": ">", "value": 0, "format": fmt.error}
+        1, 10, max(n, 1), 10, {"type": "cell", "criteria": ">", "value": 0, "format": fmt.error}
     )
-    return len(depts)
 
 
-def _projects(
-    wb: Any, fmt: _Formats, departments: Sequence[dict[str, Any]], by_sheet: Counter[tuple[str, str, str]]
-) -> None:
+def _projects(wb: Any, fmt: _Formats, departments: Iterable[dict[str, Any]], n: int) -> None:
     ws = wb.add_worksheet("项目汇总")
     headers = [
         ("部门", 24), ("项目", 30), ("规则总分", 9), ("自评总分", 9), ("差异（自评−规则）", 10), ("等级", 6),
         ("执行率", 9), ("预算执行得分", 9), ("年初预算数（万元）", 14), ("全年预算数（万元）", 14),
         ("全年执行数（万元）", 14), ("错误", 6), ("警告", 6), ("提示", 6), ("文件", 36), ("工作表", 18),
     ]  # fmt: skip
-    rows = [(d["name"], p) for d in departments for p in d["projects"]]
-    _table(ws, fmt, headers, len(rows))
+    rows = ((d["name"], p) for d in departments for p in d["projects"])
+    _table(ws, fmt, headers, n)
     for r, (dept, p) in enumerate(rows, start=1):
         b = p.get("budget") or {}
-        key = (p["file"], p["sheet"])
+        counts = p.get("findings") or {}
         values = [
             (dept, fmt.text), (p["name"], fmt.text), (p.get("score"), fmt.score),
             (p.get("self_score"), fmt.score),
             (_diff(p.get("self_score"), p.get("score")), fmt.score), (p.get("grade"), fmt.text),
             (b.get("execution_rate"), fmt.rate), (b.get("score"), fmt.score), (b.get("initial"), fmt.amount),
             (b.get("full_year"), fmt.amount), (b.get("executed"), fmt.amount),
-            (by_sheet[(*key, "error")], fmt.int), (by_sheet[(*key, "warning")], fmt.int),
-            (by_sheet[(*key, "info")], fmt.int), (p["file"], fmt.text), (p["sheet"], fmt.text),
+            (counts.get("error", 0), fmt.int), (counts.get("warning", 0), fmt.int),
+            (counts.get("info", 0), fmt.int), (p["file"], fmt.text), (p["sheet"], fmt.text),
         ]  # fmt: skip
         for c, (value, cell_format) in enumerate(values):
             _put(ws, r, c, value, cell_format)
@@ -183,10 +177,10 @@ def _link(file: str, sheet: str, cell: str) -> str:
     return f"external:{file}#'{quoted}'!{cell}"
 
 
-def _inputs(wb: Any, fmt: _Formats, inputs: Sequence[dict[str, Any]]) -> None:
+def _inputs(wb: Any, fmt: _Formats, inputs: Iterable[dict[str, Any]], n: int) -> None:
     ws = wb.add_worksheet("文件读取情况")
     headers = [("文件", 50), ("识别为", 26), ("状态", 9), ("说明", 80)]
-    _table(ws, fmt, headers, len(inputs))
+    _table(ws, fmt, headers, n)
     status_format = {"ok": fmt.text, "skipped": fmt.warning, "error": fmt.error}
     for r, i in enumerate(inputs, start=1):
         _put(ws, r, 0, i["file"], fmt.text)
@@ -243,24 +237,32 @@ def _bar_chart(wb: Any, n: int, height: int, title: str, series: Sequence[tuple[
 
 def write_summary(
     out: Path,
-    inputs: Sequence[dict[str, Any]],
-    departments: Sequence[dict[str, Any]],
-    findings: Iterable[dict[str, Any]],
-    counts: FindingCounts,
+    inputs: Callable[[], Iterable[dict[str, Any]]],
+    departments: Callable[[], Iterable[dict[str, Any]]],
+    findings: Callable[[], Iterable[dict[str, Any]]],
+    counts: Mapping[str, int],
 ) -> str:
-    """Write 审核汇总.xlsx atomically at OUT's root; returns its name relative to OUT."""
+    """Write 审核汇总.xlsx atomically at OUT's root; returns its name relative to OUT.
+
+    The records arrive as streams (each callable gives a fresh iterator), so that a province's batch
+    is written without holding it; ``counts`` gives the row counts (departments, projects, findings
+    by severity, inputs_<status>).
+    """
     target = out / SUMMARY_NAME
+    n_departments = counts.get("departments", 0)
+    n_inputs = sum(v for k, v in counts.items() if k.startswith("inputs_"))
+    n_findings = sum(counts.get(s, 0) for s in SEVERITY_NAMES)
     with atomic_path(target) as tmp:
         # Rows are written in order and flushed as they go: memory stays flat for 10,000 departments.
         options = {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True}
         wb = xlsxwriter.Workbook(str(tmp), options)
         wb.set_properties({"title": "预算绩效自评审核汇总", "created": _created()})
         fmt = _Formats(wb)
-        n = _departments(wb, fmt, departments, counts.by_department)
-        _projects(wb, fmt, departments, counts.by_sheet)
-        _findings(wb, fmt, findings, sum(counts.total.values()))
-        _inputs(wb, fmt, inputs)
-        _charts(wb, fmt, n)
+        _departments(wb, fmt, departments(), n_departments)
+        _projects(wb, fmt, departments(), counts.get("projects", 0))
+        _findings(wb, fmt, findings(), n_findings)
+        _inputs(wb, fmt, inputs(), n_inputs)
+        _charts(wb, fmt, n_departments)
         wb.close()
     return SUMMARY_NAME
 
