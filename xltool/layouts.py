@@ -43,7 +43,7 @@ def label_core(text: object) -> str:
     return _label_core(text) if len(text) <= 64 else _label_core.__wrapped__(text)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def _label_core(text: str) -> str:
     core = _SPACES.sub("", unicodedata.normalize("NFKC", _CIRCLED.sub("", text.strip())))
     core = core.replace("“", "").replace("”", "").replace('"', "")

@@ -339,7 +339,7 @@ def parse_value(raw: object) -> Value:
 _CACHED_TEXT_LEN = 64
 
 
-@functools.lru_cache(maxsize=32768)
+@functools.lru_cache(maxsize=8192)
 def _parse_text(raw: object) -> Value:
     text = _safe_text(raw)
     s = _normalise(text)
