@@ -1,4 +1,4 @@
-"""Property and fuzz tests of the reader and of the part scan that guards calamine (issue 6).
+"""Property and fuzz tests of the reader and of the part scan that guards calamine.
 
 - whole small 附件3 forms with random variations (moved rows, inserted blank rows and columns, extra
   columns, merged-looking blanks, odd numbers and units), read in memory: consistent records or a

@@ -1,4 +1,4 @@
-"""Hostile and broken inputs (issue 6): nothing crashes, nothing leaks, nothing is lost.
+"""Hostile and broken inputs: nothing crashes, nothing leaks, nothing is lost.
 
 The corpus of `tests/corpus.py` is read file by file, then run as one folder through `xltool reconcile`
 in a subprocess whose peak memory and time are measured; the outputs are read back. Each defence also
