@@ -223,23 +223,26 @@ def project_sum(ctx: Context) -> Iterator[Finding]:
     """附件3 projects adding up to more than the department's 项目支出."""
     dept_table = _first_sid(ctx, "department")
     sheets = ctx.frames.sheets
-    projects = sheets[sheets["kind"] == "project"]
-    executed = ctx.budget["executed"]
-    for dept, group in projects.groupby("dept"):
-        if dept not in dept_table.index:
-            continue
+    projects = sheets.loc[sheets["kind"] == "project", ["sid", "dept"]]
+    projects = projects[projects["dept"].isin(dept_table.index)]
+    if projects.empty:
+        return
+    executed = ctx.budget["executed"].reindex(projects["sid"]).fillna(0).to_numpy()
+    per_department = projects.assign(executed=executed).groupby("dept")["executed"].agg(["sum", "count"])
+    for dept, total, count in zip(
+        per_department.index, per_department["sum"], per_department["count"], strict=True
+    ):
         dsid = int(dept_table[dept])
         whole, cell = _by_use(ctx, dsid, "projects")
-        total = float(executed.reindex(group["sid"]).fillna(0).sum())
-        if math.isnan(whole) or total <= whole + ctx.profile.amount_tolerance * len(group):
+        if math.isnan(whole) or total <= whole + ctx.profile.amount_tolerance * count:
             continue
         yield ctx.finding(
             "D-PROJECT-SUM",
             dsid,
             cell,
-            f"附件3共{len(group)}个项目全年执行数合计{fmt_num(total)}，超过附件2项目支出{fmt_num(whole)}",
+            f"附件3共{count}个项目全年执行数合计{fmt_num(total)}，超过附件2项目支出{fmt_num(whole)}",
             expected=whole,
-            actual=total,
+            actual=float(total),
             anchor=("figure", "by_use", "projects", "value"),
         )
 
@@ -269,24 +272,30 @@ def department_name(ctx: Context) -> Iterator[Finding]:
 def year_mismatch(ctx: Context) -> Iterator[Finding]:
     """Forms of one department that state different years."""
     sheets = ctx.frames.sheets
-    known = sheets[sheets["year"] > 0]
-    for _dept, group in known.groupby("dept"):
-        years = group["year"].value_counts()
-        if len(years) < 2:
-            continue
-        main = int(years.index[0])
-        for row in ctx.rows(group[group["year"] != main]):
-            # The reader keeps the title's cell (or, with no title, the year's): the year line
-            # （2022年度） qualifies the title, so that is where the finding points.
-            title_cell = ctx.frames.forms[int(row["sid"])].title_cell if ctx.frames.forms else None
-            yield ctx.finding(
-                "D-YEAR",
-                row["sid"],
-                title_cell or "A1",
-                f"本表年度为{row['year']}年，同一部门其他表格为{main}年；请核实年度",
-                expected=main,
-                actual=row["year"],
-            )
+    known = sheets.loc[sheets["year"] > 0, ["sid", "dept", "year"]]
+    counts = known.groupby(["dept", "year"])["sid"].agg(["size", "min"]).reset_index()
+    several = counts[counts.duplicated("dept", keep=False)]
+    if several.empty:
+        return
+    # The department's main year: the most common, on a tie the one its first form states.
+    order = ["dept", "size", "min"]
+    main = several.sort_values(order, ascending=[True, False, True]).drop_duplicates("dept")
+    main_year = dict(zip(main["dept"], main["year"], strict=True))
+    odd = known[known["dept"].isin(main_year.keys())]
+    odd = odd[odd["year"].to_numpy() != odd["dept"].map(main_year).to_numpy()]
+    for row in ctx.rows(odd):
+        # The reader keeps the title's cell (or, with no title, the year's): the year line
+        # （2022年度） qualifies the title, so that is where the finding points.
+        title_cell = ctx.frames.forms[int(row["sid"])].title_cell if ctx.frames.forms else None
+        main_of = int(main_year[row["dept"]])
+        yield ctx.finding(
+            "D-YEAR",
+            row["sid"],
+            title_cell or "A1",
+            f"本表年度为{row['year']}年，同一部门其他表格为{main_of}年；请核实年度",
+            expected=main_of,
+            actual=row["year"],
+        )
 
 
 @rule("D-MISSING-FORM")

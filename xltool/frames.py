@@ -138,6 +138,8 @@ class Frames:
     figures: pd.DataFrame
     indicators: pd.DataFrame
     forms: list[FormSheet] = field(default_factory=list)
+    # (sid, block, row, column) → (value, cell), for rules that pick single figures.
+    figure_index: dict[tuple[int, str, str, str], tuple[float, str]] = field(default_factory=dict, repr=False)
     _lines: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def figure_table(self, block: str, rows: Sequence[str] | None = None) -> pd.DataFrame:
@@ -182,6 +184,7 @@ def build_frames(forms: Sequence[tuple[str, FormSheet]]) -> Frames:
     """Stack (department key, form sheet) pairs into frames; sid is the position in ``forms``."""
     sheet_rows: list[tuple[object, ...]] = []
     figure_rows: list[tuple[object, ...]] = []
+    figure_index: dict[tuple[int, str, str, str], tuple[float, str]] = {}
     indicator_rows: list[tuple[object, ...]] = []
     for sid, (dept, form) in enumerate(forms):
         name = form.texts.get("department")
@@ -205,6 +208,7 @@ def build_frames(forms: Sequence[tuple[str, FormSheet]]) -> Frames:
             )
         )
         for fig in form.figures:
+            figure_index[(sid, fig.block, fig.row, fig.column)] = (_f(fig.value), fig.cell)
             figure_rows.append(
                 (
                     sid,
@@ -225,4 +229,10 @@ def build_frames(forms: Sequence[tuple[str, FormSheet]]) -> Frames:
     indicators = pd.DataFrame.from_records(indicator_rows, columns=INDICATOR_COLUMNS)
     for col in ("level1_weight", "tnum", "anum", "t_cmp", "a_cmp", "weight", "self_score"):
         indicators[col] = indicators[col].astype(float)
-    return Frames(sheets=sheets, figures=figures, indicators=indicators, forms=[f for _, f in forms])
+    return Frames(
+        sheets=sheets,
+        figures=figures,
+        indicators=indicators,
+        forms=[f for _, f in forms],
+        figure_index=figure_index,
+    )

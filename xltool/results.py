@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any
 
 from xltool.check_departments import derived_indicators
@@ -53,57 +54,56 @@ def _scored_sheet(
 
 def department_records(ctx: Context) -> list[dict[str, Any]]:
     """One report.json department record per department key of the chunk, in key order."""
-    sheets = ctx.frames.sheets
-    derived = derived_indicators(ctx)
+    derived_rows = derived_indicators(ctx).to_dict("index")
     staff = ctx.frames.wide("staff", "staff", ("authorized", "actual", "control_rate")).to_dict("index")
-    derived_rows = derived.to_dict("index")
     budget = ctx.budget.to_dict("index")
     totals = ctx.totals.to_dict("index")
+    by_department: dict[str, list[dict[str, Any]]] = {}
+    for row in ctx.frames.sheets.to_dict("records"):
+        by_department.setdefault(str(row["dept"]), []).append({str(k): v for k, v in row.items()})
     records: list[dict[str, Any]] = []
-    for dept, group in sheets.groupby("dept", sort=True):
-        years = group.loc[group["year"] > 0, "year"]
+    for dept in sorted(by_department):
+        group = by_department[dept]
+        years = Counter(int(s["year"]) for s in group if s["year"] > 0)
+        # The most common year, the earliest on a tie (as pandas' mode would give it).
+        year = min(years, key=lambda y: (-years[y], y)) if years else None
         record: dict[str, Any] = {
-            "name": str(dept),
-            "year": int(years.mode().iloc[0]) if not years.empty else None,
+            "name": dept,
+            "year": year,
             "basic_data": None,
             "department_table": None,
             "projects": [],
         }
-        basic = group[group["kind"] == "basic_data"]
-        if not basic.empty:
-            sid = int(basic["sid"].iloc[0])
+        values = {k: _num(v, 4) for k, v in derived_rows.get(dept, {}).items() if _num(v, 4) is not None}
+        basic = next((s for s in group if s["kind"] == "basic_data"), None)
+        if basic is not None:
+            sid = int(basic["sid"])
             authorized = actual = None
             if sid in staff:
                 authorized, actual = _num(staff[sid]["authorized"]), _num(staff[sid]["actual"])
-            rate = None
-            if authorized and actual is not None:
-                rate = round(actual / authorized, 4)
-            values = derived_rows.get(dept, {})
+            rate = round(actual / authorized, 4) if authorized and actual is not None else None
             record["basic_data"] = {
-                "file": str(basic["file"].iloc[0]),
-                "sheet": str(basic["sheet"].iloc[0]),
+                "file": str(basic["file"]),
+                "sheet": str(basic["sheet"]),
                 "staff": {
                     "authorized": _int_or_num(authorized),
                     "actual": _int_or_num(actual),
                     "control_rate": rate,
                 },
-                "derived": {k: _num(v, 4) for k, v in values.items() if _num(v, 4) is not None},
+                "derived": {k: v for k, v in values.items() if k != "预算调整率"},
             }
-        elif dept in derived_rows:
-            record["derived"] = {
-                k: _num(v, 4) for k, v in derived_rows[dept].items() if _num(v, 4) is not None
-            }
-        table = group[group["kind"] == "department"]
-        if not table.empty:
-            record["department_table"] = _scored_sheet(ctx, int(table["sid"].iloc[0]), budget, totals)
-            if not basic.empty and dept in derived_rows:
-                adjustment = _num(derived_rows[dept].get("预算调整率"), 4)
-                if adjustment is not None:
-                    record["basic_data"]["derived"]["预算调整率"] = adjustment
-        for sid, kind, project in zip(group["sid"], group["kind"], group["project"], strict=True):
-            if kind == "project":
+        table = next((s for s in group if s["kind"] == "department"), None)
+        if table is not None:
+            record["department_table"] = _scored_sheet(ctx, int(table["sid"]), budget, totals)
+        if basic is not None and table is not None and "预算调整率" in values:
+            record["basic_data"]["derived"]["预算调整率"] = values["预算调整率"]
+        elif basic is None and values:
+            record["derived"] = values
+        for sheet in group:
+            if sheet["kind"] == "project":
+                sid = int(sheet["sid"])
                 record["projects"].append(
-                    {"name": str(project), **_scored_sheet(ctx, int(sid), budget, totals)}
+                    {"name": str(sheet["project"]), **_scored_sheet(ctx, sid, budget, totals)}
                 )
         records.append(record)
     return records

@@ -77,18 +77,10 @@ class Context:
         """Totals per scored sheet (see scoring.sheet_totals)."""
         return sheet_totals(self.frames, self.budget, self.indicators, self.profile)
 
-    @cached_property
+    @property
     def figure_lookup(self) -> dict[tuple[int, str, str, str], tuple[float, str]]:
-        """(sid, block, row, column) → (value, cell): one pass, for rules that pick single figures."""
-        fig = self.frames.figures
-        keys = zip(
-            fig["sid"].tolist(),
-            fig["block"].tolist(),
-            fig["row"].tolist(),
-            fig["column"].tolist(),
-            strict=True,
-        )
-        return dict(zip(keys, zip(fig["value"].tolist(), fig["cell"].tolist(), strict=True), strict=True))
+        """(sid, block, row, column) → (value, cell), for rules that pick single figures."""
+        return self.frames.figure_index
 
     def sheet(self, sid: int) -> dict[str, Any]:
         """The sheet record (a row of frames.sheets) for a sid."""
