@@ -157,9 +157,10 @@ class Styles:
 
     def get(self, style: CellStyle) -> Format:
         """The xlsxwriter format for a style."""
-        if style not in self._formats:
-            self._formats[style] = self._workbook.add_format(_format_properties(style))
-        return self._formats[style]
+        fmt = self._formats.get(style)
+        if fmt is None:
+            fmt = self._formats[style] = self._workbook.add_format(_format_properties(style))
+        return fmt
 
 
 def _format_properties(style: CellStyle) -> dict[str, object]:
@@ -397,6 +398,7 @@ def _text_fallback(content: FormSheet, key: str) -> str | None:
     return {"department": content.department, "project": content.project}.get(key)
 
 
+@functools.lru_cache(maxsize=8192)
 def _lines(text: str, width: float) -> int:
     """How many lines a wrapped text takes in a column `width` characters wide."""
     usable = max(width - CELL_PADDING, 2.0)
