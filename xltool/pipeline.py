@@ -329,13 +329,13 @@ def reconcile(
         chunks = plan_chunks(entries, chunk_departments, jobs)
         chunk_tasks = [(n, c, spool, str(out_dir), rules_profile) for n, c in enumerate(chunks)]
         results = _check_all(chunk_tasks, jobs, notify)
-        return _finish(out_dir, entries, results, rules_profile)
+        return _finish(out_dir, entries, results, rules_profile, jobs)
     finally:
         shutil.rmtree(spool, ignore_errors=True)
 
 
 def _finish(
-    out: Path, entries: Sequence[InputEntry], results: Sequence[ChunkResult], profile: Profile
+    out: Path, entries: Sequence[InputEntry], results: Sequence[ChunkResult], profile: Profile, jobs: int
 ) -> RunResult:
     """The summary workbook and report.json, streaming the spooled records into both."""
     from xltool.summary import write_summary
@@ -358,11 +358,38 @@ def _finish(
     summary["departments"] = sum(r.departments for r in results)
     summary["projects"] = sum(r.projects for r in results)
     written = [w for r in results for w in r.written]
-    written.append(write_summary(out, inputs, departments, findings, summary))
+
+    def summarise() -> str:
+        return write_summary(out, inputs, departments, findings, summary)
+
+    # The summary workbook and report.json read the same spooled streams: write them side by side.
+    side = _in_forked_process(summarise) if jobs > 1 else None
     write_report(out / REPORT_NAME, profile.name, inputs(), departments(), findings())
+    if side is not None and _succeeded(side):
+        from xltool.summary import SUMMARY_NAME
+
+        written.append(SUMMARY_NAME)
+    else:  # no fork here, or the forked writer failed: write it in this process
+        written.append(summarise())
     written.append(REPORT_NAME)
     has_errors = summary["error"] > 0 or summary.get("inputs_error", 0) > 0
     return RunResult(out=out, written=written, counts_=summary, has_errors=has_errors)
+
+
+def _in_forked_process(work: Callable[[], str]) -> multiprocessing.process.BaseProcess | None:
+    """Start ``work`` in a forked process (None where fork is not available)."""
+    context = _fork_context()
+    if context is None:
+        return None
+    process = context.Process(target=work, daemon=True)  # type: ignore[attr-defined]
+    process.start()
+    return process
+
+
+def _succeeded(process: multiprocessing.process.BaseProcess) -> bool:
+    """Wait for a forked writer; whether it finished cleanly."""
+    process.join()
+    return process.exitcode == 0
 
 
 def _remove_leftovers(out: Path) -> None:
