@@ -27,6 +27,7 @@ def test_help_is_chinese_with_examples() -> None:
         sub = runner.invoke(app, [command, "--help"])
         assert sub.exit_code == 0, sub.output
         assert "示例：xltool " + command in sub.output
+        assert "显示本帮助并退出" in sub.output and "Show this message" not in sub.output
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["rules"]])

@@ -11,8 +11,31 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
+
+HELP_TEXT = "显示本帮助并退出"
+
+
+class _ChineseHelp:
+    """The -h/--help option described in Chinese (click's own text is English)."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+
+class _Group(_ChineseHelp, TyperGroup):
+    pass
+
+
+class _Command(_ChineseHelp, TyperCommand):
+    pass
+
 
 app = typer.Typer(
+    cls=_Group,
     name="xltool",
     help=(
         "预算绩效自评表（附件1 基础数据表、附件2 部门整体支出绩效自评表、附件3 项目支出绩效自评表）的"
@@ -30,7 +53,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=_Command)
 def reconcile(
     input_path: Annotated[
         Path,
@@ -117,7 +140,7 @@ class _progress:
             self._bar.stop()
 
 
-@app.command()
+@app.command(cls=_Command)
 def templates(
     out: Annotated[Path, typer.Option("-o", "--out", help="输出文件夹；默认当前文件夹下的 templates")] = Path(
         "templates"
@@ -139,7 +162,7 @@ def templates(
         typer.echo(f"已写出 {path}")
 
 
-@app.command()
+@app.command(cls=_Command)
 def rules(
     profile: Annotated[
         str, typer.Option("--profile", help="评分规则：mof2020（默认）、yitihua，或自定义规则JSON文件路径")
