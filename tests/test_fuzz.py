@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xltool import reader, sources
+from xltool import limits, reader, scan
 from xltool.reader import read_file, read_workbook
 
 FUZZ_SECONDS = float(os.environ.get("XLTOOL_FUZZ_SECONDS", "20"))
@@ -261,8 +261,8 @@ def test_part_scan_is_never_smaller_than_calamine(xml: str, empty_si: bool) -> N
     data = buffer.getvalue()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         try:
-            budget = sources._check_parts(archive, archive.infolist())
-        except sources.SourceError:
+            budget = scan._check_parts(archive, archive.infolist())
+        except limits.SourceError:
             return  # refused: calamine never sees it
     try:
         grid = (

@@ -32,7 +32,7 @@ import corpus
 import openpyxl
 import pytest
 
-from xltool import reader, sources
+from xltool import limits, reader
 from xltool.reader import read_file
 from xltool.summary import STATUS_NAMES, SUMMARY_NAME
 
@@ -251,7 +251,7 @@ def test_rerun_gives_a_byte_identical_report(
 
 
 def test_zip_bomb_refused_in_well_under_a_second(tmp_path: Path) -> None:
-    for lie, expected in ((False, sources.MSG_BOMB), (True, sources.MSG_CORRUPT)):
+    for lie, expected in ((False, limits.MSG_BOMB), (True, limits.MSG_CORRUPT)):
         path = corpus.write_zip(
             tmp_path / f"bomb{lie}.xlsx", corpus.workbook_parts([("炸弹", corpus.deflated_bomb(300, lie))])
         )
@@ -350,7 +350,7 @@ def test_external_entity_url_is_never_fetched(tmp_path: Path) -> None:
         path = corpus.entity_workbook(
             tmp_path / f"url{in_shared}.xlsx", corpus.external_entity(url), "xxe", in_shared
         )
-        assert read_file(path, tmp_path).message == sources.MSG_DTD
+        assert read_file(path, tmp_path).message == limits.MSG_DTD
         with pytest.raises(python_calamine.XmlError):
             python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
         with pytest.raises(Exception) as raised:  # whichever defusedxml error, as long as it refuses
@@ -408,7 +408,7 @@ def test_time_limit_is_not_armed_outside_the_main_thread(tmp_path: Path) -> None
 
 def test_size_limit_refuses_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = corpus.write_book(tmp_path / "附件3.xlsx", {"项目": corpus.project_rows()})
-    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 1024)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 1024)
     read = read_file(path, tmp_path)
     assert read.status == "error" and "文件过大" in (read.message or "") and "上限1KB" in (read.message or "")
 

@@ -14,7 +14,7 @@ import pytest
 import xlsxwriter
 import xlwt
 
-from xltool import sources
+from xltool import limits, scan, sources
 from xltool.sources import SourceError, find_inputs, read_grids, relative_name
 
 
@@ -189,12 +189,12 @@ def test_zip_bomb_by_ratio(tmp_path: Path) -> None:
 
 
 def test_zip_bomb_by_total_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sources, "MAX_TOTAL_UNCOMPRESSED", 10_000)
+    monkeypatch.setattr(limits, "MAX_TOTAL_UNCOMPRESSED", 10_000)
     path = tmp_path / "大.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/sharedStrings.xml", "x" * 20_000)
-    assert error_of(path)[1] == sources.MSG_BOMB
+    assert error_of(path)[1] == limits.MSG_BOMB
 
 
 def test_other_parse_failures_name_the_cause(tmp_path: Path) -> None:
@@ -248,7 +248,7 @@ def test_cells_without_addresses_are_placed_as_calamine_places_them(tmp_path: Pa
     )
     assert read_grids(path) == [("表", [[1.0, 2.0, None], [None, None, 3.0]])]
     with zipfile.ZipFile(path) as archive:
-        assert sources._check_parts(archive, archive.infolist()).sheets == [("表", 2, 3)]
+        assert scan._check_parts(archive, archive.infolist()).sheets == [("表", 2, 3)]
 
 
 def test_shared_string_copies_are_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -257,12 +257,12 @@ def test_shared_string_copies_are_counted(tmp_path: Path, monkeypatch: pytest.Mo
         [("表", corpus.sheet_xml([], extra_rows=copies))], shared=corpus.shared_strings_xml(["测" * 1000])
     )
     path = corpus.write_zip(tmp_path / "复制.xlsx", parts)
-    monkeypatch.setattr(sources, "MAX_TEXT_CHARS", 99_999)
+    monkeypatch.setattr(limits, "MAX_TEXT_CHARS", 99_999)
     assert error_of(path) == (
         "error",
         "工作簿单元格中的文字总量过大（约10万字，上限9万字），已拒绝处理；请删除多余的内容后重新提交",
     )
-    monkeypatch.setattr(sources, "MAX_TEXT_CHARS", 101_100)  # 100 copies, 100 indices, the table
+    monkeypatch.setattr(limits, "MAX_TEXT_CHARS", 101_100)  # 100 copies, 100 indices, the table
     assert len(read_grids(path)[0][1]) == 100
 
 
@@ -282,7 +282,7 @@ def test_workbook_limits(
         shared=corpus.shared_strings_xml(["a", "b"]),
     )
     path = corpus.write_zip(tmp_path / "限.xlsx", parts)
-    monkeypatch.setattr(sources, limit, value)
+    monkeypatch.setattr(limits, limit, value)
     status, message = error_of(path)
     assert status == "error" and fragment in message
 
@@ -297,13 +297,13 @@ def test_dtd_anywhere_is_refused(tmp_path: Path, part: str) -> None:
     text = parts[part]
     assert isinstance(text, str)
     parts[part] = text.replace("?>\n", '?>\n<!DOCTYPE x [<!ENTITY e "e">]>', 1)
-    assert error_of(corpus.write_zip(tmp_path / "dtd.xlsx", parts)) == ("error", sources.MSG_DTD)
+    assert error_of(corpus.write_zip(tmp_path / "dtd.xlsx", parts)) == ("error", limits.MSG_DTD)
 
 
 def test_dtd_after_a_long_comment_is_refused_by_the_scan(tmp_path: Path) -> None:
     sheet = corpus.sheet_xml([["a"]], head="<!--" + "x" * 10_000 + '--><!DOCTYPE x [<!ENTITY e "e">]>')
     path = corpus.write_zip(tmp_path / "dtd.xlsx", corpus.workbook_parts([("表", sheet)]))
-    assert error_of(path) == ("error", sources.MSG_DTD)
+    assert error_of(path) == ("error", limits.MSG_DTD)
 
 
 def test_two_sheets_with_one_name(tmp_path: Path) -> None:
@@ -317,7 +317,7 @@ def test_parts_whose_names_differ_only_in_case(tmp_path: Path) -> None:
     parts["XL/Worksheets/Sheet1.xml"] = corpus.sheet_xml([["二"]])
     assert error_of(corpus.write_zip(tmp_path / "大小写.xlsx", parts)) == (
         "error",
-        sources.MSG_DUPLICATE_PARTS,
+        limits.MSG_DUPLICATE_PARTS,
     )
 
 
@@ -340,7 +340,7 @@ def test_not_a_regular_file(tmp_path: Path) -> None:
     (tmp_path / "目录.xlsx").mkdir()
     os.symlink("/dev/zero", tmp_path / "零.xlsx")
     for name in ("管道.xlsx", "目录.xlsx", "零.xlsx"):
-        assert error_of(tmp_path / name) == ("error", sources.MSG_NOT_REGULAR)
+        assert error_of(tmp_path / name) == ("error", limits.MSG_NOT_REGULAR)
 
 
 def test_file_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -351,7 +351,7 @@ def test_file_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         "error",
         "文件过大（150MB，上限100MB），未读取；请删除多余的工作表、图片和空白行列后另存，再重新提交",
     )
-    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 2 * 1024 * 1024)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 2 * 1024 * 1024)
     assert "上限2.0MB" in error_of(path)[1]
 
 
@@ -380,11 +380,11 @@ def test_xls_goes_to_calamine_in_a_fresh_container(tmp_path: Path) -> None:
 
 
 def test_ole_file_without_a_workbook_stream(tmp_path: Path) -> None:
-    data = bytearray(sources._compound_file(b"\x09\x08" + b"\x00" * 100))
+    data = bytearray(scan._compound_file(b"\x09\x08" + b"\x00" * 100))
     name = "Workbook".encode("utf-16-le")
     data[data.find(name) : data.find(name) + len(name)] = "WordDocu".encode("utf-16-le")
     (tmp_path / "文档.xls").write_bytes(bytes(data))
-    assert error_of(tmp_path / "文档.xls") == ("error", sources.MSG_NOT_XLS_OLE)
+    assert error_of(tmp_path / "文档.xls") == ("error", limits.MSG_NOT_XLS_OLE)
 
 
 @pytest.mark.parametrize(

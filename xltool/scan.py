@@ -1,0 +1,686 @@
+"""What a workbook would ask python-calamine to build, bounded before calamine parses it.
+
+xlsx: the zip directory (sizes, ratios, parts), DTDs in any part, then the sheets and shared strings
+scanned as calamine will read them — a fast byte scan for plainly written files, an exact expat scan
+otherwise. xls: the BIFF records checked and the workbook stream re-packed into a clean container.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+import struct
+import zipfile
+import zlib
+from array import array
+from collections.abc import Iterable
+from typing import IO
+from xml.parsers import expat
+
+from xltool import limits
+from xltool.limits import (
+    DTD_MARKS,
+    MSG_BOMB,
+    MSG_CORRUPT,
+    MSG_DTD,
+    MSG_DUPLICATE_PARTS,
+    MSG_ENCRYPTED,
+    MSG_MARKUP,
+    MSG_NOT_WORKBOOK_ZIP,
+    MSG_NOT_XLS_OLE,
+    MSG_SHARED_STRINGS,
+    MSG_SHEET_CELLS,
+    MSG_TEXT,
+    MSG_WORKBOOK_CELLS,
+    MSG_XLSB,
+    MSG_XML,
+    OLE2_MAGIC,
+    SourceError,
+    too_large_message,
+)
+
+# ---------------------------------------------------------------------------------------------
+# xlsx: the zip directory, then the parts calamine will parse
+
+
+def _check_zip(data: bytes) -> None:
+    """Reject a truncated zip, a zip that holds no workbook, a zip bomb and oversized grids, unparsed."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+        raise SourceError("error", MSG_CORRUPT) from exc
+    with archive:
+        members = archive.infolist()
+        names = {m.filename.lower() for m in members}
+        if "xl/workbook.xml" not in names:
+            # An .xlsb's binary sheets cannot be scanned before calamine builds their grids: refused.
+            raise SourceError("error", MSG_XLSB if "xl/workbook.bin" in names else MSG_NOT_WORKBOOK_ZIP)
+        if len(members) > limits.MAX_MEMBERS:
+            raise SourceError("error", MSG_BOMB)
+        # calamine looks parts up ignoring case: two parts whose names differ only so are ambiguous.
+        if len(names) != len(members):
+            raise SourceError("error", MSG_DUPLICATE_PARTS)
+        total = 0
+        for member in members:
+            total += member.file_size
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > limits.RATIO_CHECK_MIN_SIZE and ratio > limits.MAX_MEMBER_RATIO:
+                raise SourceError("error", MSG_BOMB)
+        if total > limits.MAX_TOTAL_UNCOMPRESSED:
+            raise SourceError("error", MSG_BOMB)
+        try:
+            _check_parts(archive, members)
+        except SourceError:
+            raise
+        except expat.ExpatError as exc:
+            raise SourceError("error", MSG_XML.format(detail=expat.ErrorString(exc.code))) from exc
+        except RuntimeError as exc:  # a zip member encrypted with a zip password
+            raise SourceError("error", MSG_ENCRYPTED) from exc
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
+            raise SourceError("error", MSG_CORRUPT) from exc
+
+
+class _Budget:
+    """What the scanned parts add up to, across a workbook."""
+
+    def __init__(self) -> None:
+        self.markup = 0
+        self.cells = 0
+        self.chars = 0
+        self.sheets: list[tuple[str, int, int]] = []  # (sheet, rows, columns) of each grid, from A1
+
+    def add_markup(self, count: int) -> None:
+        self.markup += count
+        if self.markup > limits.MAX_MARKUP:
+            raise SourceError("error", MSG_MARKUP.format(limit=limits.MAX_MARKUP // 10_000))
+
+    def add_chars(self, count: int) -> None:
+        self.chars += count
+        if self.chars > limits.MAX_TEXT_CHARS:
+            raise SourceError(
+                "error", MSG_TEXT.format(chars=self.chars // 10_000, limit=limits.MAX_TEXT_CHARS // 10_000)
+            )
+
+    def add_sheet(self, sheet: str, rows: int, cols: int) -> None:
+        self.sheets.append((sheet, rows, cols))
+        if rows * cols > limits.MAX_SHEET_CELLS:
+            raise SourceError(
+                "error",
+                MSG_SHEET_CELLS.format(
+                    sheet=sheet, rows=rows, cols=cols, limit=limits.MAX_SHEET_CELLS // 10_000
+                ),
+            )
+        self.cells += rows * cols
+        if self.cells > limits.MAX_WORKBOOK_CELLS:
+            raise SourceError(
+                "error",
+                MSG_WORKBOOK_CELLS.format(
+                    cells=self.cells // 10_000, limit=limits.MAX_WORKBOOK_CELLS // 10_000
+                ),
+            )
+
+
+def _check_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> _Budget:
+    """Refuse DTDs in any XML part, then scan shared strings and sheets as calamine will read them."""
+    for member in members:
+        if member.filename.lower().endswith((".xml", ".rels", ".vml")):
+            with archive.open(member) as stream:
+                head = stream.read(limits.HEAD_BYTES)
+            if any(mark in head for mark in DTD_MARKS):
+                raise SourceError("error", MSG_DTD)
+    by_name = {m.filename.lower(): m for m in members}
+    fast = _fast_scan(archive, members, by_name)
+    if fast is not None:
+        return fast
+    budget = _Budget()
+    shared = _SharedStrings()
+    if "xl/sharedstrings.xml" in by_name:
+        _parse(archive, by_name["xl/sharedstrings.xml"], shared, budget)
+        budget.add_chars(sum(shared.every))  # calamine keeps the table itself too
+    sheet_names = _sheet_names(archive, by_name, budget)
+    for member in members:
+        parts = member.filename.lower().split("/")
+        # calamine reads as a worksheet every part whose path is xl/worksheets/…
+        if len(parts) > 2 and parts[1] == "worksheets" and not member.is_dir():
+            scan = _SheetScan(shared)
+            _parse(archive, member, scan, budget)
+            budget.add_sheet(sheet_names.get(member.filename.lower(), member.filename), scan.rows, scan.cols)
+            budget.add_chars(scan.chars)
+    return budget
+
+
+# The fast scan: what Excel, WPS and most writers produce — every cell element written `<c r="A1" …`,
+# no namespace prefixes — is bounded with a few byte searches instead of an expat pass. Its figures
+# are upper bounds (every addressed cell counts, filled or not; every shared-string cell counts the
+# longest string); anything it cannot bound (also any `<!` — comments, CDATA, declarations), or a
+# bound beyond a limit, falls back to the exact scan.
+_CELL_START = re.compile(rb"<c[\s>/]")
+_CELL_REF = re.compile(rb'<c\s+r="([A-Za-z]{1,4})([0-9]{1,10})"')
+_SHARED_CELL = re.compile(rb"""\st\s*=\s*["']s["']""")
+_PREFIXED = re.compile(rb"<[A-Za-z_][^\s>/:]*:")
+_SI = re.compile(rb"<si(?:\s[^>]*)?>(.*?)</si>", re.DOTALL)
+_SI_START = re.compile(rb"<si[\s>/]")
+
+
+def _fast_scan(
+    archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], by_name: dict[str, zipfile.ZipInfo]
+) -> _Budget | None:
+    """Bounds of a plainly written workbook within every limit, or None (then the exact scan runs)."""
+    markup = 0
+    longest = table = 0
+    if "xl/sharedstrings.xml" in by_name:
+        data = archive.read(by_name["xl/sharedstrings.xml"])
+        strings = _SI.findall(data)
+        if b"<!" in data or _PREFIXED.search(data) or len(strings) != len(_SI_START.findall(data)):
+            return None
+        if len(strings) >= limits.MAX_SHARED_STRINGS or any(b"<si" in body for body in strings):
+            return None
+        longest = max((len(body) for body in strings), default=0)
+        table = len(data)
+        markup += data.count(b"<")
+    chars = table
+    sheets: list[tuple[zipfile.ZipInfo, int, int]] = []
+    for member in members:
+        parts = member.filename.lower().split("/")
+        if not (len(parts) > 2 and parts[1] == "worksheets" and not member.is_dir()):
+            continue
+        data = archive.read(member)
+        refs = _CELL_REF.findall(data)
+        if b"<!" in data or _PREFIXED.search(data) or len(refs) != len(_CELL_START.findall(data)):
+            return None
+        rows = cols = 0
+        if refs:
+            numbers = [int(digits) for _, digits in refs]
+            if min(numbers) == 0:
+                return None
+            widest = max((letters.upper() for letters, _ in refs), key=lambda x: (len(x), x))
+            far = _cell_ref(f"{widest.decode('ascii')}{max(numbers)}")
+            if far is None:
+                return None
+            rows, cols = far[0] + 1, far[1] + 1
+        sheets.append((member, rows, cols))
+        chars += len(_SHARED_CELL.findall(data)) * longest + len(data)
+        markup += data.count(b"<")
+    cells = sum(rows * cols for _, rows, cols in sheets)
+    if (
+        markup > limits.MAX_MARKUP
+        or chars > limits.MAX_TEXT_CHARS
+        or cells > limits.MAX_WORKBOOK_CELLS
+        or any(rows * cols > limits.MAX_SHEET_CELLS for _, rows, cols in sheets)
+    ):
+        return None
+    budget = _Budget()
+    names = _sheet_names(archive, by_name, budget)
+    budget.sheets = [(names.get(m.filename.lower(), m.filename), rows, cols) for m, rows, cols in sheets]
+    budget.markup += markup
+    budget.cells, budget.chars = cells, chars
+    return budget
+
+
+class _Handler:
+    """The expat callbacks of a part scan."""
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        """An element starts."""
+
+    def end(self, name: str) -> None:
+        """An element ends."""
+
+    def text(self, data: str) -> None:
+        """Character data."""
+
+
+def _refuse_dtd(*_: object) -> None:
+    raise SourceError("error", MSG_DTD)
+
+
+def _refuse_external(*_: object) -> int:
+    raise SourceError("error", MSG_DTD)
+
+
+def _parse(archive: zipfile.ZipFile, member: zipfile.ZipInfo, handler: _Handler, budget: _Budget) -> None:
+    """Stream one part through expat (no DTD, no entities, nothing fetched), counting its markup."""
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    parser.ExternalEntityRefHandler = _refuse_external
+    parser.StartElementHandler = handler.start
+    parser.EndElementHandler = handler.end
+    parser.CharacterDataHandler = handler.text
+    stream: IO[bytes]
+    with archive.open(member) as stream:
+        while chunk := stream.read(limits.SCAN_CHUNK):
+            budget.add_markup(chunk.count(b"<"))
+            parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
+def _local(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+class _SharedStrings(_Handler):
+    """The length of each shared string, indexed as calamine numbers them."""
+
+    def __init__(self) -> None:
+        # calamine skips an <si> without <t> or <r> (newer versions keep it): both numberings are kept.
+        self.every = array("L")
+        self.kept = array("L")
+        self.length: int | None = None
+        self.has_text = False
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        """Count the characters of each <si>."""
+        local = _local(name)
+        if local == "si":
+            if self.length is not None:  # calamine would number the strings of nested <si> its own way
+                raise SourceError("error", MSG_XML.format(detail="sharedStrings 中的 si 元素嵌套"))
+            self.length, self.has_text = 0, False
+            if len(self.every) >= limits.MAX_SHARED_STRINGS:
+                raise SourceError(
+                    "error", MSG_SHARED_STRINGS.format(limit=limits.MAX_SHARED_STRINGS // 10_000)
+                )
+        elif local in ("t", "r") and self.length is not None:
+            self.has_text = True
+
+    def end(self, name: str) -> None:
+        """Record a finished <si>."""
+        if _local(name) == "si" and self.length is not None:
+            self.every.append(self.length)
+            if self.has_text:
+                self.kept.append(self.length)
+            self.length = None
+
+    def text(self, data: str) -> None:
+        """Characters inside an <si>."""
+        if self.length is not None:
+            self.length += len(data)
+
+    def used(self, index: int) -> int:
+        """The characters calamine copies into a cell for shared string ``index`` (either numbering)."""
+        every = self.every[index] if index < len(self.every) else 0
+        kept = self.kept[index] if index < len(self.kept) else 0
+        return max(every, kept)
+
+
+def _cell_ref(ref: str) -> tuple[int, int] | None:
+    """0-based (row, column) of a cell's ``r`` as calamine reads it (any case), None if invalid."""
+    letters = ref.rstrip("0123456789")
+    digits = ref[len(letters) :]
+    if not letters or not digits or not (letters.isascii() and letters.isalpha()) or not digits.isascii():
+        return None
+    if len(letters) > 4 or len(digits) > 10:
+        return 1 << 40, 1 << 40  # far beyond any limit (calamine would wrap or run out of memory)
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    row = int(digits)
+    return (row - 1, col - 1) if row > 0 else None
+
+
+def _row_ref(ref: str) -> int | None:
+    """0-based row of a <row r=…> as calamine reads it, None if invalid."""
+    digits = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return None
+    if len(digits) > 10:
+        return 1 << 40
+    return int(digits) - 1 if int(digits) > 0 else None
+
+
+class _SheetScan(_Handler):
+    """Where a worksheet's filled cells reach and how many characters they hold, as calamine reads them.
+
+    calamine keeps a cell with a <v> or <is> child; a cell without ``r`` follows the previous cell, a
+    row without ``r`` follows the previous row. The result errs on the large side, never the small.
+    """
+
+    def __init__(self, shared: _SharedStrings) -> None:
+        self.shared = shared
+        self.row = 0  # calamine's current row and column
+        self.col = 0
+        self.rows = 0  # extent of the filled cells, from A1
+        self.cols = 0
+        self.chars = 0
+        self.cell: tuple[int, int] | None = None
+        self.in_cell = False
+        self.filled = False
+        self.shared_cell = False
+        self.value: list[str] | None = None  # text of a shared-string cell's <v>
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        """Track rows, cells and their values."""
+        local = _local(name)
+        if local == "c" and not self.in_cell:
+            ref = attrs.get("r")
+            if ref is None:
+                self.cell = (self.row, self.col)
+            else:
+                self.cell = _cell_ref(ref)
+                if self.cell is not None:
+                    self.col = self.cell[1]
+            self.in_cell, self.filled = True, False
+            self.shared_cell = attrs.get("t") == "s"
+        elif local == "row" and not self.in_cell:
+            ref = attrs.get("r")
+            row = _row_ref(ref) if ref is not None else None
+            if row is not None:
+                self.row = row
+        elif self.in_cell and local in ("v", "is"):
+            self.filled = True
+            if local == "v" and self.shared_cell:
+                self.value = []
+
+    def end(self, name: str) -> None:
+        """Close a row or a cell (calamine ends a cell at any </c>)."""
+        local = _local(name)
+        if local == "c" and self.in_cell:
+            if self.cell is not None and self.filled:
+                self.rows = max(self.rows, self.cell[0] + 1)
+                self.cols = max(self.cols, self.cell[1] + 1)
+            self.col += 1
+            self.in_cell, self.cell = False, None
+        elif local == "row" and not self.in_cell:
+            self.row += 1
+            self.col = 0
+        elif local == "v" and self.value is not None:
+            self._charge_shared(self.value)
+            self.value = None
+
+    def text(self, data: str) -> None:
+        """Characters in a cell; a shared-string index collected."""
+        if self.in_cell:
+            self.chars += len(data)
+            if self.value is not None:
+                self.value.append(data)
+
+    def _charge_shared(self, pieces: list[str]) -> None:
+        # calamine parses the first text of <v> as the index, reading anything else as 0.
+        candidates = {0}
+        for text in (pieces[0] if pieces else "", "".join(pieces)):
+            if text.isascii() and text.isdigit() and len(text) < 10:
+                candidates.add(int(text))
+        self.chars += max(self.shared.used(index) for index in candidates)
+
+
+def _sheet_names(
+    archive: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], budget: _Budget
+) -> dict[str, str]:
+    """Lower-cased part path → sheet name, from workbook.xml and its relationships (for messages)."""
+    names = _Attributes("sheet", "name", "r:id")
+    targets = _Attributes("Relationship", "Id", "Target")
+    for part, handler in (("xl/workbook.xml", names), ("xl/_rels/workbook.xml.rels", targets)):
+        if part in by_name:
+            _parse(archive, by_name[part], handler, budget)
+    paths = {}
+    for rid, target in targets.found:
+        target = target.lstrip("/") if target.startswith("/xl/") else target
+        paths[rid] = (target if target.startswith("xl/") else f"xl/{target}").lower()
+    return {paths[rid]: name for name, rid in names.found if rid in paths}
+
+
+class _Attributes(_Handler):
+    """Two attributes of every element with a given local name."""
+
+    def __init__(self, element: str, first: str, second: str) -> None:
+        self.element, self.first, self.second = element, first, second
+        self.found: list[tuple[str, str]] = []
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        """Collect the pair."""
+        if _local(name) == self.element and self.first in attrs and self.second in attrs:
+            self.found.append((attrs[self.first], attrs[self.second]))
+
+
+# ---------------------------------------------------------------------------------------------
+# xls: the BIFF records calamine will turn into grids
+
+# calamine reads the globals up to their EOF (sheet positions, the SST), then each sheet from its BOUNDSHEET
+# position up to the next EOF, building the grid from these value records (it ignores BLANK, MULBLANK).
+_XLS_VALUE_RECORDS = frozenset({0x0006, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E})
+_XLS_TEXT_AT = {0x0204: 6, 0x00D6: 6, 0x0207: 0}  # record → offset of its u16 character count
+_XLS_EOF, _XLS_MULRK, _XLS_LABELSST, _XLS_SST, _XLS_CONTINUE = 0x000A, 0x00BD, 0x00FD, 0x00FC, 0x003C
+_XLS_BOUNDSHEET, _XLS_DIMENSIONS = 0x0085, 0x0200
+# The largest grid a real .xls can have (65,536 rows × 256 columns): calamine reserves what DIMENSIONS says.
+MAX_XLS_DIMENSION_CELLS = 65_536 * 256
+
+
+def _clean_xls(data: bytes) -> bytes:
+    """The workbook stream of an .xls, checked, in a fresh container (calamine never sees the original's).
+
+    calamine's compound-file reader sizes its buffers from the header and directory fields, so one
+    flipped byte in a downloaded .xls can make it ask for gigabytes and abort the process; olefile reads
+    the container instead, and calamine gets a minimal one holding nothing but the workbook stream.
+    """
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            stream = next((name for name in ("Workbook", "Book") if ole.exists(name)), None)
+            if stream is None:
+                raise SourceError("error", MSG_NOT_XLS_OLE)
+            book = ole.openstream(stream).read()
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise SourceError("error", MSG_CORRUPT) from exc
+    try:
+        _check_biff(book)
+    except (struct.error, IndexError) as exc:
+        raise SourceError("error", MSG_CORRUPT) from exc
+    return _compound_file(book)
+
+
+_SECTOR = 4096
+_ENDOFCHAIN, _FREESECT, _FATSECT, _NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+
+
+def _directory_entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
+    raw = (name + "\0").encode("utf-16-le") if name else b""
+    fields = struct.pack("<HBBIII", len(raw), kind, 1, _NOSTREAM, _NOSTREAM, child)
+    return raw.ljust(64, b"\0") + fields + b"\0" * 36 + struct.pack("<IQ", start, size)
+
+
+def _compound_file(book: bytes) -> bytes:
+    """A version-4 compound file (4 KiB sectors) with one stream, "Workbook", of at least 4 KiB.
+
+    Layout: header sector, the stream's sectors, one directory sector, one empty mini-stream sector
+    (the root entry must point somewhere), then the FAT sectors, all listed in the header.
+    """
+    n_stream = max(1, -(-len(book) // _SECTOR))
+    directory, ministream = n_stream, n_stream + 1
+    n_fat = 1
+    while n_stream + 2 + n_fat > n_fat * (_SECTOR // 4):
+        n_fat += 1
+    if n_fat > 109:  # beyond the header's FAT list (a stream over 400 MB: refused long before)
+        raise SourceError("error", too_large_message(len(book)))
+    fat = [*range(1, n_stream), _ENDOFCHAIN, _ENDOFCHAIN, _ENDOFCHAIN, *[_FATSECT] * n_fat]
+    fat += [_FREESECT] * (n_fat * _SECTOR // 4 - len(fat))
+    fat_ids = [ministream + 1 + i for i in range(n_fat)]
+    header = struct.pack(
+        "<8s16sHHHHH6sIIIIIIIII", OLE2_MAGIC, b"", 0x3E, 4, 0xFFFE, 12, 6, b"",
+        1, n_fat, directory, 0, 4096, _ENDOFCHAIN, 0, _ENDOFCHAIN, 0,
+    )  # fmt: skip
+    header += struct.pack("<109I", *fat_ids, *[_FREESECT] * (109 - n_fat))
+    entries = _directory_entry("Root Entry", 5, 1, ministream, 0)
+    entries += _directory_entry("Workbook", 2, _NOSTREAM, 0, n_stream * _SECTOR)
+    entries += b"".join(_directory_entry("", 0, _NOSTREAM, 0, 0) for _ in range(_SECTOR // 128 - 2))
+    return b"".join(
+        [
+            header.ljust(_SECTOR, b"\0"),
+            book.ljust(n_stream * _SECTOR, b"\0"),
+            entries,
+            b"\0" * _SECTOR,
+            struct.pack(f"<{len(fat)}I", *fat),
+        ]
+    )
+
+
+def _check_biff(book: bytes) -> None:
+    """The globals' SST and sheet positions, then each sheet's value cells, DIMENSIONS and texts."""
+    budget = _Budget()
+    sheets: list[tuple[int, str]] = []
+    shared = array("L")
+    for kind, body, continued in _biff_records(book, 0):
+        if kind == _XLS_BOUNDSHEET and len(body) >= 8:
+            sheets.append((struct.unpack_from("<I", body)[0], _biff_sheet_name(body)))
+        elif kind == _XLS_SST:
+            lengths = _biff_sst_lengths([body, *continued])
+            shared = array("L", (max(pair) for pair in itertools.zip_longest(shared, lengths, fillvalue=0)))
+    chars = 0
+    for pos, name in sheets:
+        if pos >= len(book):
+            raise SourceError("error", MSG_CORRUPT)
+        rows = cols = 0
+        for kind, body, _ in _biff_records(book, pos):
+            if kind == _XLS_DIMENSIONS:
+                _check_xls_dimensions(name, body)
+            elif kind in _XLS_VALUE_RECORDS or kind == _XLS_MULRK:
+                row, col = struct.unpack_from("<HH", body)
+                if kind == _XLS_MULRK:
+                    col = struct.unpack_from("<H", body, len(body) - 2)[0]
+                rows, cols = max(rows, row + 1), max(cols, col + 1)
+                if kind == _XLS_LABELSST:
+                    index = struct.unpack_from("<I", body, 6)[0]
+                    chars += shared[index] if index < len(shared) else 0
+            if kind in _XLS_TEXT_AT:
+                chars += struct.unpack_from("<H", body, _XLS_TEXT_AT[kind])[0]
+        budget.add_sheet(name, rows, cols)
+    budget.add_chars(chars)
+
+
+def _check_xls_dimensions(sheet: str, body: bytes) -> None:
+    """calamine reserves DIMENSIONS' rows × columns (u32 arithmetic) before reading a sheet's cells."""
+    if len(body) == 14:
+        first_row, last_row, first_col, last_col = struct.unpack_from("<IIHH", body)
+    elif len(body) == 10:
+        first_row, last_row, first_col, last_col = struct.unpack_from("<HHHH", body)
+    else:
+        return  # calamine refuses the record
+    if last_row < 1 or last_col < 1:
+        return
+    rows = (last_row - 1 - first_row + 1) % (1 << 32)
+    cols = (last_col - 1 - first_col + 1) % (1 << 32)
+    if rows * cols > MAX_XLS_DIMENSION_CELLS:
+        raise SourceError(
+            "error",
+            MSG_SHEET_CELLS.format(
+                sheet=sheet, rows=rows, cols=cols, limit=MAX_XLS_DIMENSION_CELLS // 10_000
+            ),
+        )
+
+
+def _biff_sheet_name(body: bytes) -> str:
+    """The name in a BOUNDSHEET record (for messages)."""
+    count, flags = body[6], body[7]
+    raw = body[8 : 8 + count * (2 if flags & 1 else 1)]
+    return raw.decode("utf-16-le" if flags & 1 else "gbk", errors="replace")
+
+
+def _biff_records(book: bytes, pos: int) -> Iterable[tuple[int, bytes, list[bytes]]]:
+    """(type, body, CONTINUE bodies) from ``pos`` up to and including the next EOF, as calamine iterates."""
+    end = len(book)
+    while pos + 4 <= end:
+        kind, size = struct.unpack_from("<HH", book, pos)
+        if pos + 4 + size > end:
+            return  # calamine stops with an error
+        body = book[pos + 4 : pos + 4 + size]
+        pos += 4 + size
+        continued: list[bytes] = []
+        while pos + 4 < end and struct.unpack_from("<H", book, pos)[0] == _XLS_CONTINUE:
+            size = struct.unpack_from("<H", book, pos + 2)[0]
+            continued.append(book[pos + 4 : pos + 4 + size])
+            pos += 4 + size
+        yield kind, body, continued
+        if kind == _XLS_EOF:
+            return
+
+
+def _biff_sst_lengths(pieces: list[bytes]) -> array[int]:
+    """The character count of each string of an SST record and its CONTINUE records."""
+    lengths = array("L")
+    if len(pieces[0]) < 8:
+        return lengths
+    unique = struct.unpack_from("<i", pieces[0], 4)[0]
+    # calamine allocates room for the unique count the record states before reading a string.
+    if not 0 <= unique <= limits.MAX_SHARED_STRINGS:
+        raise SourceError("error", MSG_SHARED_STRINGS.format(limit=limits.MAX_SHARED_STRINGS // 10_000))
+    reader = _BiffReader(pieces)
+    reader.skip(8)
+    try:
+        for _ in range(unique):
+            count = reader.u16()
+            flags = reader.u8()
+            runs = reader.u16() if flags & 0x08 else 0
+            extra = reader.u32() if flags & 0x04 else 0
+            reader.characters(count, wide=bool(flags & 0x01))
+            reader.skip(4 * runs + extra)
+            lengths.append(count)
+    except IndexError:
+        pass  # a short table: calamine will say so
+    return lengths
+
+
+class _BiffReader:
+    """Reads across a record and its CONTINUE records (character runs restart with a flags byte)."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self.pieces = pieces
+        self.index = 0
+        self.pos = 0
+
+    def done(self) -> bool:
+        """Whether every piece is read."""
+        while self.index < len(self.pieces) and self.pos >= len(self.pieces[self.index]):
+            self.index, self.pos = self.index + 1, 0
+        return self.index >= len(self.pieces)
+
+    def _take(self, n: int) -> bytes:
+        if self.done():
+            raise IndexError("end of records")
+        piece = self.pieces[self.index]
+        out = piece[self.pos : self.pos + n]
+        self.pos += len(out)
+        if len(out) < n:
+            out += self._take(n - len(out))
+        return out
+
+    def u8(self) -> int:
+        """One byte."""
+        return self._take(1)[0]
+
+    def u16(self) -> int:
+        """A little-endian 16-bit integer."""
+        return int(struct.unpack("<H", self._take(2))[0])
+
+    def u32(self) -> int:
+        """A little-endian 32-bit integer."""
+        return int(struct.unpack("<I", self._take(4))[0])
+
+    def skip(self, n: int) -> None:
+        """Skip ``n`` bytes across pieces."""
+        while n > 0:
+            if self.done():
+                raise IndexError("end of records")
+            step = min(n, len(self.pieces[self.index]) - self.pos)
+            self.pos += step
+            n -= step
+
+    def characters(self, count: int, wide: bool) -> None:
+        """Skip ``count`` characters; a CONTINUE record in the middle starts with its own flags byte."""
+        while count > 0:
+            if self.done():
+                raise IndexError("end of records")
+            if self.pos == 0 and self.index > 0:
+                wide = bool(self.pieces[self.index][0] & 0x01)
+                self.pos = 1
+            width = 2 if wide else 1
+            available = (len(self.pieces[self.index]) - self.pos) // width
+            if available == 0:
+                self.index, self.pos = self.index + 1, 0
+                continue
+            step = min(count, available)
+            self.pos += step * width
+            count -= step
