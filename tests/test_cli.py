@@ -49,6 +49,7 @@ def test_rules_lists_every_rule_and_the_profile() -> None:
     for info in RULES:
         assert info.id in result.output
     assert "over_target_deduction = 2" in result.output
+    assert "每个超目标指标扣分" in result.output
     assert "yitihua" in result.output
 
 

@@ -200,3 +200,9 @@ def test_bands_must_rise_from_failed_to_achieved(tmp_path: Path) -> None:
     bands = {"achieved": [0.6, 0.8], "partial": [0.8, 1.0], "failed": [0.0, 0.6]}
     message = refused(tmp_path, builtin_data() | {"qualitative_bands": bands})
     assert "qualitative_bands" in message and "依次升高" in message
+
+
+def test_every_setting_is_described_in_chinese() -> None:
+    from xltool.profiles import SETTING_NAMES, Profile
+
+    assert set(SETTING_NAMES) == set(Profile.__dataclass_fields__)

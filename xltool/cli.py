@@ -173,7 +173,7 @@ def rules(
     示例：xltool rules --profile yitihua
     """
     from xltool.catalogue import FAMILIES, RULES
-    from xltool.profiles import ProfileError, load_profile
+    from xltool.profiles import SETTING_NAMES, ProfileError, load_profile
 
     try:
         active = load_profile(profile)
@@ -188,7 +188,7 @@ def rules(
         typer.echo(f"  {info.id:<24}{severity[info.severity]}  {info.title}")
     typer.echo(f"\n评分规则：{active.name}（{active.title}，版本 {active.version}）")
     for key, value in active.settings():
-        typer.echo(f"  {key} = {value}")
+        typer.echo(f"  {key} = {value}    # {SETTING_NAMES.get(key, '')}")
 
 
 def main() -> None:

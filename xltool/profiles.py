@@ -12,6 +12,26 @@ BUILTIN = ("mof2020", "yitihua")
 DEFAULT = "mof2020"
 LEVELS = ("achieved", "partial", "failed")
 
+# What each setting means, for `xltool rules`.
+SETTING_NAMES = {
+    "name": "规则名称",
+    "version": "版本",
+    "title": "说明",
+    "weights": "分值：预算执行、产出、效益、满意度",
+    "amount_tolerance": "金额舍位容差（每个加项，万元）",
+    "score_tolerance": "得分比较容差（分）",
+    "low_execution_rate": "执行率低于此值时提示",
+    "adjustment_limit": "全年预算数偏离年初预算数超过此比例时提示",
+    "over_target_ratio": "实际完成值超出指标值达此比例时提示“指标值可能设定偏低”",
+    "over_target_deduction": "每个超目标指标扣分",
+    "reverse_scoring": "反向指标计分：ratio（指标值÷实际值）或 linear（两倍指标值时为0）",
+    "qualitative_bands": "定性指标三档（占分值比例）：达成、部分达成、未达成",
+    "execution_caps": "按执行率封顶总分：[执行率低于, 总分上限]",
+    "grades": "等级：[分数下限, 等级]",
+    "scale_factor": "金额为本部门中位数的此倍数以上时提示疑似按元填报",
+    "capped_rate_words": "名称含这些词的比率类指标不应超过100%",
+}
+
 
 class ProfileError(ValueError):
     """A profile file that cannot be used; the message (Chinese) names the key and what is allowed."""
