@@ -9,18 +9,20 @@ import numpy as np
 import pandas as pd
 
 from xltool.departments import normalise_department
+from xltool.layouts import FORMS
 from xltool.models import Finding
 from xltool.rounding import fmt_num, fmt_rate
 from xltool.rules import Context, rule
 
-DERIVED = (
-    "在职人员控制率",
-    "三公经费变动率",
-    "三公经费控制率",
-    "公用经费控制率",
-    "政府采购执行率",
-    "预算调整率",
-)
+# The derived indicators of family E, each with how it is computed (shown under the scored 附件1).
+DERIVED = {
+    "在职人员控制率": "实际在职人数÷编制数",
+    "三公经费变动率": "（本年决算数−上年决算数）÷上年决算数",
+    "三公经费控制率": "三公经费决算数÷预算数",
+    "公用经费控制率": "公用经费决算数÷预算数",
+    "政府采购执行率": "政府采购决算数÷预算数",
+    "预算调整率": "（附件2全年预算数−年初预算数）÷年初预算数",
+}
 
 
 def _first_sid(ctx: Context, kind: str) -> pd.Series:
@@ -255,7 +257,7 @@ def department_name(ctx: Context) -> Iterator[Finding]:
         stated = normalise_department(row["name"]) if row["name"] else ""
         if stated == row["dept"]:
             continue
-        what = "主管部门" if row["kind"] == "project" else "填报单位"
+        what = FORMS[row["kind"]].field_("department").term.text
         text = f"“{row['name']}”" if row["name"] else "未填写"
         yield ctx.finding(
             "D-DEPARTMENT-NAME",

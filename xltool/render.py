@@ -366,7 +366,7 @@ class _Canvas:
     def fit(self, row: int, col: int, last_col: int, text: str) -> None:
         """Make a single row tall enough for a wrapped text across columns col..last_col."""
         width = sum(self.widths[col : last_col + 1])
-        self.need_height(row, _lines(text, width) * LINE_HEIGHT + 6)
+        self.need_height(row, wrapped_lines(text, width) * LINE_HEIGHT + 6)
 
     def need_height(self, row: int, height: float) -> None:
         """Ask for at least this height (points) on a row."""
@@ -399,9 +399,9 @@ def _text_fallback(content: FormSheet, key: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=8192)
-def _lines(text: str, width: float) -> int:
+def wrapped_lines(text: str, width: float, padding: float = CELL_PADDING) -> int:
     """How many lines a wrapped text takes in a column `width` characters wide."""
-    usable = max(width - CELL_PADDING, 2.0)
+    usable = max(width - padding, 2.0)
     return sum(max(1, ceil(display_units(part) / usable)) for part in text.split("\n"))
 
 
@@ -1022,7 +1022,7 @@ def write_instructions(workbook: Workbook, styles: Styles, lines: Sequence[str])
     ws.set_row(0, TITLE_HEIGHT)
     for i, line in enumerate(lines, 1):
         ws.write_string(i, 0, line, styles.get(NOTE))
-        ws.set_row(i, _lines(line, INSTRUCTIONS_WIDTH) * LINE_HEIGHT + 8)
+        ws.set_row(i, wrapped_lines(line, INSTRUCTIONS_WIDTH) * LINE_HEIGHT + 8)
     ws.set_paper(9)
     ws.set_margins(left=0.75, right=0.75, top=END_MARGIN, bottom=END_MARGIN)
     ws.fit_to_pages(1, 0)

@@ -20,7 +20,7 @@ from xltool.models import SEVERITY_ORDER, Finding, WorkbookRead
 from xltool.render import (
     BODY_FONT,
     NUMBER_FORMATS,
-    display_units,
+    wrapped_lines,
 )
 from xltool.rounding import fmt_num
 from xltool.scorecard import SheetScore, over_claimed
@@ -306,6 +306,5 @@ def _write_value(ws: Worksheet, r: int, c: int, value: object, fmt: Format) -> N
 
 
 def rows_for(text: str, width: float) -> int:
-    """How many lines a text wraps to in a column `width` units wide."""
-    usable = max(width - 1.0, 2.0)
-    return sum(max(1, math.ceil(display_units(part) / usable)) for part in text.split("\n"))
+    """How many lines a text wraps to in a column `width` units wide (a unit of padding)."""
+    return wrapped_lines(text, width, 1.0)

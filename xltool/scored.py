@@ -34,6 +34,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from xltool.check_departments import DERIVED
 from xltool.layouts import FORMS, FormLayout
 from xltool.models import SEVERITY_ORDER, Anchor, Finding, FormSheet, WorkbookRead
 from xltool.render import (
@@ -100,14 +101,6 @@ INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 MAX_SHEET_NAME = 31
 RESERVED_SHEET_NAMES = (REVIEW_SHEET, "History")
 NOTE_SCALE = 11 / 9  # 审核意见 lines are set in 9 pt where columns are measured in 11 pt
-DERIVED_BASIS = {
-    "在职人员控制率": "实际在职人数÷编制数",
-    "三公经费变动率": "（本年决算数−上年决算数）÷上年决算数",
-    "三公经费控制率": "三公经费决算数÷预算数",
-    "公用经费控制率": "公用经费决算数÷预算数",
-    "政府采购执行率": "政府采购决算数÷预算数",
-    "预算调整率": "（附件2全年预算数−年初预算数）÷年初预算数",
-}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,7 +243,7 @@ def _derived_block(ws: Worksheet, looks: Looks, r: int, last_col: int, derived: 
     ws.write_string(r, 1, "数值", head)
     ws.merge_range(r, 2, r, last_col, "", head)
     ws.write_string(r, 2, "计算口径", head)
-    for i, (name, formula) in enumerate(DERIVED_BASIS.items(), start=1):
+    for i, (name, formula) in enumerate(DERIVED.items(), start=1):
         value = derived.get(name, math.nan)
         ws.write_string(r + i, 0, name, text)
         if math.isnan(value):
@@ -259,7 +252,7 @@ def _derived_block(ws: Worksheet, looks: Looks, r: int, last_col: int, derived: 
             ws.write_number(r + i, 1, value, looks.block_value("0.00%"))
         ws.merge_range(r + i, 2, r + i, last_col, "", text)
         ws.write_string(r + i, 2, formula, text)
-    return r + len(DERIVED_BASIS)
+    return r + len(DERIVED)
 
 
 def _notes(

@@ -8,6 +8,7 @@ from typing import Any
 
 import xlsxwriter
 
+from xltool.render import wrapped_lines
 from xltool.writing import atomic_path
 
 SUMMARY_NAME = "审核汇总.xlsx"
@@ -72,12 +73,6 @@ def _put(ws: Any, row: int, col: int, value: object, cell_format: Any) -> None:
         ws.write_number(row, col, value, cell_format)
     else:
         ws.write_string(row, col, str(value), cell_format)
-
-
-def _lines(text: str, width: float) -> int:
-    """How many lines a wrapped text needs in a column of ``width`` (a CJK character is two units)."""
-    units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-    return max(1, -(-units // int(width)))
 
 
 def _diff(a: float | None, b: float | None) -> float | None:
@@ -151,7 +146,7 @@ def _findings(wb: Any, fmt: _Formats, findings: Iterable[dict[str, Any]], total:
         for c, key in enumerate(("rule", "department", "file", "sheet", "cell"), start=1):
             _put(ws, r, c, f.get(key), fmt.text)
         _put(ws, r, 6, f["message"], fmt.wrap)
-        ws.set_row(r, 14 * _lines(f["message"], 70))
+        ws.set_row(r, 14 * wrapped_lines(f["message"], 70, 0.0))
         _put(ws, r, 7, f.get("expected"), fmt.score)
         _put(ws, r, 8, f.get("actual"), fmt.score)
         scored = f.get("scored")
@@ -189,7 +184,7 @@ def _inputs(wb: Any, fmt: _Formats, inputs: Iterable[dict[str, Any]], n: int) ->
         notes = [i["message"]] if i.get("message") else []
         notes += [f"工作表“{s['sheet']}”：{s['message']}" for s in i.get("sheets", []) if s.get("message")]
         _put(ws, r, 3, "；".join(notes) or None, fmt.wrap)
-        ws.set_row(r, 14 * _lines("；".join(notes), 80))
+        ws.set_row(r, 14 * wrapped_lines("；".join(notes), 80, 0.0))
 
 
 def _charts(wb: Any, fmt: _Formats, n: int) -> None:
