@@ -7,10 +7,11 @@ layout terms, so a writer can find the cell again in a workbook rendered from th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from xltool.layouts import FormKind
 from xltool.values import Value
@@ -18,11 +19,30 @@ from xltool.values import Value
 Status = Literal["ok", "skipped", "error"]
 Severity = Literal["error", "warning", "info"]
 
+_T = TypeVar("_T")
+
+
+def compact_pickle(cls: type[_T]) -> type[_T]:
+    """Pickle a slotted frozen dataclass as (class, field values).
+
+    The default for slotted dataclasses calls Python-level ``__getstate__`` / ``__setstate__`` per
+    object; records cross processes through a spool, so this halves the cost of reading them back.
+    """
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+
+    def __reduce__(self: _T) -> tuple[Callable[..., _T], tuple[Any, ...]]:
+        return cls, tuple(getattr(self, name) for name in names)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+    return cls
+
+
 # ("figure", block, row, column) | ("indicator", index, column) | ("text", key) | ("total", column)
 #   | ("sheet",) — the whole sheet (structure findings)
 Anchor = tuple[str, ...]
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Figure:
     """One numeric cell of a grid or list block (amount, rate, count, score)."""
@@ -41,6 +61,7 @@ class Figure:
         return ("figure", self.block, self.row, self.column)
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Text:
     """A labelled text value (names, goals, 厉行节约保障措施)."""
@@ -50,6 +71,7 @@ class Text:
     cell: str
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class IndicatorRow:
     """One 三级指标 row of the indicator table."""
@@ -118,6 +140,7 @@ class WorkbookRead:
     skipped_sheets: tuple[tuple[str, str], ...] = ()  # (sheet, Chinese reason)
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One thing a rule found, pointing at a cell of an input workbook."""

@@ -17,6 +17,7 @@ Only xlsxwriter is used here (no openpyxl, no pandas row loops): a province runs
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import re
@@ -77,7 +78,7 @@ from xltool.scorecard import (
     kept_figures,
     over_claimed,
 )
-from xltool.writing import atomic_path, output_path
+from xltool.writing import output_path, write_bytes_atomic
 
 __all__ = ["REVIEW_SHEET", "kept_figures", "sheet_names", "write_scored_workbooks"]
 
@@ -477,14 +478,14 @@ def workbook_options() -> dict[str, Any]:
 
 
 def _write_workbook(
-    path: Path,
     read: WorkbookRead,
     jobs: Sequence[_SheetJob],
     department: str,
     profile_name: str,
-) -> list[Mark]:
-    """Write one scored workbook at `path`; returns its marks."""
-    workbook = xlsxwriter.Workbook(str(path), workbook_options())
+) -> tuple[bytes, list[Mark]]:
+    """One scored workbook: its file's bytes and its marks (built in memory, written by the caller)."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, workbook_options())
     workbook.set_properties({"created": CREATED, "title": f"审核结果：{read.file}", "author": COMMENT_AUTHOR})
     styles, looks = Styles(workbook), Looks(workbook)
     review = workbook.add_worksheet(REVIEW_SHEET)
@@ -497,7 +498,7 @@ def _write_workbook(
         overview.append(Overview(job.name, job.sheet.kind, job.score, counts))
     write_review(review, looks, read, department, overview, marks, profile_name)
     workbook.close()
-    return marks
+    return buffer.getvalue(), marks
 
 
 def write_scored_workbooks(
@@ -537,8 +538,8 @@ def write_scored_workbooks(
         ]
         department = departments.get(first_sid, "") if read.sheets else ""
         try:
-            with atomic_path(target) as tmp:
-                marks = _write_workbook(tmp, read, jobs, department, profile_name)
+            data, marks = _write_workbook(read, jobs, department, profile_name)
+            write_bytes_atomic(target, data)
         except Exception:  # a writer bug must not stop a batch of 30,000 files
             log.exception("评分表写入失败：%s", read.file)
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -62,6 +63,35 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+_MADE_DIRS: set[Path] = set()
+_PART_COUNTER = itertools.count()
+
+
+def write_bytes_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` at ``target`` atomically: a hidden ``.part`` file beside it, then a rename.
+
+    The cheap path for a batch's many outputs: each folder is created once per process, and the
+    temporary is created with the umask's permissions (no chmod), named by process and counter.
+    """
+    parent = target.parent
+    if parent not in _MADE_DIRS:
+        parent.mkdir(parents=True, exist_ok=True)
+        _MADE_DIRS.add(parent)
+    tmp = parent / f".xltool-{os.getpid()}-{next(_PART_COUNTER)}{target.suffix}.part"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
         raise
 
 
