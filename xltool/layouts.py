@@ -20,6 +20,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 FormKind = Literal["basic_data", "department", "project"]
@@ -241,11 +242,19 @@ class FormLayout:
 
     def grid(self, key: str) -> Grid:
         """The grid declared under ``key``."""
-        return next(g for g in self.grids if g.key == key)
+        return self._grids[key]
 
     def field_(self, key: str) -> TextField:
         """The text field declared under ``key``."""
-        return next(f for f in self.fields if f.key == key)
+        return self._fields[key]
+
+    @cached_property
+    def _grids(self) -> dict[str, Grid]:
+        return {g.key: g for g in self.grids}
+
+    @cached_property
+    def _fields(self) -> dict[str, TextField]:
+        return {f.key: f for f in self.fields}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,12 +11,12 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from math import ceil
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -116,9 +116,12 @@ StyleRole = Literal[
 ]
 
 
-@dataclass(frozen=True)
-class CellStyle:
-    """How one cell looks: its role on the form, its number format and a few layout touches."""
+class CellStyle(NamedTuple):
+    """How one cell looks: its role on the form, its number format and a few layout touches.
+
+    A named tuple rather than a dataclass: every cell written looks its format up by style, and a
+    tuple hashes and compares in C.
+    """
 
     role: StyleRole
     fmt: ValueFormat | None = None
@@ -129,7 +132,7 @@ class CellStyle:
 
     def filled(self, color: str) -> CellStyle:
         """The same style on another background (a highlighted finding)."""
-        return replace(self, fill=color)
+        return self._replace(fill=color)
 
 
 _BOX: dict[str, object] = {"border": 1, "text_wrap": True}
@@ -148,6 +151,32 @@ _ROLE_PROPERTIES: dict[StyleRole, dict[str, object]] = {
 }
 
 
+_PROTOTYPES: dict[tuple[object, ...], Format] = {}
+
+
+def add_format(workbook: Workbook, props: Mapping[str, object]) -> Format:
+    """``workbook.add_format(props)``, cloned from a prototype kept for the process.
+
+    A batch adds the same few dozen formats to every workbook it writes; xlsxwriter's constructor runs a
+    setter per property each time. The prototype is built as ``add_format`` builds a format (the
+    workbook's default properties updated with ``props``) but belongs to no workbook; a clone is bound to
+    this workbook's format indices, exactly as ``add_format`` binds a new one.
+    """
+    defaults = workbook.default_format_properties
+    key = (tuple(sorted(defaults.items())), tuple(sorted(props.items())))
+    proto = _PROTOTYPES.get(key)
+    if proto is None:
+        proto = Format({**defaults, **props}, {}, {})
+        proto._get_format_key()  # computed once, from the properties alone
+        _PROTOTYPES[key] = proto
+    fmt = Format.__new__(Format)
+    fmt.__dict__.update(proto.__dict__)
+    fmt.xf_format_indices = workbook.xf_format_indices
+    fmt.dxf_format_indices = workbook.dxf_format_indices
+    workbook.formats.append(fmt)
+    return fmt
+
+
 class Styles:
     """The formats of one workbook, each created once on first use and shared by all its sheets."""
 
@@ -159,7 +188,7 @@ class Styles:
         """The xlsxwriter format for a style."""
         fmt = self._formats.get(style)
         if fmt is None:
-            fmt = self._formats[style] = self._workbook.add_format(_format_properties(style))
+            fmt = self._formats[style] = add_format(self._workbook, _format_properties(style))
         return fmt
 
 
@@ -247,6 +276,7 @@ class _Canvas:
         self.ws = worksheet
         self.styles = styles
         self.widths = list(widths)
+        self.edges = [sum(self.widths[:i]) for i in range(len(self.widths) + 1)]  # left edge of each column
         self.content = content
         self.computed = {anchor_key(k): v for k, v in (computed or {}).items()}
         self.cells: dict[Anchor, str] = {}
@@ -273,17 +303,23 @@ class _Canvas:
         fmt = self.styles.get(style)
         last_row = row if to_row is None else to_row
         last_col = col if to_col is None else to_col
+        blank = value is None or value == ""
+        number = None if blank or isinstance(value, str) else float(value)  # type: ignore[arg-type]
         if (last_row, last_col) != (row, col):
-            self.ws.merge_range(row, col, last_row, last_col, "", fmt)
-        if value is None or value == "":
+            # merge_range writes the first cell itself (a number directly); text is written after it
+            # by write_string, so that it stays text whatever the workbook's options.
+            self.ws.merge_range(row, col, last_row, last_col, "" if number is None else number, fmt)
+            if isinstance(value, str) and value:
+                self.ws.write_string(row, col, value, fmt)
+        elif blank:
             self.ws.write_blank(row, col, None, fmt)
-        elif isinstance(value, str):
-            self.ws.write_string(row, col, value, fmt)
-            if last_row == row:
-                self.fit(row, col, last_col, value)
+        elif number is None:
+            self.ws.write_string(row, col, str(value), fmt)
         else:
-            self.ws.write_number(row, col, float(value), fmt)
-        return xl_rowcol_to_cell(row, col)
+            self.ws.write_number(row, col, number, fmt)
+        if isinstance(value, str) and value and last_row == row:
+            self.fit(row, col, last_col, value)
+        return a1(row, col)
 
     def place(self, anchor: Anchor, a1: str, style: CellStyle) -> None:
         """Record where an anchored value lives."""
@@ -297,11 +333,11 @@ class _Canvas:
         value, number = self.value_of(anchor)
         style = TEXT_INPUT if fmt == "text" and to_col is not None else CellStyle("input", fmt)
         if isinstance(value, str) and fmt != "text":
-            style = replace(style, align="right")  # submitted text such as ``——`` in a number cell
+            style = style._replace(align="right")  # submitted text such as ``——`` in a number cell
         self.place(anchor, self.write(row, col, value, style, to_col=to_col), style)
         self.numbers[anchor] = number
         if fmt in NUMERIC_INPUTS:
-            self.validations.setdefault(fmt, []).append(xl_rowcol_to_cell(row, col))
+            self.validations.setdefault(fmt, []).append(a1(row, col))
 
     def fixed(self, anchor: Anchor, row: int, col: int, default: int, *, to_col: int | None = None) -> None:
         """A cell the form prints a fixed figure in (分值 10, 100), or the content's own figure."""
@@ -323,7 +359,7 @@ class _Canvas:
         to_col: int | None = None,
     ) -> None:
         """Reserve a computed cell; its formula and cached value are written by `flush`."""
-        self.cells[anchor] = xl_rowcol_to_cell(row, col)
+        self.cells[anchor] = a1(row, col)
         self.cell_styles[anchor] = CellStyle("computed", fmt)
         self.pending.append(_Pending(anchor, row, col, col if to_col is None else to_col, fmt, rank, build))
 
@@ -365,7 +401,7 @@ class _Canvas:
 
     def fit(self, row: int, col: int, last_col: int, text: str) -> None:
         """Make a single row tall enough for a wrapped text across columns col..last_col."""
-        width = sum(self.widths[col : last_col + 1])
+        width = self.edges[last_col + 1] - self.edges[col]
         self.need_height(row, wrapped_lines(text, width) * LINE_HEIGHT + 6)
 
     def need_height(self, row: int, height: float) -> None:
@@ -396,6 +432,12 @@ def _figure_value(figure: object) -> tuple[Plain, Number]:
 def _text_fallback(content: FormSheet, key: str) -> str | None:
     """Names the reader keeps on the sheet record as well as among its texts."""
     return {"department": content.department, "project": content.project}.get(key)
+
+
+@functools.lru_cache(maxsize=4096)
+def a1(row: int, col: int) -> str:
+    """A cell's A1 reference (cached: the forms use the same few hundred cells over and over)."""
+    return xl_rowcol_to_cell(row, col)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -890,7 +932,7 @@ def _spending(cv: _Canvas, layout: FormLayout, grid: Grid, r: int, year: int | N
     _header_row(cv, grid.columns, r, spans, year)
     labels = _printed_labels(layout.kind, grid.key, grid.rows, grid.totals)
     for i, (row, text) in enumerate(zip(grid.rows, labels, strict=True)):
-        cv.write(r + 1 + i, 0, text, replace(LABEL, indent=row.indent * 2))
+        cv.write(r + 1 + i, 0, text, LABEL._replace(indent=row.indent * 2))
         _value_row(cv, grid, row, grid.columns, r + 1 + i, spans)
     return r + 1 + len(grid.rows)
 

@@ -7,7 +7,7 @@ and every finding linked to the cell it marks.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from xlsxwriter.format import Format
@@ -20,6 +20,7 @@ from xltool.models import SEVERITY_ORDER, Finding, WorkbookRead
 from xltool.render import (
     BODY_FONT,
     NUMBER_FORMATS,
+    add_format,
     wrapped_lines,
 )
 from xltool.rounding import fmt_num
@@ -89,78 +90,98 @@ def internal_link(sheet: str, cell: str) -> str:
     return "internal:'{}'!{}".format(sheet.replace("'", "''"), cell)
 
 
+_REVIEW_LOOKS: dict[str, dict[str, object]] = {
+    "title": {"bold": True, "font_size": 14},
+    "text": {"font_size": 10},
+    "wrap": {"font_size": 10, "text_wrap": True, "valign": "top"},
+    "header": {"bold": True, "bg_color": HEADER_FILL, "border": 1, "align": "center", "text_wrap": True},
+    "cell": {"font_size": 10, "border": 1},
+    "over": {"font_size": 10, "border": 1, "bold": True, "font_color": OVER_FONT},
+    "center": {"font_size": 10, "border": 1, "align": "center"},
+    "message": {"font_size": 10, "border": 1, "text_wrap": True},
+    "link": {"font_size": 10, "border": 1, "font_color": LINK_FONT, "underline": 1, "align": "center"},
+    "sheet_link": {"font_size": 10, "border": 1, "font_color": LINK_FONT, "underline": 1},
+}
+
+
 class Looks:
-    """The formats of the scored workbook that are not form cells, created once per workbook on use."""
+    """The formats of the scored workbook that are not form cells, created once per workbook on use.
+
+    Each named look is remembered by its name and arguments, so asking again costs a dict lookup.
+    """
 
     def __init__(self, workbook: Workbook) -> None:
         self._workbook = workbook
         self._formats: dict[tuple[tuple[str, object], ...], Format] = {}
+        self._named: dict[tuple[object, ...], Format] = {}
 
     def get(self, **props: object) -> Format:
         """A format with these xlsxwriter properties (over the body font, vertically centred)."""
         key = tuple(sorted(props.items()))
         if key not in self._formats:
-            self._formats[key] = self._workbook.add_format({"valign": "vcenter", **props})
+            self._formats[key] = add_format(self._workbook, {"valign": "vcenter", **props})
         return self._formats[key]
+
+    def _named_look(self, name: tuple[object, ...], props: Callable[[], dict[str, object]]) -> Format:
+        fmt = self._named.get(name)
+        if fmt is None:
+            fmt = self._named[name] = self.get(**props())
+        return fmt
 
     def block_header(self) -> Format:
         """A heading cell of the 按规则计算 block."""
-        return self.get(bold=True, bg_color=RULE_FILL, border=1, align="center", text_wrap=True)
+        return self._named_look(
+            ("block_header",),
+            lambda: {"bold": True, "bg_color": RULE_FILL, "border": 1, "align": "center", "text_wrap": True},
+        )
 
     def block_value(self, fmt: str, *, over: bool = False, text: bool = False) -> Format:
         """A value cell of the 按规则计算 block; bold red when the department claimed more."""
-        props: dict[str, object] = {"border": 1, "bg_color": RULE_BODY_FILL}
-        props |= {"text_wrap": True, "font_size": 10} if text else {"num_format": fmt, "align": "center"}
-        if over:
-            props |= {"bold": True, "font_color": OVER_FONT}
-        return self.get(**props)
+
+        def props() -> dict[str, object]:
+            looks: dict[str, object] = {"border": 1, "bg_color": RULE_BODY_FILL}
+            looks |= {"text_wrap": True, "font_size": 10} if text else {"num_format": fmt, "align": "center"}
+            if over:
+                looks |= {"bold": True, "font_color": OVER_FONT}
+            return looks
+
+        return self._named_look(("block_value", fmt, over, text), props)
 
     def note_cell(self, severity: str) -> Format:
         """The cell reference of a 审核意见 line: a link filled by severity."""
-        return self.get(
-            font_size=9, align="center", bg_color=FILLS[severity], font_color=LINK_FONT, underline=1
+        return self._named_look(
+            ("note_cell", severity),
+            lambda: {
+                "font_size": 9,
+                "align": "center",
+                "bg_color": FILLS[severity],
+                "font_color": LINK_FONT,
+                "underline": 1,
+            },
         )
 
     def note_text(self) -> Format:
         """The text of a 审核意见 line."""
-        return self.get(font_size=9, text_wrap=True)
+        return self._named_look(("note_text",), lambda: {"font_size": 9, "text_wrap": True})
 
     def review(self, kind: str) -> Format:
         """Formats of the 审核结果 sheet by name."""
-        props: dict[str, dict[str, object]] = {
-            "title": {"bold": True, "font_size": 14},
-            "text": {"font_size": 10},
-            "wrap": {"font_size": 10, "text_wrap": True, "valign": "top"},
-            "header": {
-                "bold": True,
-                "bg_color": HEADER_FILL,
-                "border": 1,
-                "align": "center",
-                "text_wrap": True,
-            },
-            "cell": {"font_size": 10, "border": 1},
-            "over": {"font_size": 10, "border": 1, "bold": True, "font_color": OVER_FONT},
-            "center": {"font_size": 10, "border": 1, "align": "center"},
-            "message": {"font_size": 10, "border": 1, "text_wrap": True},
-            "link": {
-                "font_size": 10,
-                "border": 1,
-                "font_color": LINK_FONT,
-                "underline": 1,
-                "align": "center",
-            },
-            "sheet_link": {"font_size": 10, "border": 1, "font_color": LINK_FONT, "underline": 1},
-        }
-        return self.get(**props[kind])
+        return self._named_look(("review", kind), lambda: _REVIEW_LOOKS[kind])
 
     def review_number(self, fmt: ValueFormat | None) -> Format:
         """A bordered number cell of the 审核结果 sheet in a value format."""
         number = NUMBER_FORMATS[fmt] if fmt and fmt != "text" else "General"
-        return self.get(font_size=10, border=1, align="right", num_format=number)
+        return self._named_look(
+            ("review_number", number),
+            lambda: {"font_size": 10, "border": 1, "align": "right", "num_format": number},
+        )
 
     def severity(self, severity: str) -> Format:
         """The 级别 cell of a finding, filled by severity."""
-        return self.get(font_size=10, border=1, align="center", bg_color=FILLS[severity])
+        return self._named_look(
+            ("severity", severity),
+            lambda: {"font_size": 10, "border": 1, "align": "center", "bg_color": FILLS[severity]},
+        )
 
 
 @dataclass(frozen=True)
