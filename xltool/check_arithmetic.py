@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 
 import numpy as np
@@ -27,30 +28,52 @@ def _grid_totals() -> Iterator[tuple[FormLayout, Grid, Total]]:
                 yield layout, grid, total
 
 
+TOTALS: tuple[tuple[FormLayout, Grid, Total], ...] = tuple(_grid_totals())
+_EXTRA = re.compile(r"_extra_\d+$")  # rows a department added under a total: <total>_extra_<n>
+
+
+def _total_links() -> pd.DataFrame:
+    """Which (form, grid, row, column) figure is the head or a part of which declared total (``tid``)."""
+    links = [
+        (layout.kind, grid.key, row, column, tid, role)
+        for tid, (layout, grid, total) in enumerate(TOTALS)
+        for role, rows in (("head", (total.total,)), ("part", (*total.parts, f"{total.total}_extra")))
+        for row in rows
+        for column in total.columns
+    ]
+    return pd.DataFrame.from_records(links, columns=["kind", "block", "base", "column", "tid", "role"])
+
+
+LINKS = _total_links()
+TOTAL_COLUMNS = ["sid", "column", "sum", "count", "value", "cell", "raw"]
+
+
 def _total_frame(ctx: Context, layout: FormLayout, grid: Grid, total: Total) -> pd.DataFrame:
     """Per (sid, column): the stated total, its cell, the parts' sum and how many parts are filled."""
-    key = ("total_frame", grid.key, total.total)
-    if key not in ctx.memo:
-        ctx.memo[key] = _build_total_frame(ctx, layout, grid, total)
-    return ctx.memo[key]
+    frames = ctx.memo.get("total_frames")
+    if frames is None:
+        frames = ctx.memo["total_frames"] = _build_total_frames(ctx)
+    tid = TOTALS.index((layout, grid, total))
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in TOTAL_COLUMNS})
+    return frames.get(tid, empty)
 
 
-def _build_total_frame(ctx: Context, layout: FormLayout, grid: Grid, total: Total) -> pd.DataFrame:
-    fig = ctx.frames.figure_table(grid.key)
-    sids = ctx.frames.sheets.loc[ctx.frames.sheets["kind"] == layout.kind, "sid"]
-    fig = fig[fig["sid"].isin(sids) & fig["column"].isin(total.columns)]
-    extra = fig["row"].str.startswith(f"{total.total}_extra_")
-    parts = fig[fig["row"].isin(total.parts) | extra]
-    head = fig[fig["row"] == total.total].set_index(["sid", "column"])
-    summed = parts.groupby(["sid", "column"])["value"].agg(["sum", "count"])
+def _build_total_frames(ctx: Context) -> dict[int, pd.DataFrame]:
+    """Every declared total of the chunk's sheets at once: one merge and one group-by for all of them."""
+    fig = ctx.frames.figures
+    kinds = ctx.frames.sheets.set_index("sid")["kind"]
+    fig = fig.assign(kind=fig["sid"].map(kinds), base=fig["row"].str.replace(_EXTRA, "_extra", regex=True))
+    linked = fig.merge(LINKS, on=["kind", "block", "base", "column"])
+    parts = linked[linked["role"] == "part"]
+    head = linked[linked["role"] == "head"].set_index(["tid", "sid", "column"])
+    summed = parts.groupby(["tid", "sid", "column"])["value"].agg(["sum", "count"])
     out = summed.join(head[["value", "cell", "raw"]], how="left")
     # A part (or the total) that cannot be read as a number leaves the sum unknown: A-UNREADABLE
     # reports that cell, and no sum is checked against a partial addition.
-    unreadable = fig[
-        (fig["row"].isin(total.parts) | extra | (fig["row"] == total.total)) & (fig["problem"] != "")
-    ]
-    known = ~out.index.isin(pd.MultiIndex.from_frame(unreadable[["sid", "column"]]))
-    return out[(out["count"] > 0) & known].reset_index()
+    unreadable = linked.loc[linked["problem"] != "", ["tid", "sid", "column"]]
+    known = ~out.index.isin(pd.MultiIndex.from_frame(unreadable))
+    out = out[(out["count"] > 0) & known].reset_index()
+    return {int(tid): group.drop(columns="tid").reset_index(drop=True) for tid, group in out.groupby("tid")}
 
 
 @rule("A-SUM-PARTS")
