@@ -50,9 +50,9 @@ TOTAL_COLUMNS = ["sid", "column", "sum", "count", "value", "cell", "raw"]
 
 def _total_frame(ctx: Context, layout: FormLayout, grid: Grid, total: Total) -> pd.DataFrame:
     """Per (sid, column): the stated total, its cell, the parts' sum and how many parts are filled."""
-    frames = ctx.memo.get("total_frames")
+    frames = ctx.memo.get(("total_frames",))
     if frames is None:
-        frames = ctx.memo["total_frames"] = _build_total_frames(ctx)
+        frames = ctx.memo[("total_frames",)] = _build_total_frames(ctx)
     tid = TOTALS.index((layout, grid, total))
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in TOTAL_COLUMNS})
     return frames.get(tid, empty)
@@ -73,7 +73,10 @@ def _build_total_frames(ctx: Context) -> dict[int, pd.DataFrame]:
     unreadable = linked.loc[linked["problem"] != "", ["tid", "sid", "column"]]
     known = ~out.index.isin(pd.MultiIndex.from_frame(unreadable))
     out = out[(out["count"] > 0) & known].reset_index()
-    return {int(tid): group.drop(columns="tid").reset_index(drop=True) for tid, group in out.groupby("tid")}
+    return {
+        int(tid): out.iloc[rows].drop(columns="tid").reset_index(drop=True)
+        for tid, rows in out.groupby("tid").indices.items()
+    }
 
 
 @rule("A-SUM-PARTS")
