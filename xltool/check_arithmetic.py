@@ -73,10 +73,8 @@ def _build_total_frames(ctx: Context) -> dict[int, pd.DataFrame]:
     unreadable = linked.loc[linked["problem"] != "", ["tid", "sid", "column"]]
     known = ~out.index.isin(pd.MultiIndex.from_frame(unreadable))
     out = out[(out["count"] > 0) & known].reset_index()
-    return {
-        int(tid): out.iloc[rows].drop(columns="tid").reset_index(drop=True)
-        for tid, rows in out.groupby("tid").indices.items()
-    }
+    tids = out["tid"].to_numpy()
+    return {int(tid): out[tids == tid].drop(columns="tid").reset_index(drop=True) for tid in np.unique(tids)}
 
 
 @rule("A-SUM-PARTS")
