@@ -26,9 +26,12 @@ DERIVED = {
 
 
 def _first_sid(ctx: Context, kind: str) -> pd.Series:
-    """Department key → the sid of its first sheet of a kind."""
-    sheets = ctx.frames.sheets
-    return sheets[sheets["kind"] == kind].groupby("dept")["sid"].first()
+    """Department key → the sid of its first sheet of a kind (built once per chunk and kind)."""
+    key = ("first_sid", kind)
+    if key not in ctx.memo:
+        sheets = ctx.frames.sheets
+        ctx.memo[key] = sheets[sheets["kind"] == kind].groupby("dept")["sid"].first()
+    return ctx.memo[key]
 
 
 def _cell(ctx: Context, sid: int, block: str, row: str, column: str) -> tuple[float, str]:

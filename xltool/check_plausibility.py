@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
+import pandas as pd
 
 from xltool.layouts import FORMS
 from xltool.models import Finding
@@ -22,10 +23,12 @@ AMOUNT_COLUMNS = {
 
 
 def _amounts(ctx: Context):  # type: ignore[no-untyped-def]
-    fig = ctx.frames.figures
-    keys = list(zip(fig["block"], fig["column"], strict=True))
-    mask = np.fromiter((k in AMOUNT_COLUMNS for k in keys), dtype=bool, count=len(keys))
-    return fig[mask]
+    """The chunk's figures in amount columns (built once per chunk)."""
+    if ("amounts",) not in ctx.memo:
+        fig = ctx.frames.figures
+        amount = pd.MultiIndex.from_arrays([fig["block"], fig["column"]]).isin(list(AMOUNT_COLUMNS))
+        ctx.memo[("amounts",)] = fig[amount]
+    return ctx.memo[("amounts",)]
 
 
 @rule("F-RATE-OVER-100")
