@@ -58,5 +58,5 @@ def test_leftovers_of_a_killed_run_are_removed_and_nothing_else(tmp_path: Path) 
 
 def test_chunk_size_gives_each_process_several_chunks() -> None:
     assert chunk_size(1000, 2) == 100  # 10 chunks: 5 rounds of 2
-    assert chunk_size(200, 2) == 34
+    assert chunk_size(200, 2) == 50  # 4 chunks: 2 rounds of 2
     assert chunk_size(10, 2) == 20
