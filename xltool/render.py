@@ -163,7 +163,7 @@ def add_format(workbook: Workbook, props: Mapping[str, object]) -> Format:
     this workbook's format indices, exactly as ``add_format`` binds a new one.
     """
     defaults = workbook.default_format_properties
-    key = (tuple(sorted(defaults.items())), tuple(sorted(props.items())))
+    key = (tuple(defaults.items()), tuple(sorted(props.items())))
     proto = _PROTOTYPES.get(key)
     if proto is None:
         proto = Format({**defaults, **props}, {}, {})
@@ -226,7 +226,7 @@ PLAIN = CellStyle("plain")
 
 def anchor_key(anchor: Iterable[object]) -> Anchor:
     """An anchor with every part as text, so ``("indicator", 3, "score")`` finds index ``"3"``."""
-    return tuple(str(part) for part in anchor)
+    return tuple(map(str, anchor))
 
 
 @dataclass(frozen=True)
