@@ -173,11 +173,11 @@ class Frames:
             sub = pd.DataFrame(index=pd.Index([], name="sid"))
         else:
             sub = pd.DataFrame(table.xs(row, level="row"))
-        out = pd.DataFrame(index=sub.index)
+        data: dict[str, object] = {}
         for col in columns:
-            out[col] = sub.get(col, np.nan)
-            out[f"{col}_cell"] = sub[f"{col}_cell"].fillna("") if f"{col}_cell" in sub else ""
-        return out
+            data[col] = sub.get(col, np.nan)
+            data[f"{col}_cell"] = sub[f"{col}_cell"].fillna("") if f"{col}_cell" in sub else ""
+        return pd.DataFrame(data, index=sub.index)
 
 
 def build_frames(forms: Sequence[tuple[str, FormSheet]]) -> Frames:
