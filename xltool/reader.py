@@ -2,13 +2,17 @@
 
 Pure Python, no file I/O (``read_file`` asks `xltool.sources` for the grids). Each sheet gets one
 label index, built in one pass over its cells; every lookup afterwards goes through that index, so
-a sheet costs about a millisecond however its rows and columns are arranged.
+a sheet costs well under a millisecond however its rows and columns are arranged. Forms repeat
+their texts across a batch, so what is derived from a short text (its labels and the terms they
+match, an amount, a target) is computed once per process and cached.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
+import operator
 import re
 import signal
 import threading
@@ -35,6 +39,7 @@ from xltool.layouts import (
     ListBlock,
     Role,
     Term,
+    Total,
     label_core,
     label_year,
 )
@@ -52,6 +57,8 @@ BestKeys = dict[tuple[int, int], tuple[int, list[str]]]
 MAX_ROWS = 1000
 # Labels are short; longer texts are values (goals, reasons) and are not indexed as labels.
 MAX_LABEL_LEN = 60
+# Cell texts up to this long have their parsed forms cached (labels, numbers, indicator values).
+MAX_CACHED_TEXT_LEN = 64
 # A cell "label：value" holds its value inline when the label part is at most this long.
 MAX_INLINE_LABEL_LEN = 16
 # A file that takes longer than this to read is given up (its Python part: calamine is not interrupted).
@@ -96,6 +103,7 @@ def _column_letters(col: int) -> str:
     return letters
 
 
+@functools.lru_cache(maxsize=16384)  # forms keep their cells in the first rows and columns
 def a1(row: int, col: int) -> str:
     """The A1 address of a 0-based (row, column)."""
     return f"{_column_letters(col)}{row + 1}"
@@ -114,13 +122,43 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _all_blank(*values: object) -> bool:
+    for value in values:
+        if value is not None and not (isinstance(value, str) and not value.strip()):
+            return False
+    return True
+
+
 def _label_text(term: Term) -> str:
     """A term as printed, without its year placeholders, for messages."""
     return term.text.replace("{Y-1}年", "").replace("{Y}年", "").replace("（{Y}年完工项目）", "")
 
 
+def _short_text(raw: object) -> bool:
+    """Whether ``raw`` is a text short enough for the parse caches (forms repeat such texts)."""
+    return type(raw) is str and len(raw) <= MAX_CACHED_TEXT_LEN
+
+
 def _number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
     """(value, problem) of a numeric cell in a layout format (amount, rate, score, count, area)."""
+    if raw is None:
+        return None, None
+    if type(raw) is float:
+        # Scores repeat (2, 3, 10 …), amounts seldom. The cache keys by value: -0.0 equals 0.0 and
+        # nan equals nothing, so neither goes into it.
+        if fmt == "score" and raw == raw and raw != 0:
+            return _cached_number(raw, fmt)
+        if fmt != "rate":  # a finite float is its own amount, count or area
+            number = to_decimal(raw)
+            if number is not None:
+                return number, None
+    elif _short_text(raw):
+        return _cached_number(raw, fmt)
+    return _parse_number(raw, fmt)
+
+
+def _parse_number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
+    """`_number` without its shortcuts."""
     try:
         if fmt == "rate":
             return parse_rate(raw), None
@@ -145,8 +183,95 @@ def _number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
     return None, f"无法把“{_text(raw)}”读作{what}：请填写数字，或留空、填“——”"
 
 
+# Forms repeat the same texts (——, 无, 8.5分 …) and scores: each (value, format) is parsed once per process.
+_cached_number = functools.lru_cache(maxsize=8192)(_parse_number)
+
+
 # ---------------------------------------------------------------------------------------------
 # The label index of one sheet
+
+
+# Every term the reader looks up is declared in `layouts.py`. They are numbered once; each distinct
+# cell text is matched against them once per process (`_cell_labels`), and a sheet's index maps a
+# term's number to its label cells, so that a lookup is one dict access.
+
+
+def _layout_terms(layout: FormLayout) -> list[Term]:
+    """The terms a form reader looks up: the layout's labels, the unit note and the footer lines."""
+    terms: list[Term] = [f.term for f in layout.fields]
+    for grid in layout.grids:
+        terms += [c.term for c in grid.columns] + [r.term for r in grid.rows]
+        terms += [grid.corner] if grid.corner is not None else []
+    for block in layout.lists:
+        terms += [item.term for item in block.items]
+        terms += [block.heading] if block.heading is not None else []
+    table = layout.indicators
+    if table is not None:
+        terms += [c.term for c in (*table.columns, *table.extra_columns)]
+        terms += [level.term for level in table.level1] + [table.total]
+        terms += [table.lead] if table.lead is not None else []
+    return [*terms, UNIT_NOTE, *FOOTER_TERMS]
+
+
+def _declared_terms() -> list[Term]:
+    """Every term object the reader may look up (equal terms may appear as several objects)."""
+    terms = [*LEGACY_DEPARTMENT_SIGNATURE, PROJECT_NAME]
+    for layout in RECOGNITION_ORDER:
+        terms += [*layout.signature, *_layout_terms(layout)]
+    return terms
+
+
+class _Terms:
+    """The declared terms, numbered, with the patterns of each indexed by their first two characters."""
+
+    def __init__(self, declared: Sequence[Term]) -> None:
+        self.objects = tuple(declared)  # kept alive, so that their ids stay theirs
+        self.number: dict[Term, int] = {}
+        for term in self.objects:
+            self.number.setdefault(term, len(self.number))
+        self.by_id = {id(term): self.number[term] for term in self.objects}
+        self.terms = tuple(self.number)
+        # head → (term number, index of the term's first pattern with that head)
+        by_head: dict[str, dict[int, int]] = {}
+        for n, term in enumerate(self.terms):
+            for i, pattern in enumerate(term.cores()):
+                by_head.setdefault(pattern[:2], {}).setdefault(n, i)
+        self.by_head = {head: tuple(found.items()) for head, found in by_head.items()}
+
+    def of(self, term: Term) -> int | None:
+        """The number of a declared term (or of one equal to it), None for any other term."""
+        number = self.by_id.get(id(term))
+        return number if number is not None else self.number.get(term)
+
+    def matches(self, core: str, split: bool) -> list[tuple[int, int, int]]:
+        """(term number, quality, pattern order) of the terms a label core matches, as `_Sheet.find` sees it.
+
+        The pattern order is the index of the term's first pattern sharing the core's first two
+        characters: of two labels of one cell matching one term, `find` gives that one first.
+        """
+        found = []
+        for number, order in self.by_head.get(core[:2], ()):
+            quality = self.terms[number].quality(core)
+            if quality is not None and not (quality > 0 and split):
+                found.append((number, quality, order))
+        return found
+
+
+_TERMS = _Terms(_declared_terms())
+# id(layout) → the numbers of the terms `_layout_terms` gives, for the recognised layouts.
+_LAYOUT_TERMS = {
+    id(layout): frozenset(n for t in _layout_terms(layout) if (n := _TERMS.of(t)) is not None)
+    for layout in RECOGNITION_ORDER
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _CellText:
+    """What a cell text holds as labels: computed once per distinct text."""
+
+    labels: tuple[tuple[str, str | None, bool], ...]  # (core, inline value, split) in index order
+    matches: tuple[tuple[int, int, int], ...]  # (term number, label index, quality) in lookup order
+    note: bool  # a label starts a note (说明：…, 注：…)
 
 
 @dataclass(slots=True)
@@ -166,59 +291,130 @@ def _inline_value(text: str, head_core: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=16384)
+def _cell_labels(text: str) -> _CellText:
+    """The labels a short cell text gives: its core, and first "label：value" when it holds one."""
+    core = label_core(text)
+    if not core:
+        return _CellText((), (), False)
+    labels: list[tuple[str, str | None, bool]] = []
+    colon = core.find(":")
+    split = False
+    if 0 < colon <= MAX_INLINE_LABEL_LEN and colon < len(core) - 1:
+        inline = _inline_value(text, core[:colon])
+        if inline is not None:
+            labels.append((core[:colon], inline, False))
+            split = True
+    labels.append((core, None, split))
+    # Two labels of one cell matching one term come in the order `_Sheet.find` visits them:
+    # by the term's first pattern sharing their head, then in index order.
+    ranked = sorted(
+        (number, order, i, quality)
+        for i, (head, _, head_split) in enumerate(labels)
+        for number, quality, order in _TERMS.matches(head, head_split)
+    )
+    return _CellText(
+        tuple(labels),
+        tuple((number, i, quality) for number, _, i, quality in ranked),
+        any(label[0].startswith(NOTE_PREFIXES) for label in labels),
+    )
+
+
+# A cell holding labels: (row, column, its text's labels, its _Label objects once made).
+_LabelCell = tuple[int, int, _CellText, list[_Label] | None]
+_cell_row = operator.itemgetter(0)
+
+
+def _make_labels(r: int, c: int, cell: _CellText) -> list[_Label]:
+    specs = cell.labels
+    if len(specs) == 1:  # most cells: no "label：value"
+        core, inline, split = specs[0]
+        return [_Label(r, c, core, inline, split)]
+    return [_Label(r, c, core, inline, split) for core, inline, split in specs]
+
+
 class _Sheet:
-    """One sheet's cells and its label index."""
+    """One sheet's cells and its label index.
+
+    Only the labels that match a declared term are made into `_Label` objects up front (they are
+    what `find` returns); the others, mostly values such as indicator names, are made when a block
+    asks for the labels of its rows (`labels_in`).
+    """
 
     def __init__(self, rows: Rows) -> None:
         self.rows = rows[:MAX_ROWS]
-        self.labels: list[_Label] = []
-        self._by_head: dict[str, list[_Label]] = {}
-        self._found: dict[Term, list[tuple[_Label, int]]] = {}
-        self.filled = False
+        self.note_rows: list[int] = []
+        self._cells: list[_LabelCell] = []  # in row-major order
+        # term number → [(label, quality)] in row-major order
+        self._index: dict[int, list[tuple[_Label, int]]] = {}
+        self._other: dict[Term, list[tuple[_Label, int]]] = {}  # undeclared terms, looked up by scan
+        cells = self._cells
         for r, row in enumerate(self.rows):
             for c, value in enumerate(row):
-                if value is None:
-                    continue
-                self.filled = True
                 if type(value) is str and len(value) <= MAX_LABEL_LEN:
-                    self._index(r, c, value)
+                    cell = _cell_labels(value)
+                    if cell.matches:
+                        self._index_cell(r, c, cell)
+                    elif cell.labels:
+                        cells.append((r, c, cell, None))
+                        if cell.note:
+                            self.note_rows.append(r)
 
-    def _index(self, r: int, c: int, text: str) -> None:
-        core = label_core(text)
-        if not core:
-            return
-        colon = core.find(":")
-        split = False
-        if 0 < colon <= MAX_INLINE_LABEL_LEN and colon < len(core) - 1:
-            inline = _inline_value(text, core[:colon])
-            if inline is not None:
-                self._add(_Label(r, c, core[:colon], inline))
-                split = True
-        self._add(_Label(r, c, core, None, split))
+    def _index_cell(self, r: int, c: int, cell: _CellText) -> None:
+        """Make the labels of a cell that matches declared terms and enter them in the index."""
+        made = _make_labels(r, c, cell)
+        self._cells.append((r, c, cell, made))
+        index = self._index
+        for number, i, quality in cell.matches:
+            entry = (made[i], quality)
+            found = index.get(number)
+            if found is None:
+                index[number] = [entry]
+            else:
+                found.append(entry)
+        if cell.note:
+            self.note_rows.append(r)
 
-    def _add(self, label: _Label) -> None:
-        self.labels.append(label)
-        self._by_head.setdefault(label.core[:2], []).append(label)
-
-    def find(self, term: Term) -> list[tuple[_Label, int]]:
+    def find(self, term: Term) -> Sequence[tuple[_Label, int]]:
         """Label cells matching ``term`` in row-major order, each with a quality (0 exact, lower better)."""
-        # Term.matches, looked up through the index: only labels sharing a pattern's first two
-        # characters are compared (every layout term is at least two characters long).
-        found = self._found.get(term)
-        if found is not None:
-            return found
+        number = _TERMS.of(term)
+        if number is not None:
+            return self._index.get(number, ())
+        found = self._other.get(term)
+        if found is None:
+            found = self._other[term] = self._scan(term)
+        return found
+
+    def labels_in(self, rows: range) -> list[_Label]:
+        """The labels in the consecutive ``rows``, in row-major order."""
+        cells = self._cells
+        start = bisect.bisect_left(cells, rows.start, key=_cell_row)
+        stop = bisect.bisect_left(cells, rows.stop, lo=start, key=_cell_row)
+        labels: list[_Label] = []
+        for r, c, cell, made in cells[start:stop]:
+            labels += made if made is not None else _make_labels(r, c, cell)
+        return labels
+
+    def find_all(self, numbers: Iterable[int]) -> Iterator[_Label]:
+        """The labels matching any of the declared terms ``numbers`` (a label once per term)."""
+        for number in numbers:
+            for label, _ in self._index.get(number, ()):
+                yield label
+
+    def _scan(self, term: Term) -> list[tuple[_Label, int]]:
+        """`find` for a term not declared in the layouts: Term.quality against every label sharing
+        a pattern's first two characters (every layout term is at least two characters long)."""
         best: dict[int, tuple[_Label, int]] = {}
+        labels = self.labels_in(range(len(self.rows)))
         for pattern in term.cores():
-            for label in self._by_head.get(pattern[:2], ()):
-                if id(label) in best:
+            for label in labels:
+                if label.core[:2] != pattern[:2] or id(label) in best:
                     continue
                 quality = term.quality(label.core)
                 if quality is None or (quality > 0 and label.split):
                     continue
                 best[id(label)] = (label, quality)
-        found = sorted(best.values(), key=lambda item: (item[0].row, item[0].col))
-        self._found[term] = found
-        return found
+        return sorted(best.values(), key=lambda item: (item[0].row, item[0].col))
 
     def first(self, term: Term, rows: range | None = None) -> _Label | None:
         """The first label matching ``term`` (within ``rows``)."""
@@ -257,6 +453,49 @@ class _Sheet:
 
 
 # ---------------------------------------------------------------------------------------------
+# Titles and column headers
+
+
+# How a title states its year, best first: （2022年度）, 2022年度, 2022年.
+_TITLE_YEARS = (_YEAR_IN_BRACKETS, _YEAR_WITH_DU, _YEAR_ANY)
+
+
+@dataclass(frozen=True, slots=True)
+class _TitleText:
+    """What `_FormReader._title_year` reads from a text above a form's labels."""
+
+    compact: str  # NFKC, without whitespace
+    years: tuple[int | None, ...]  # the year each of _TITLE_YEARS finds, if any
+
+
+def _title_text(text: str) -> _TitleText:
+    """A text above a form's labels, read for its title and year (cached for short texts)."""
+    if type(text) is str and len(text) <= MAX_CACHED_TEXT_LEN:
+        return _cached_title_text(text)
+    return _read_title_text(text)
+
+
+def _read_title_text(text: str) -> _TitleText:
+    normal = unicodedata.normalize("NFKC", text)
+    years = tuple(int(match.group(1)) if (match := p.search(normal)) else None for p in _TITLE_YEARS)
+    return _TitleText("".join(normal.split()), years)
+
+
+# Titles repeat across a batch (部门整体支出绩效自评表, （2022年度）): each is read once per process.
+_cached_title_text = functools.lru_cache(maxsize=4096)(_read_title_text)
+
+
+def _header_year(value: object) -> int | None:
+    """`label_year` of a header cell, cached for short texts (headers repeat across a batch)."""
+    if type(value) is str and len(value) <= MAX_CACHED_TEXT_LEN:
+        return _cached_header_year(value)
+    return label_year(value)
+
+
+_cached_header_year = functools.lru_cache(maxsize=4096)(label_year)
+
+
+# ---------------------------------------------------------------------------------------------
 # Grids
 
 
@@ -277,12 +516,26 @@ def _form_year_from(grid: Grid, years: dict[str, int]) -> int | None:
     return None
 
 
+def _parts_suffix(grid: Grid, relation: Total) -> str:
+    """The ending the labels of a total's parts share: 专项 of 业务工作专项, 运行维护专项, 其他专项."""
+    return _common_suffix([grid.row(p).term.cores()[0] for p in relation.parts])
+
+
 def _common_suffix(texts: Sequence[str]) -> str:
     suffix = texts[0] if texts else ""
     for text in texts[1:]:
         while not text.endswith(suffix):
             suffix = suffix[1:]
     return suffix
+
+
+# id(total) → `_parts_suffix`, for the totals of the recognised layouts (which live as long as this module).
+_PART_SUFFIXES = {
+    id(relation): _parts_suffix(grid, relation)
+    for layout in RECOGNITION_ORDER
+    for grid in layout.grids
+    for relation in grid.totals
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,32 +591,19 @@ class _FormReader:
 
     # -- structure ------------------------------------------------------------------------
 
-    def _terms(self) -> list[Term]:
-        layout = self.layout
-        terms: list[Term] = [f.term for f in layout.fields]
-        for grid in layout.grids:
-            terms += [c.term for c in grid.columns] + [r.term for r in grid.rows]
-            terms += [grid.corner] if grid.corner is not None else []
-        for block in layout.lists:
-            terms += [item.term for item in block.items]
-            terms += [block.heading] if block.heading is not None else []
-        table = layout.indicators
-        if table is not None:
-            terms += [c.term for c in (*table.columns, *table.extra_columns)]
-            terms += [level.term for level in table.level1] + [table.total]
-            terms += [table.lead] if table.lead is not None else []
-        return [*terms, UNIT_NOTE, *FOOTER_TERMS]
-
     def _label_cells(self) -> set[tuple[int, int]]:
         """Cells holding one of the form's labels: never a value."""
+        numbers = _LAYOUT_TERMS.get(id(self.layout))
+        if numbers is not None:
+            return {(label.row, label.col) for label in self.sheet.find_all(numbers)}
         cells: set[tuple[int, int]] = set()
-        for term in self._terms():
+        for term in _layout_terms(self.layout):
             cells.update((label.row, label.col) for label, _ in self.sheet.find(term))
         return cells
 
     def _footer_rows(self) -> list[int]:
         rows = {label.row for term in FOOTER_TERMS for label, _ in self.sheet.find(term)}
-        rows.update(label.row for label in self.sheet.labels if label.core.startswith(NOTE_PREFIXES))
+        rows.update(self.sheet.note_rows)
         return sorted(rows)
 
     def _boundaries(self) -> list[int]:
@@ -420,18 +660,18 @@ class _FormReader:
         """(year, title cell) from the rows above the form's first label."""
         first_label = min((r for r, _ in self.label_cells), default=len(self.sheet.rows))
         cells = [
-            (r, c, unicodedata.normalize("NFKC", value))
+            (r, c, _title_text(value))
             for r in range(first_label)
             for c, value in enumerate(self.sheet.rows[r])
             if isinstance(value, str)
         ]
         title = label_core(self.layout.title)
-        title_cell = next((a1(r, c) for r, c, text in cells if title in "".join(text.split())), None)
-        for pattern in (_YEAR_IN_BRACKETS, _YEAR_WITH_DU, _YEAR_ANY):
+        title_cell = next((a1(r, c) for r, c, text in cells if title in text.compact), None)
+        for i in range(len(_TITLE_YEARS)):
             for r, c, text in cells:
-                match = pattern.search(text)
-                if match:
-                    return int(match.group(1)), title_cell or a1(r, c)
+                year = text.years[i]
+                if year is not None:
+                    return year, title_cell or a1(r, c)
         return None, title_cell
 
     # -- grids ----------------------------------------------------------------------------
@@ -475,7 +715,7 @@ class _FormReader:
         for i, column in enumerate(grid.columns):
             if column.key not in found and any(row.roles[i] == "input" for row in grid.rows):
                 self.missing.append(f"未找到“{_label_text(column.term)}”列（在“{corner_name}”的标题行查找）")
-        years = {key: y for key, c in columns.items() if (y := label_year(sheet.cell(header_row, c)))}
+        years = {key: y for key, c in columns.items() if (y := _header_year(sheet.cell(header_row, c)))}
         if all("{Y" in c.term.text for c in grid.columns):  # 附件1 经费控制情况: every column has a year
             self.column_years.update(years)
         return _form_year_from(grid, years)
@@ -510,11 +750,11 @@ class _FormReader:
                 ambiguous.append((c, keys))
         if not ambiguous:
             return mapping
-        years = {key: y for key, c in mapping.items() if (y := label_year(self.sheet.cell(r, c)))}
+        years = {key: y for key, c in mapping.items() if (y := _header_year(self.sheet.cell(r, c)))}
         form_year = _form_year_from(grid, years) or title_year
         for c, keys in ambiguous:
             free = [k for k in keys if k not in mapping]
-            year = label_year(self.sheet.cell(r, c))
+            year = _header_year(self.sheet.cell(r, c))
             if year is not None and form_year is not None:
                 free = [k for k in free if _year_offset(grid, k) == year - form_year] or free
             if free:
@@ -526,9 +766,7 @@ class _FormReader:
     ) -> None:
         first_value_col = min(columns.values())
         rows = range(header_row + 1, stop)
-        candidates = [
-            label for label in self.sheet.labels if label.row in rows and label.col < first_value_col
-        ]
+        candidates = [label for label in self.sheet.labels_in(rows) if label.col < first_value_col]
         best = self.sheet.best_keys(candidates, [(row.key, row.term) for row in grid.rows])
         positions: dict[str, int] = {}
         for (r, _), (_, keys) in sorted(best.items()):
@@ -541,15 +779,12 @@ class _FormReader:
                 self.missing.append(f"未找到“{_label_text(row.term)}”行（在“{corner_name}”下方查找）")
         taken = {r for r, _ in best}
         for total in grid.totals:
-            self._read_extra_parts(
-                grid, total.total, total.parts, candidates, taken, positions, stop, columns
-            )
+            self._read_extra_parts(grid, total, candidates, taken, positions, stop, columns)
 
     def _read_extra_parts(
         self,
         grid: Grid,
-        total: str,
-        parts: tuple[str, ...],
+        relation: Total,
         candidates: list[_Label],
         taken: set[int],
         positions: dict[str, int],
@@ -557,9 +792,14 @@ class _FormReader:
         columns: dict[str, int],
     ) -> None:
         """Rows beyond a total's declared parts, like ``4、信息化专项``, as ``<total>_extra_<n>``."""
-        suffix = _common_suffix([grid.row(p).term.cores()[0] for p in parts])
+        total, parts = relation.total, relation.parts
         start = positions.get(total)
-        if not suffix or start is None:
+        if start is None:
+            return
+        suffix = _PART_SUFFIXES.get(id(relation))
+        if suffix is None:
+            suffix = _parts_suffix(grid, relation)
+        if not suffix:
             return
         end = min((r for k, r in positions.items() if r > start and k not in parts), default=stop)
         rows = sorted(
@@ -597,11 +837,13 @@ class _FormReader:
     def _add_figures(
         self, grid: Grid, row_key: str, roles: tuple[Role, ...], r: int, columns: dict[str, int]
     ) -> None:
+        rows = self.sheet.rows
+        row = rows[r] if 0 <= r < len(rows) else []
         for column, role in zip(grid.columns, roles, strict=True):
             c = columns.get(column.key)
-            if c is None or role == "blank" or not self.sheet.exists(r, c):
+            if c is None or role == "blank" or not 0 <= c < len(row):  # no such cell in the file
                 continue
-            raw = self.sheet.cell(r, c)
+            raw = row[c]
             value, problem = _number(raw, column.fmt)
             self.figures.append(Figure(grid.key, row_key, column.key, value, raw, a1(r, c), problem))
 
@@ -626,9 +868,7 @@ class _FormReader:
         ]
         col_end = min(others, default=1 << 30)
         rows = range(heading.row, self._next_boundary(heading.row))
-        candidates = [
-            label for label in sheet.labels if label.row in rows and heading.col <= label.col < col_end
-        ]
+        candidates = [label for label in sheet.labels_in(rows) if heading.col <= label.col < col_end]
         best = sheet.best_keys(candidates, [(item.key, item.term) for item in block.items])
         found: dict[str, tuple[int, int]] = {}
         for pos, (_, keys) in sorted(best.items()):
@@ -689,7 +929,7 @@ class _FormReader:
         sheet = self.sheet
         level1_label = sheet.first(table.column("level1").term, range(header, header + 1))
         level1_col = level1_label.col if level1_label is not None else 0
-        in_row = [label for label in sheet.labels if label.row == header and label.col >= level1_col]
+        in_row = [label for label in sheet.labels_in(range(header, header + 1)) if label.col >= level1_col]
         keyed = [(c.key, c.term) for c in (*table.columns, *table.extra_columns)]
         columns: dict[str, int] = {}
         for (_, c), (_, keys) in sorted(self.sheet.best_keys(in_row, keyed).items(), key=lambda i: i[0][1]):
@@ -738,45 +978,63 @@ class _FormReader:
         return Figure("indicators", "total", key, value, raw, a1(r, c), problem)
 
 
+# The indicator table's columns in the order `_IndicatorRows.values` gives them.
+_INDICATOR_KEYS = (
+    "level1",
+    "level2",
+    "name",
+    "target",
+    "actual",
+    "weight",
+    "score",
+    "nature",
+    "unit",
+    "reason",
+)
+
+
 class _IndicatorRows:
     """The rows of an indicator table, with the merged 一级 / 二级 labels carried down."""
 
     def __init__(self, sheet: _Sheet, columns: dict[str, int], extra: list[tuple[int, str]]) -> None:
         self.sheet = sheet
-        self.columns = columns
         self.extra = extra
+        self.positions = [columns.get(key) for key in _INDICATOR_KEYS]
+        self.letters = [(key, _column_letters(c)) for key, c in columns.items()]  # for the A1 of each cell
 
-    def _get(self, r: int, key: str) -> object:
-        c = self.columns.get(key)
-        return self.sheet.cell(r, c) if c is not None else None
+    def values(self, r: int) -> list[object]:
+        """Row ``r``'s values in `_INDICATOR_KEYS` order; None for a column not found or not in the file."""
+        row = self.sheet.rows[r] if 0 <= r < len(self.sheet.rows) else []
+        width = len(row)
+        return [row[c] if c is not None and 0 <= c < width else None for c in self.positions]
 
     def read(self, start: int, end: int) -> list[IndicatorRow]:
         """Rows ``start``..``end`` (exclusive) that hold an indicator."""
         out: list[IndicatorRow] = []
         level1, level1_key, level1_weight, level2 = "", None, None, ""
         for r in range(start, end):
-            raw_level1 = self._get(r, "level1")
+            values = self.values(r)
+            raw_level1, raw_level2, name, target_raw, actual_raw, weight_raw, score_raw = values[:7]
             if not _blank(raw_level1):
-                new_level1, level1_weight = _split_level1(_text(raw_level1))
+                new_level1, level1_weight, level1_key = _level1(_text(raw_level1))
                 if new_level1 != level1:
                     level2 = ""
                 level1 = new_level1
-                level1_key = next((lv.key for lv in LEVEL1 if lv.term.matches(level1)), None)
-            raw_level2 = self._get(r, "level2")
             if not _blank(raw_level2):
                 level2 = _text(raw_level2)
-            name, target_raw, actual_raw = (self._get(r, k) for k in ("name", "target", "actual"))
-            weight_raw, score_raw = self._get(r, "weight"), self._get(r, "score")
-            if all(_blank(v) for v in (name, target_raw, actual_raw, weight_raw, score_raw)):
+            if _all_blank(name, target_raw, actual_raw, weight_raw, score_raw):
                 continue
-            problems: list[tuple[str, str]] = []
-            weight, problem = _number(weight_raw, "score")
-            if problem:
-                problems.append(("weight", problem))
-            score, problem = _number(score_raw, "score")
-            if problem:
-                problems.append(("score", problem))
-            nature, unit = _text(self._get(r, "nature")), _text(self._get(r, "unit"))
+            weight, weight_problem = _number(weight_raw, "score")
+            score, score_problem = _number(score_raw, "score")
+            problems: tuple[tuple[str, str], ...] = ()
+            if weight_problem or score_problem:
+                problems = tuple(
+                    (key, problem)
+                    for key, problem in (("weight", weight_problem), ("score", score_problem))
+                    if problem
+                )
+            nature, unit = _text(values[7]), _text(values[8])
+            number = str(r + 1)
             out.append(
                 IndicatorRow(
                     index=len(out),
@@ -792,13 +1050,33 @@ class _IndicatorRows:
                     actual=_indicator_value(actual_raw, "", unit),
                     weight=weight,
                     self_score=score,
-                    reason=_text(self._get(r, "reason")),
-                    cells={key: a1(r, c) for key, c in self.columns.items()},
-                    extras=tuple((text, _text(self.sheet.cell(r, c))) for c, text in self.extra),
-                    problems=tuple(problems),
+                    reason=_text(values[9]),
+                    cells={key: letters + number for key, letters in self.letters},
+                    extras=self._extras(r) if self.extra else (),
+                    problems=problems,
                 )
             )
         return out
+
+    def _extras(self, r: int) -> tuple[tuple[str, str], ...]:
+        """(header, value) of row ``r`` in the non-official columns."""
+        return tuple((text, _text(self.sheet.cell(r, c))) for c, text in self.extra)
+
+
+def _level1(text: str) -> tuple[str, Decimal | None, str | None]:
+    """(一级指标, weight, layout key) of a 一级指标 cell: ``产出指标(50分)`` → (产出指标, 50, output)."""
+    if len(text) <= MAX_CACHED_TEXT_LEN:
+        return _cached_level1(text)
+    return _read_level1(text)
+
+
+def _read_level1(text: str) -> tuple[str, Decimal | None, str | None]:
+    name, weight = _split_level1(text)
+    return name, weight, next((lv.key for lv in LEVEL1 if lv.term.matches(name)), None)
+
+
+# A batch has a handful of 一级指标 texts (产出指标(50分) …).
+_cached_level1 = functools.lru_cache(maxsize=1024)(_read_level1)
 
 
 def _split_level1(text: str) -> tuple[str, Decimal | None]:
@@ -811,6 +1089,13 @@ def _split_level1(text: str) -> tuple[str, Decimal | None]:
 
 def _indicator_value(raw: object, nature: str, unit: str) -> Value:
     """A target or actual, completed by the 指标性质 (≥ ≤ =) and 计量单位 columns where it lacks them."""
+    if _short_text(raw) and len(nature) <= MAX_CACHED_TEXT_LEN and len(unit) <= MAX_CACHED_TEXT_LEN:
+        return _cached_indicator_value(raw, nature, unit)
+    return _completed_value(raw, nature, unit)
+
+
+def _completed_value(raw: object, nature: str, unit: str) -> Value:
+    """`_indicator_value` without its cache."""
     value = parse_value(raw)
     if not isinstance(value, Quantity):
         return value
@@ -825,6 +1110,10 @@ def _indicator_value(raw: object, nature: str, unit: str) -> Value:
         if isinstance(completed, Quantity):
             return completed
     return value
+
+
+# Targets and actuals repeat across indicators and sheets (100%, ≥90%, 1个 …); the values are immutable.
+_cached_indicator_value = functools.lru_cache(maxsize=8192)(_completed_value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -859,11 +1148,12 @@ def _is_instruction_sheet(name: str) -> bool:
 
 def _read_sheet(file: str, name: str, rows: Rows) -> FormSheet | str:
     """A FormSheet, or the Chinese reason the sheet is skipped."""
-    sheet = _Sheet(rows)
-    if not sheet.filled:
+    rows = rows[:MAX_ROWS]
+    if all(value is None for row in rows for value in row):
         return "空白工作表"
     if _is_instruction_sheet(name):
         return f"未识别为附件1/2/3表格（工作表“{name}”是说明页，缺少表格标签），已跳过"
+    sheet = _Sheet(rows)
     layout = _recognise(sheet)
     if layout is None:
         return _unrecognised_reason(sheet)

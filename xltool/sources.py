@@ -104,11 +104,8 @@ def _calamine_grids(python_calamine: Any, data: bytes, max_rows: int | None) -> 
     grids: list[tuple[str, Grid]] = []
     for name in names:
         rows: Grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=max_rows)
-        for row in rows:
-            for i, value in enumerate(row):
-                if value == "":
-                    row[i] = None
-        grids.append((name, rows))
+        # calamine gives an empty cell as "": one pass per row, rows without one kept as they are.
+        grids.append((name, [[None if v == "" else v for v in row] if "" in row else row for row in rows]))
     return grids
 
 
