@@ -7,35 +7,17 @@ layout terms, so a writer can find the cell again in a workbook rendered from th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
 from xltool.layouts import FormKind
+from xltool.pickling import compact_pickle
 from xltool.values import Value
 
 Status = Literal["ok", "skipped", "error"]
 Severity = Literal["error", "warning", "info"]
-
-_T = TypeVar("_T")
-
-
-def compact_pickle(cls: type[_T]) -> type[_T]:
-    """Pickle a slotted frozen dataclass as (class, field values).
-
-    The default for slotted dataclasses calls Python-level ``__getstate__`` / ``__setstate__`` per
-    object; records cross processes through a spool, so this halves the cost of reading them back.
-    """
-    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-
-    def __reduce__(self: _T) -> tuple[Callable[..., _T], tuple[Any, ...]]:
-        return cls, tuple(getattr(self, name) for name in names)
-
-    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
-    return cls
-
 
 # ("figure", block, row, column) | ("indicator", index, column) | ("text", key) | ("total", column)
 #   | ("sheet",) — the whole sheet (structure findings)

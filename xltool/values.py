@@ -14,6 +14,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Final, TypeAlias
 
+from xltool.pickling import compact_pickle
+
 __all__ = [
     "NOT_APPLICABLE",
     "AmountError",
@@ -30,6 +32,7 @@ __all__ = [
 ]
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Quantity:
     """A number with its operator and base unit, as written in ``≥1.4万个``."""
@@ -40,6 +43,7 @@ class Quantity:
     text: str  # the cell text as written, stripped
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Qualitative:
     """A value in words, such as ``达成年度指标`` or ``修订中``."""
@@ -220,6 +224,7 @@ def _is_unit(unit: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # units repeat: 个, %, 万元, 亩 …
 def _normalise_unit(unit: str) -> str:
     """Canonical spelling of a unit: 百分比 → %, 平方米 → ㎡, 元每亩 → 元/亩."""
     unit = _SUPERSCRIPT_RE.sub(lambda m: "²" if m[1] == "2" else "³", unicodedata.normalize("NFKC", unit))
