@@ -289,6 +289,11 @@ def _read_all(tasks: Sequence[tuple[int, str, str, str]], jobs: int, notify: Pro
     entries: list[InputEntry] = []
     if not tasks:
         return entries
+    # The reader and calamine imported once here, before the workers are forked, not in each worker.
+    import python_calamine  # noqa: F401
+
+    import xltool.reader  # noqa: F401
+
     try:
         with _pool(jobs) as pool:
             for entry in pool.map(_read_one, tasks, chunksize=_chunksize(len(tasks), jobs)):
