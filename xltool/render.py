@@ -485,6 +485,7 @@ def _follows(previous: str, cell: str) -> bool:
     return pcol == col and row == prow + 1
 
 
+@functools.lru_cache(maxsize=4096)
 def _split(a1: str) -> tuple[str, int]:
     """``"B12"`` → ``("B", 12)``."""
     letters = a1.rstrip("0123456789")
@@ -782,15 +783,25 @@ def _indicator_cells(
             "score": source.self_score,
             "reason": source.reason,
         }
-    for key in keys[2:]:
+    for c, key in enumerate(keys[2:], start=first + 2):
         anchor = ("indicator", index, key)
-        fmt: ValueFormat = "score" if key in ("weight", "score") else "text"
-        style = CellStyle("input", fmt, align="center" if key in ("target", "actual") else None)
+        fmt, style = _INDICATOR_STYLES.get(key, _INDICATOR_TEXT)
         value = values.get(key)
-        cv.place(anchor, cv.write(r, first + keys.index(key), value, style), style)
+        cv.place(anchor, cv.write(r, c, value, style), style)
         cv.numbers[anchor] = value if isinstance(value, Decimal) else None
         if fmt == "score":
             cv.validations.setdefault("score", []).append(cv.cells[anchor])
+
+
+# How the cells of an indicator row are formatted, by column key: scores as numbers, the rest as text
+# (the target and the actual centred).
+_INDICATOR_TEXT: tuple[ValueFormat, CellStyle] = ("text", CellStyle("input", "text"))
+_INDICATOR_STYLES: dict[str, tuple[ValueFormat, CellStyle]] = {
+    "weight": ("score", CellStyle("input", "score")),
+    "score": ("score", CellStyle("input", "score")),
+    "target": ("text", CellStyle("input", "text", align="center")),
+    "actual": ("text", CellStyle("input", "text", align="center")),
+}
 
 
 def _cell_text(raw: object) -> Plain:
