@@ -5,8 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import random
+import struct
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import corpus
 import openpyxl
@@ -333,6 +337,110 @@ def test_zip_member_with_a_zip_password(tmp_path: Path) -> None:
             start += 4
     path.write_bytes(bytes(data))
     assert error_of(path) == ("error", "文件已加密，请去除密码后重新提交")
+
+
+def zipped(parts: dict[str, str | corpus.Deflated], compression: int, stream: bool = False) -> bytes:
+    """The parts zipped by zipfile; ``stream``: written to an unseekable file (with data descriptors)."""
+    buffer = io.BytesIO()
+
+    class Unseekable(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data: Any) -> int:
+            return buffer.write(data)
+
+    with zipfile.ZipFile(Unseekable() if stream else buffer, "w", compression=compression) as archive:
+        for name, part in parts.items():
+            assert isinstance(part, str)
+            archive.writestr(name, part)
+    return buffer.getvalue()
+
+
+def patched(data: bytes, name: str, where: str, change: int) -> bytes:
+    """``data`` with one field of part ``name`` changed by ``change``.
+
+    ``where``: its CRC, compressed size or header offset (in the central directory), or a byte of its
+    local name or of its last compressed bytes.
+    """
+    out = bytearray(data)
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(name)
+    central = data.find(b"PK\x01\x02")
+    while data[central + 46 : central + 46 + len(name.encode())] != name.encode():
+        central = data.find(b"PK\x01\x02", central + 4)
+    name_size, extra_size = struct.unpack_from("<HH", data, info.header_offset + 26)
+    at = {
+        "crc": central + 16,
+        "size": central + 20,
+        "offset": central + 42,
+        "name": info.header_offset + 30,
+        "tail": info.header_offset + 30 + name_size + extra_size + info.compress_size - 50,
+    }[where]
+    if where in ("crc", "size", "offset"):
+        struct.pack_into("<I", out, at, struct.unpack_from("<I", data, at)[0] + change)
+    else:
+        out[at] ^= change
+    return bytes(out)
+
+
+def outcome(read: Callable[..., object], *args: object) -> object:
+    """What ``read(*args)`` gives, or the exception it raises (its type and message)."""
+    try:
+        return read(*args)
+    except Exception as exc:  # any exception: compared as it is
+        return type(exc), str(exc)
+
+
+def zipfile_head(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """The head of a part searched for a DTD, as zipfile reads it."""
+    with archive.open(member) as stream:
+        return stream.read(limits.HEAD_BYTES)
+
+
+def scanned_sheets(archive: zipfile.ZipFile, data: bytes) -> list[tuple[str, int, int]]:
+    """The grids the scan bounds, its parts read from ``data`` (or through zipfile, if empty)."""
+    return scan._check_parts(archive, archive.infolist(), data).sheets
+
+
+def test_parts_are_read_from_the_zip_as_zipfile_reads_them(tmp_path: Path) -> None:
+    # Plain parts are inflated from the zip's bytes, not through zipfile: stored or deflated, with or
+    # without data descriptors, small or larger than the head searched for a DTD, whole or broken.
+    big = random.Random(0).randbytes(20_000).hex()  # compresses badly: its tail is beyond zipfile's head
+    parts = corpus.workbook_parts([("表", corpus.sheet_xml([["一", 1], ["二", big]]))])
+    parts["xl/theme/theme1.xml"] = f"<a:theme>{big}</a:theme>"
+    plain = [
+        zipped(parts, method, stream)
+        for method in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+        for stream in (False, True)
+    ]
+    assert zipfile.ZipFile(io.BytesIO(plain[1])).getinfo("xl/workbook.xml").flag_bits & 0x08
+    broken = [
+        patched(data, name, where, change)
+        for data in plain
+        for name, where, change in (
+            ("_rels/.rels", "crc", 1),
+            ("xl/theme/theme1.xml", "crc", 1),
+            ("xl/worksheets/sheet1.xml", "crc", 1),
+            ("xl/theme/theme1.xml", "tail", 0xFF),
+            ("xl/worksheets/sheet1.xml", "tail", 0xFF),
+            ("xl/workbook.xml", "name", 0x20),
+            ("xl/workbook.xml", "offset", 1),
+            ("[Content_Types].xml", "size", 3),
+            ("xl/theme/theme1.xml", "size", 10**6),
+        )
+    ]
+    for data in plain + broken:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            reader = scan._Parts(archive, data, set(members[::2]))
+            for member in members:
+                assert outcome(reader.head, member) == outcome(zipfile_head, archive, member)
+                assert outcome(reader.read, member) == outcome(archive.read, member)
+            assert outcome(scanned_sheets, archive, data) == outcome(scanned_sheets, archive, b"")
+    for data in plain:
+        path = tmp_path / "plain.xlsx"
+        path.write_bytes(data)
+        assert read_grids(path) == [("表", [["一", 1.0], ["二", big]])]
 
 
 def test_not_a_regular_file(tmp_path: Path) -> None:

@@ -2,11 +2,13 @@
 
 xlsx: the zip directory (sizes, ratios, parts), DTDs in any part, then the sheets and shared strings
 scanned as calamine will read them — a fast byte scan for plainly written files, an exact expat scan
-otherwise. xls: the BIFF records checked and the workbook stream re-packed into a clean container.
+otherwise; plainly stored parts are inflated from the zip's bytes, the others read through zipfile.
+xls: the BIFF records checked and the workbook stream re-packed into a clean container.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import re
@@ -14,7 +16,7 @@ import struct
 import zipfile
 import zlib
 from array import array
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import IO
 from xml.parsers import expat
 
@@ -70,7 +72,7 @@ def _check_zip(data: bytes) -> None:
         if total > limits.MAX_TOTAL_UNCOMPRESSED:
             raise SourceError("error", MSG_BOMB)
         try:
-            _check_parts(archive, members)
+            _check_parts(archive, members, data, names=False)  # its figures are not looked at
         except SourceError:
             raise
         except expat.ExpatError as exc:
@@ -121,32 +123,188 @@ class _Budget:
             )
 
 
-def _check_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> _Budget:
-    """Refuse DTDs in any XML part, then scan shared strings and sheets as calamine will read them."""
-    for member in members:
-        if member.filename.lower().endswith((".xml", ".rels", ".vml")):
-            with archive.open(member) as stream:
-                head = stream.read(limits.HEAD_BYTES)
-            if any(mark in head for mark in DTD_MARKS):
-                raise SourceError("error", MSG_DTD)
-    by_name = {m.filename.lower(): m for m in members}
-    fast = _fast_scan(archive, members, by_name)
+# What zipfile reads of a part's local file header (30 bytes): its signature, flags, and the lengths of
+# the name and the extra field that come before the part's bytes.
+_LOCAL_HEADER = struct.Struct("<4s2xH18xHH")
+_LOCAL_MAGIC = b"PK\x03\x04"
+_PLAIN_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+_UNUSUAL_FLAGS = 0x01 | 0x20 | 0x40  # encrypted, patched data, strong encryption: zipfile decides
+_UTF8_NAME = 0x800
+# Newer zipfile versions refuse a part running into the next one (a zip bomb's overlapping parts).
+_ZIPFILE_ENDS_PARTS = hasattr(zipfile.ZipInfo, "_end_offset")
+# The parts the scans read whole are kept once inflated, while they add up to at most this.
+_KEPT_BYTES = 32 << 20
+_WHOLE_PARTS = ("xl/sharedstrings.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+
+
+class _Parts:
+    """A workbook zip's parts as zipfile reads them, inflated straight from the zip's bytes when plain.
+
+    Opening a part through zipfile costs more than inflating a small one. A plain part — stored or
+    deflated, not encrypted, its local header where the directory says and naming the same part — is
+    inflated here and, like zipfile, checked against its size and CRC. Anything else, a failed check
+    included, goes through zipfile, which reads it (or raises) as before.
+    """
+
+    def __init__(self, archive: zipfile.ZipFile, data: bytes, whole: Collection[zipfile.ZipInfo]) -> None:
+        self.archive = archive
+        self.data = data
+        self.size = len(data)
+        self.view = memoryview(data)
+        self.whole = whole  # the parts the scans will read whole: kept once inflated
+        self.kept: dict[zipfile.ZipInfo, bytes] = {}
+        self.room = _KEPT_BYTES
+        self.encoding = getattr(archive, "metadata_encoding", None) or "cp437"  # of names not in UTF-8
+        self.head_size = limits.HEAD_BYTES
+        self.first = _first_read_size()
+
+    def head(self, member: zipfile.ZipInfo) -> bytes:
+        """The first HEAD_BYTES of a part, as ``archive.open(member).read(HEAD_BYTES)`` gives them."""
+        raw = self._raw(member)
+        if raw is not None:
+            size = member.file_size
+            keep = size <= self.room and member in self.whole
+            if keep or size <= self.first:
+                content = _inflate(raw, member)
+                if content is not None:
+                    if keep:
+                        self.kept[member] = content
+                        self.room -= size
+                    return content[: self.head_size]
+            head = _inflate_head(raw, member, self.first)
+            if head is not None:
+                return head
+        with self.archive.open(member) as stream:
+            return stream.read(limits.HEAD_BYTES)
+
+    def read(self, member: zipfile.ZipInfo) -> bytes:
+        """A whole part, as ``archive.read(member)`` gives it."""
+        content = self.kept.get(member)
+        if content is None:
+            raw = self._raw(member)
+            content = None if raw is None else _inflate(raw, member)
+        return self.archive.read(member) if content is None else content
+
+    def _raw(self, member: zipfile.ZipInfo) -> memoryview | None:
+        """A part's compressed bytes, found as zipfile.open finds them, or None when anything is unusual."""
+        if member.flag_bits & _UNUSUAL_FLAGS or member.compress_type not in _PLAIN_METHODS:
+            return None
+        start, data = member.header_offset, self.data
+        if not 0 <= start <= self.size - _LOCAL_HEADER.size:
+            return None
+        magic, flags, name_size, extra_size = _LOCAL_HEADER.unpack_from(data, start)
+        name_end = start + _LOCAL_HEADER.size + name_size
+        body = name_end + extra_size
+        end = body + member.compress_size
+        if magic != _LOCAL_MAGIC or end > self.size:
+            return None
+        limit = getattr(member, "_end_offset", None) if _ZIPFILE_ENDS_PARTS else None
+        if limit is not None and end > limit:
+            return None
+        name = data[name_end - name_size : name_end]
+        encoding = "utf-8" if flags & _UTF8_NAME else self.encoding
+        if not (name.isascii() and encoding in ("utf-8", "cp437")):  # else the ascii codec reads it alike
+            return self.view[body:end] if _decoded(name, encoding) == member.orig_filename else None
+        return self.view[body:end] if name.decode("ascii") == member.orig_filename else None
+
+
+def _decoded(name: bytes, encoding: str) -> str | None:
+    """A part name as zipfile decodes it, None if it cannot."""
+    try:
+        return name.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _first_read_size() -> int:
+    """How many bytes zipfile's first read of a part's head takes (and inflates at most)."""
+    return max(limits.HEAD_BYTES, zipfile.ZipExtFile.MIN_READ_SIZE)
+
+
+def _inflate(raw: memoryview, member: zipfile.ZipInfo) -> bytes | None:
+    """A part's content as zipfile reads it whole; None unless complete, of its size and its CRC."""
+    if member.compress_type == zipfile.ZIP_STORED:
+        if member.compress_size != member.file_size:
+            return None
+        content = bytes(raw)
+    else:
+        inflater = zlib.decompressobj(-15)
+        try:
+            content = inflater.decompress(raw, member.file_size + 1)
+        except (zlib.error, OverflowError):  # OverflowError: a size beyond any (zipfile fails then too)
+            return None
+        if not inflater.eof or len(content) != member.file_size:
+            return None
+    return content if zlib.crc32(content) == member.CRC else None
+
+
+def _inflate_head(raw: memoryview, member: zipfile.ZipInfo, first: int) -> bytes | None:
+    """A large part's head as zipfile's first read gives it, or None when that read would not settle it.
+
+    zipfile reads the ``first`` compressed bytes (``_first_read_size``), inflates as much, stops there
+    when that holds the head and the part goes on; this repeats that one read, so what zipfile would
+    never look at is not looked at here either. Near a part's end (where zipfile checks the CRC), a
+    second read or an error: None.
+    """
+    size = limits.HEAD_BYTES  # at most ``first``
+    if member.file_size <= first:
+        return None
+    if member.compress_type == zipfile.ZIP_STORED:
+        return bytes(raw[:size]) if len(raw) > first else None
+    inflater = zlib.decompressobj(-15)
+    try:
+        head = inflater.decompress(raw[:first], first)
+    except zlib.error:
+        return None
+    if inflater.eof or len(head) < size or (len(raw) <= first and not inflater.unconsumed_tail):
+        return None
+    return head[:size]
+
+
+# Every DTD mark holds a "!" (in UTF-8 and in UTF-16): a head without one holds none.
+_DTD_HINT = b"!" if all(b"!" in mark for mark in DTD_MARKS) else b""
+
+
+def _has_dtd(head: bytes) -> bool:
+    return head.find(_DTD_HINT) >= 0 and any(mark in head for mark in DTD_MARKS)
+
+
+# calamine reads as a worksheet every part (not a folder) whose lower-cased path is …/worksheets/…
+_SHEET_PATH = re.compile(r"[^/]*/worksheets/.*[^/]\Z", re.DOTALL)
+
+
+def _check_parts(
+    archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], data: bytes = b"", names: bool = True
+) -> _Budget:
+    """Refuse DTDs in any XML part, then scan shared strings and sheets as calamine will read them.
+
+    ``data`` is the zip's bytes, from which plain parts are inflated (without it, zipfile reads all).
+    Without ``names``, a budget from the fast scan names its sheets by their parts' paths (the exact
+    scan names them for its messages either way).
+    """
+    lowered = [m.filename.lower() for m in members]
+    by_name = dict(zip(lowered, members, strict=True))
+    sheets = [
+        m for m, n in zip(members, lowered, strict=True) if "/worksheets/" in n and _SHEET_PATH.match(n)
+    ]
+    parts = _Parts(archive, data, {*sheets, *(by_name[n] for n in _WHOLE_PARTS if n in by_name)})
+    for member, name in zip(members, lowered, strict=True):
+        if name.endswith((".xml", ".rels", ".vml")) and _has_dtd(parts.head(member)):
+            raise SourceError("error", MSG_DTD)
+    fast = _fast_scan(parts, sheets, by_name, names)
     if fast is not None:
         return fast
     budget = _Budget()
     shared = _SharedStrings()
     if "xl/sharedstrings.xml" in by_name:
-        _parse(archive, by_name["xl/sharedstrings.xml"], shared, budget)
+        _parse(parts, by_name["xl/sharedstrings.xml"], shared, budget)
         budget.add_chars(sum(shared.every))  # calamine keeps the table itself too
-    sheet_names = _sheet_names(archive, by_name, budget)
-    for member in members:
-        parts = member.filename.lower().split("/")
-        # calamine reads as a worksheet every part whose path is xl/worksheets/…
-        if len(parts) > 2 and parts[1] == "worksheets" and not member.is_dir():
-            scan = _SheetScan(shared)
-            _parse(archive, member, scan, budget)
-            budget.add_sheet(sheet_names.get(member.filename.lower(), member.filename), scan.rows, scan.cols)
-            budget.add_chars(scan.chars)
+    sheet_names = _sheet_names(parts, by_name, budget)
+    for member in sheets:
+        scan = _SheetScan(shared)
+        _parse(parts, member, scan, budget)
+        budget.add_sheet(sheet_names.get(member.filename.lower(), member.filename), scan.rows, scan.cols)
+        budget.add_chars(scan.chars)
     return budget
 
 
@@ -155,67 +313,166 @@ def _check_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> _B
 # are upper bounds (every addressed cell counts, filled or not; every shared-string cell counts the
 # longest string); anything it cannot bound (also any `<!` — comments, CDATA, declarations), or a
 # bound beyond a limit, falls back to the exact scan.
+#
+# A grid is first bounded by the widest addresses' letter and digit counts (A1…Z99 for a sheet whose
+# addresses have one letter and at most two digits), the shared-string cells by the bytes a `t="s"`
+# takes at least, then by the `"s"` closing each. Only when a bound is beyond a limit are the
+# addresses read one by one and the `t="s"` counted, so the fast scan takes the same files as
+# reading every address would.
 _CELL_START = re.compile(rb"<c[\s>/]")
 _CELL_REF = re.compile(rb'<c\s+r="([A-Za-z]{1,4})([0-9]{1,10})"')
+_PLAIN_REF = re.compile(rb'<c\s+r="([A-Za-z]{1,4})((?!0+")[0-9]{1,10})"')
 _SHARED_CELL = re.compile(rb"""\st\s*=\s*["']s["']""")
 _PREFIXED = re.compile(rb"<[A-Za-z_][^\s>/:]*:")
 _SI = re.compile(rb"<si(?:\s[^>]*)?>(.*?)</si>", re.DOTALL)
 _SI_START = re.compile(rb"<si[\s>/]")
+_SHARED_CELL_BYTES = 6  # the fewest a _SHARED_CELL match takes: a first bound needs no search
+# A part's tag skeleton: "<", ":", and what ends a tag name (white space, ">", "/", each read as " ").
+# A prefixed tag, `<x…:`, leaves `<:` in it; most parts have none, and _PREFIXED need not search them.
+_SKELETON = bytes.maketrans(b"\t\n\r\x0b\x0c>/", b" " * 7)
+_SKELETON_DROPPED = bytes(c for c in range(256) if c not in b"<: \t\n\r\x0b\x0c>/")
+# The columns within 0…4 letters (Z, ZZ, …).
+_COLUMNS_WITHIN = tuple(sum(26**n for n in range(1, letters + 1)) for letters in range(5))
 
 
 def _fast_scan(
-    archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], by_name: dict[str, zipfile.ZipInfo]
+    parts: _Parts,
+    sheets: list[zipfile.ZipInfo],
+    by_name: dict[str, zipfile.ZipInfo],
+    names: bool,
+    exact: bool = False,
 ) -> _Budget | None:
-    """Bounds of a plainly written workbook within every limit, or None (then the exact scan runs)."""
+    """Bounds of a plainly written workbook within every limit, or None (then the exact scan runs).
+
+    With ``exact``, grids and shared-string cells are counted address by address; without, they are
+    bounded first, and counted so only when a bound is beyond a limit.
+    """
     markup = 0
     longest = table = 0
     if "xl/sharedstrings.xml" in by_name:
-        data = archive.read(by_name["xl/sharedstrings.xml"])
-        strings = _SI.findall(data)
-        if b"<!" in data or _PREFIXED.search(data) or len(strings) != len(_SI_START.findall(data)):
+        data = parts.read(by_name["xl/sharedstrings.xml"])
+        tags = _plain_tags(data)
+        found = None if tags is None else _longest_shared_string(data)
+        if tags is None or found is None:
             return None
-        if len(strings) >= limits.MAX_SHARED_STRINGS or any(b"<si" in body for body in strings):
-            return None
-        longest = max((len(body) for body in strings), default=0)
-        table = len(data)
-        markup += data.count(b"<")
+        longest, table = found, len(data)
+        markup += tags
     chars = table
-    sheets: list[tuple[zipfile.ZipInfo, int, int]] = []
-    for member in members:
-        parts = member.filename.lower().split("/")
-        if not (len(parts) > 2 and parts[1] == "worksheets" and not member.is_dir()):
-            continue
-        data = archive.read(member)
-        refs = _CELL_REF.findall(data)
-        if b"<!" in data or _PREFIXED.search(data) or len(refs) != len(_CELL_START.findall(data)):
+    grids: list[tuple[zipfile.ZipInfo, int, int]] = []
+    for member in sheets:
+        data = parts.read(member)
+        tags = _plain_tags(data)
+        grid = None if tags is None else _exact_grid(data) if exact else _grid_bound(data)
+        if tags is None or grid is None:
             return None
-        rows = cols = 0
-        if refs:
-            numbers = [int(digits) for _, digits in refs]
-            if min(numbers) == 0:
-                return None
-            widest = max((letters.upper() for letters, _ in refs), key=lambda x: (len(x), x))
-            far = _cell_ref(f"{widest.decode('ascii')}{max(numbers)}")
-            if far is None:
-                return None
-            rows, cols = far[0] + 1, far[1] + 1
-        sheets.append((member, rows, cols))
-        chars += len(_SHARED_CELL.findall(data)) * longest + len(data)
-        markup += data.count(b"<")
-    cells = sum(rows * cols for _, rows, cols in sheets)
-    if (
-        markup > limits.MAX_MARKUP
-        or chars > limits.MAX_TEXT_CHARS
-        or cells > limits.MAX_WORKBOOK_CELLS
-        or any(rows * cols > limits.MAX_SHEET_CELLS for _, rows, cols in sheets)
-    ):
+        grids.append((member, *grid))
+        shared = len(_SHARED_CELL.findall(data)) if exact else len(data) // _SHARED_CELL_BYTES
+        chars += shared * longest + len(data)
+        markup += tags
+    if markup > limits.MAX_MARKUP:
         return None
+    if chars > limits.MAX_TEXT_CHARS and not exact:  # bound the shared-string cells closer
+        chars = table + sum(len(d) + _shared_cells_bound(d) * longest for d in map(parts.read, sheets))
+    cells = sum(rows * cols for _, rows, cols in grids)
+    if (
+        chars > limits.MAX_TEXT_CHARS
+        or cells > limits.MAX_WORKBOOK_CELLS
+        or any(rows * cols > limits.MAX_SHEET_CELLS for _, rows, cols in grids)
+    ):
+        return None if exact else _fast_scan(parts, sheets, by_name, names, exact=True)
     budget = _Budget()
-    names = _sheet_names(archive, by_name, budget)
-    budget.sheets = [(names.get(m.filename.lower(), m.filename), rows, cols) for m, rows, cols in sheets]
+    titles = _sheet_names(parts, by_name, budget, names)
+    budget.sheets = [(titles.get(m.filename.lower(), m.filename), rows, cols) for m, rows, cols in grids]
     budget.markup += markup
     budget.cells, budget.chars = cells, chars
     return budget
+
+
+def _plain_tags(data: bytes) -> int | None:
+    """How many "<" a part holds, None if it holds a `<!` or a prefixed tag."""
+    skeleton = data.translate(_SKELETON, _SKELETON_DROPPED)
+    # (find, not in: "in" reads a bytes operand as a number first, and that costs as much)
+    if data.find(b"!") >= 0 and data.find(b"<!") >= 0:
+        return None
+    if skeleton.find(b"<:") >= 0 and _PREFIXED.search(data) is not None:
+        return None
+    return skeleton.count(b"<")
+
+
+def _longest_shared_string(data: bytes) -> int | None:
+    """The length of the longest <si> body (up to its first </si>), None if the table is not plain."""
+    strings = _tight_strings(data)
+    if strings is None:
+        strings = _SI.findall(data)
+        if len(strings) != len(_SI_START.findall(data)) or any(b"<si" in body for body in strings):
+            return None
+    return max(map(len, strings), default=0) if len(strings) < limits.MAX_SHARED_STRINGS else None
+
+
+def _tight_strings(data: bytes) -> list[bytes] | None:
+    """The <si> bodies _SI finds in a table written `<si>…</si><si>…</si>`, None if not so written.
+
+    Split at `</si><si>`, the pieces are the bodies, but for what comes before the first <si> and
+    after the last </si>: when every other <si and </si> is those two, nothing else can be a body's.
+    """
+    strings = data.split(b"</si><si>")
+    if len(strings) < 2 or data.count(b"<si") != len(strings) or data.count(b"</si>") != len(strings):
+        return None
+    _, opened, strings[0] = strings[0].partition(b"<si>")
+    strings[-1], closed, _ = strings[-1].partition(b"</si>")
+    return strings if opened and closed else None
+
+
+def _exact_grid(data: bytes) -> tuple[int, int] | None:
+    """Rows and columns reaching a worksheet's farthest cell address, None unless each is plain."""
+    refs = _CELL_REF.findall(data)
+    if len(refs) != len(_CELL_START.findall(data)):
+        return None
+    if not refs:
+        return 0, 0
+    numbers = [int(digits) for _, digits in refs]
+    if min(numbers) == 0:
+        return None
+    widest = max((letters.upper() for letters, _ in refs), key=lambda x: (len(x), x))
+    far = _cell_ref(f"{widest.decode('ascii')}{max(numbers)}")
+    return None if far is None else (far[0] + 1, far[1] + 1)
+
+
+def _grid_bound(data: bytes) -> tuple[int, int] | None:
+    """Rows and columns bounding a worksheet's cell addresses by their widest letter and digit counts.
+
+    The box starts empty; every `<c` not written `<c r="A1"` within the box is looked at: an address
+    beyond the box widens it and the search goes on from there (one pass over the sheet in all), any
+    other form — spacing, a leading zero, no address — is left to _exact_grid.
+    """
+    at = 0
+    last = _PLAIN_REF.match(data, max(data.rfind(b'<c r="'), 0))  # a first guess at the box
+    letters, digits = (len(last[1]), len(last[2])) if last else (0, 0)
+    while (outside := _outside_box(letters, digits).search(data, at)) is not None:
+        at = outside.start()
+        ref = _PLAIN_REF.match(data, at)
+        if ref is None or (len(ref[1]) <= letters and len(ref[2]) <= digits):
+            return _exact_grid(data)
+        letters, digits = max(letters, len(ref[1])), max(digits, len(ref[2]))
+    return 10**digits - 1, _COLUMNS_WITHIN[letters]
+
+
+@functools.cache
+def _outside_box(letters: int, digits: int) -> re.Pattern[bytes]:
+    """`<c` unless it starts `<col…` or the like, or `<c r="A1"` with at most so many letters and digits."""
+    if not letters or not digits:
+        return re.compile(rb"<c(?![A-Za-z])")
+    # Written without the {1,1} that would slow the search down.
+    address = b"[A-Za-z]" if letters == 1 else b"[A-Za-z]{1,%d}" % letters
+    address += b"[1-9]" if digits == 1 else b"[1-9][0-9]{0,%d}" % (digits - 1)
+    return re.compile(rb'<c(?! r="%s"|[A-Za-z])' % address)
+
+
+def _shared_cells_bound(data: bytes) -> int:
+    """At least the number of `t="s"` in a part: each ends in its own `"s"` (or the like, quoted ')."""
+    if data.find(b"'") < 0:
+        return data.count(b'"s"')
+    return sum(data.count(quoted) for quoted in (b'"s"', b"'s'", b"\"s'", b"'s\""))
 
 
 class _Handler:
@@ -239,22 +496,40 @@ def _refuse_external(*_: object) -> int:
     raise SourceError("error", MSG_DTD)
 
 
-def _parse(archive: zipfile.ZipFile, member: zipfile.ZipInfo, handler: _Handler, budget: _Budget) -> None:
-    """Stream one part through expat (no DTD, no entities, nothing fetched), counting its markup."""
+def _parse(parts: _Parts, member: zipfile.ZipInfo, handler: _Handler, budget: _Budget) -> None:
+    """Stream one part through expat (no DTD, no entities, nothing fetched), counting its markup.
+
+    A part already inflated whole is fed in the SCAN_CHUNK pieces zipfile's stream would give.
+    """
     parser = expat.ParserCreate()
     parser.buffer_text = True
     parser.StartDoctypeDeclHandler = _refuse_dtd
     parser.EntityDeclHandler = _refuse_dtd
     parser.ExternalEntityRefHandler = _refuse_external
-    parser.StartElementHandler = handler.start
-    parser.EndElementHandler = handler.end
-    parser.CharacterDataHandler = handler.text
-    stream: IO[bytes]
-    with archive.open(member) as stream:
-        while chunk := stream.read(limits.SCAN_CHUNK):
-            budget.add_markup(chunk.count(b"<"))
-            parser.Parse(chunk, False)
+    # Callbacks a handler leaves as they are do nothing: expat need not call them.
+    kind = type(handler)
+    if kind.start is not _Handler.start:
+        parser.StartElementHandler = handler.start
+    if kind.end is not _Handler.end:
+        parser.EndElementHandler = handler.end
+    if kind.text is not _Handler.text:
+        parser.CharacterDataHandler = handler.text
+    kept = parts.kept.get(member)
+    if kept is not None:
+        step = limits.SCAN_CHUNK
+        for start in range(0, len(kept), step):
+            _feed(parser, kept[start : start + step], budget)
+    else:
+        stream: IO[bytes]
+        with parts.archive.open(member) as stream:
+            while chunk := stream.read(limits.SCAN_CHUNK):
+                _feed(parser, chunk, budget)
     parser.Parse(b"", True)
+
+
+def _feed(parser: expat.XMLParserType, chunk: bytes, budget: _Budget) -> None:
+    budget.add_markup(chunk.count(b"<"))
+    parser.Parse(chunk, False)
 
 
 def _local(name: str) -> str:
@@ -406,14 +681,17 @@ class _SheetScan(_Handler):
 
 
 def _sheet_names(
-    archive: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo], budget: _Budget
+    parts: _Parts, by_name: dict[str, zipfile.ZipInfo], budget: _Budget, collect: bool = True
 ) -> dict[str, str]:
-    """Lower-cased part path → sheet name, from workbook.xml and its relationships (for messages)."""
+    """Lower-cased part path → sheet name, from workbook.xml and its relationships (for messages).
+
+    Both parts are parsed either way; without ``collect``, no name is gathered (an empty mapping).
+    """
     names = _Attributes("sheet", "name", "r:id")
     targets = _Attributes("Relationship", "Id", "Target")
     for part, handler in (("xl/workbook.xml", names), ("xl/_rels/workbook.xml.rels", targets)):
         if part in by_name:
-            _parse(archive, by_name[part], handler, budget)
+            _parse(parts, by_name[part], handler if collect else _Handler(), budget)
     paths = {}
     for rid, target in targets.found:
         target = target.lstrip("/") if target.startswith("/xl/") else target
@@ -430,7 +708,7 @@ class _Attributes(_Handler):
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         """Collect the pair."""
-        if _local(name) == self.element and self.first in attrs and self.second in attrs:
+        if name.rpartition(":")[2] == self.element and self.first in attrs and self.second in attrs:
             self.found.append((attrs[self.first], attrs[self.second]))
 
 
