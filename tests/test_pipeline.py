@@ -56,9 +56,11 @@ def test_leftovers_of_a_killed_run_are_removed_and_nothing_else(tmp_path: Path) 
     assert mine.read_text(encoding="utf-8") == "留着"
 
 
-def test_chunk_size_gives_each_process_several_chunks() -> None:
+def test_chunk_size_gives_each_process_whole_rounds_of_chunks() -> None:
     assert chunk_size(1000, 2) == 100  # 10 chunks: 5 rounds of 2
-    assert chunk_size(200, 2) == 50  # 4 chunks: 2 rounds of 2
+    assert chunk_size(1100, 2) == 92  # 12 chunks: 6 rounds of 2
+    assert chunk_size(200, 2) == 100  # 2 chunks: one round
+    assert chunk_size(200, 1) == 100
     assert chunk_size(10, 2) == 20
 
 
