@@ -32,6 +32,8 @@ SECRET = "机密-XXE-7f3a9c-不应出现在任何输出中"
 SECRET_NAME = "机密.txt"
 PASSWD_MARK = "root:x:0:0"
 BOMB_MB = 300  # what the zip bomb's sheet inflates to
+LIE_MB = 100  # what a part whose headers understate its size inflates to
+LIE_STATED = 5 * 1024  # the size its headers state
 
 # Text cells that a spreadsheet would run as formulas if written as such.
 INJECTIONS = ('=HYPERLINK("http://evil.example/","点我")', "@SUM(1+1)", "+cmd|' /C calc'!A0", "-2+3", "=1+1")
@@ -196,7 +198,9 @@ class Deflated:
 
 
 def workbook_parts(
-    sheets: Sequence[tuple[str, str | Deflated]], shared: str | None = None, hidden: Iterable[str] = ()
+    sheets: Sequence[tuple[str, str | Deflated]],
+    shared: str | Deflated | None = None,
+    hidden: Iterable[str] = (),
 ) -> dict[str, str | Deflated]:
     """The parts of a minimal xlsx: (sheet name, worksheet XML) in order, and an optional sharedStrings."""
     hidden_names = set(hidden)
@@ -289,18 +293,57 @@ def deflated_bomb(megabytes: int, lie: bool = False) -> Deflated:
     head = sheet_xml([["炸弹"]]).encode("utf-8")
     before, after = head.split(b"</sheetData>")
     blank = b" " * (1 << 20)
+    data, crc, size = _repeated_stream(before, blank, megabytes, b"</sheetData>" + after)
+    return Deflated(data, 0 if lie else crc, 1024 if lie else size)
+
+
+def _repeated_stream(before: bytes, block: bytes, count: int, after: bytes) -> tuple[bytes, int, int]:
+    """Raw deflate of ``before + block * count + after`` (the block deflated once), its CRC and size."""
     packer = zlib.compressobj(9, zlib.DEFLATED, -15)
     first = packer.compress(before) + packer.flush(zlib.Z_FULL_FLUSH)
     packer = zlib.compressobj(9, zlib.DEFLATED, -15)
-    block = packer.compress(blank) + packer.flush(zlib.Z_FULL_FLUSH)
+    middle = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
     packer = zlib.compressobj(9, zlib.DEFLATED, -15)
-    last = packer.compress(b"</sheetData>" + after) + packer.flush()
+    last = packer.compress(after) + packer.flush()
     crc = zlib.crc32(before)
-    for _ in range(megabytes):
-        crc = zlib.crc32(blank, crc)
-    crc = zlib.crc32(b"</sheetData>" + after, crc)
-    size = len(before) + megabytes * len(blank) + len(b"</sheetData>" + after)
-    return Deflated(first + block * megabytes + last, 0 if lie else crc, 1024 if lie else size)
+    for _ in range(count):
+        crc = zlib.crc32(block, crc)
+    crc = zlib.crc32(after, crc)
+    return first + middle * count + last, crc, len(before) + count * len(block) + len(after)
+
+
+def understated(xml: str, unit: str, megabytes: int, stated: int = LIE_STATED) -> Deflated:
+    """A part whose headers state ``stated`` bytes while it inflates to ``megabytes`` MB and more.
+
+    ``unit`` (XML) is repeated, a megabyte's worth deflated once, just before the root's last closing
+    tag in ``xml``. The stated CRC is that of the first ``stated`` bytes: all zipfile checks of a part
+    it cuts at its stated size, so only the inflated length tells the lie.
+    """
+    raw = xml.encode("utf-8")
+    cut = raw.rindex(b"</")
+    piece = unit.encode("utf-8")
+    block = piece * ((1 << 20) // len(piece))
+    data, _, _ = _repeated_stream(raw[:cut], block, megabytes, raw[cut:])
+    prefix = (raw[:cut] + block)[:stated]
+    assert len(prefix) == stated < len(raw[:cut]) + len(block)
+    return Deflated(data, zlib.crc32(prefix), stated)
+
+
+def understated_sheet(megabytes: int = LIE_MB) -> Deflated:
+    """A 附件3 sheet stating 5 KB, followed by ``megabytes`` MB of filled rows in the same part."""
+    rows = sheet_xml(project_rows(department="谎报大小测试局"))
+    return understated(rows, '<row><c t="inlineStr"><is><t>谎报</t></is></c><c><v>1</v></c></row>', megabytes)
+
+
+def understated_shared_strings(megabytes: int = LIE_MB) -> dict[str, str | Deflated]:
+    """A workbook whose sharedStrings part states 5 KB and holds ``megabytes`` MB of strings more."""
+    sheet = sheet_xml(project_rows(project="PLACEHOLDER", department="谎报大小测试局")).replace(
+        '<c r="C3" t="inlineStr"><is><t xml:space="preserve">PLACEHOLDER</t></is></c>',
+        '<c r="C3" t="s"><v>0</v></c>',
+    )
+    texts = ["测试项目", *(f"第{i}条" for i in range(300))]  # the stated 5 KB are proper strings
+    shared = understated(shared_strings_xml(texts), "<si><t>谎报大小的共享字符串</t></si>", megabytes)
+    return workbook_parts([("项目", sheet)], shared=shared)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -447,6 +490,20 @@ def build(folder: Path) -> list[Case]:
             "坏文件/压缩炸弹-谎报大小.xlsx", "a bomb whose headers state 1 KB", "error", "文件已损坏或不完整"
         ),
         workbook_parts([("炸弹", deflated_bomb(BOMB_MB, lie=True))]),
+    )
+    lie = "文件已损坏或不完整"
+    write_zip(
+        case("坏文件/谎报大小-工作表.xlsx", f"a sheet stating 5 KB, inflating to {LIE_MB} MB", "error", lie),
+        workbook_parts([("项目", understated_sheet())]),
+    )
+    write_zip(
+        case(
+            "坏文件/谎报大小-共享字符串.xlsx",
+            f"sharedStrings stating 5 KB, inflating to {LIE_MB} MB",
+            "error",
+            lie,
+        ),
+        understated_shared_strings(),
     )
     far = sheet_xml(
         project_rows(department="远端单元格局"),

@@ -15,14 +15,17 @@ import io
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +40,7 @@ from xltool.reader import read_file
 from xltool.summary import STATUS_NAMES, SUMMARY_NAME
 
 PEAK_LIMIT_MIB = 400
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 CLI = "import sys; from xltool.cli import main; sys.argv[0] = 'xltool'; main()"
 # Runs a command and reports its exit status, time and the peak resident memory of it and its workers.
 MEASURE = """
@@ -262,6 +266,150 @@ def test_zip_bomb_refused_in_well_under_a_second(tmp_path: Path) -> None:
         print(f"zip bomb (headers {'lying' if lie else 'honest'}): refused in {elapsed * 1000:.1f} ms")
         assert (read.status, read.message) == ("error", expected)
         assert elapsed < 0.5
+
+
+# Reads a workbook through read_grids in a fresh process and reports its message and memory growth.
+READ_MEASURED = """
+import json, resource, sys
+from pathlib import Path
+from xltool.sources import SourceError, read_grids
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    read_grids(Path(sys.argv[1]))
+    message = None
+except SourceError as exc:
+    message = exc.message
+grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({"message": message, "grown_mib": grown / 1024}))
+"""
+
+
+def understated_workbooks(folder: Path) -> dict[str, Path]:
+    """The corpus's two workbooks whose headers understate a part's size, by that part."""
+    return {
+        "sheet": corpus.write_zip(
+            folder / "谎报大小-工作表.xlsx", corpus.workbook_parts([("项目", corpus.understated_sheet())])
+        ),
+        "shared strings": corpus.write_zip(
+            folder / "谎报大小-共享字符串.xlsx", corpus.understated_shared_strings()
+        ),
+    }
+
+
+@pytest.mark.parametrize("part", ["sheet", "shared strings"])
+def test_part_understating_its_size_refused_with_memory_flat(tmp_path: Path, part: str) -> None:
+    """A part stating 5 KB that inflates to 100 MB: zipfile finds nothing wrong, the scan refuses it.
+
+    Before, the scan read it through zipfile, which inflated all of it before cutting it at 5 KB
+    (about 200 MiB more memory here), and calamine would have inflated all of it too.
+    """
+    path = understated_workbooks(tmp_path)[part]
+    assert path.stat().st_size < 1024 * 1024
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():  # every stated size and CRC holds as zipfile reads them
+            assert member.file_size < 10 * 1024
+            with archive.open(member) as stream:
+                while stream.read(1 << 16):
+                    pass
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", READ_MEASURED, str(path)], capture_output=True, text=True, check=True
+    )
+    figures = json.loads(done.stdout)
+    elapsed, grown = time.perf_counter() - started, figures["grown_mib"]
+    print(f"understated {part}: refused in {elapsed:.2f} s (a fresh process), memory +{grown:.1f} MiB")
+    assert figures["grown_mib"] < 20
+    assert figures["message"] == limits.MSG_CORRUPT
+
+
+def test_parts_understating_their_size_beside_the_samples_through_reconcile(tmp_path: Path) -> None:
+    """Both lying workbooks in a folder with the samples: refused with their reason, the rest scored."""
+    inputs = tmp_path / "in"
+    shutil.copytree(SAMPLES, inputs)
+    lying = understated_workbooks(inputs / "谎报大小")
+    run = reconcile(inputs, tmp_path / "out", "--jobs", "1")
+    print(f"samples and lying parts: {run.seconds:.1f} s, peak {run.peak_mib:.0f} MiB")
+    assert run.code == 0, run.stderr
+    assert "Traceback" not in run.stderr and "panicked" not in run.stderr
+    assert run.peak_mib < 150  # about 100 MiB; 230 when the scan read the lying parts through zipfile
+    inputs_by_file = {item["file"]: item for item in run.report["inputs"]}
+    refused = {path.relative_to(inputs).as_posix() for path in lying.values()}
+    samples = {p.relative_to(inputs).as_posix() for p in inputs.rglob("*.xlsx")} - refused
+    assert set(inputs_by_file) == refused | samples and len(samples) == 3
+    for file in refused:
+        assert (inputs_by_file[file]["status"], inputs_by_file[file]["message"]) == (
+            "error",
+            limits.MSG_CORRUPT,
+        )
+    assert all(inputs_by_file[file]["status"] == "ok" for file in samples)
+    dept = {d["name"]: d for d in run.report["departments"]}["桃源县自然资源局"]
+    assert dept["department_table"]["score"] is not None and dept["basic_data"] is not None
+    assert dept["projects"] and all(project["score"] is not None for project in dept["projects"])
+
+
+def lying_zip(path: Path, parts: dict[str, str | corpus.Deflated], name: str, stated: int) -> Path:
+    """A workbook whose part ``name`` states ``stated`` bytes and inflates to 1 MB more (CRC of those)."""
+    parts[name] = corpus.understated(str(parts[name]), "<x/>", 1, stated)
+    return corpus.write_zip(path, parts)
+
+
+def test_part_understating_its_size_refused_whichever_way_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small parts, large parts read for their head only, sheets beyond the kept bytes, other names."""
+    from xltool import scan
+
+    def refused(path: Path) -> bool:
+        with pytest.raises(limits.SourceError) as raised:
+            scan._check_zip(path.read_bytes())
+        return raised.value.message == limits.MSG_CORRUPT
+
+    styles = "<styleSheet>" + "<numFmt/>" * 1_000 + "</styleSheet>"
+    for stated in (1024, 5 * 1024):  # inflated whole, or only its head read: the whole stream checked
+        parts = {**corpus.workbook_parts([("表", corpus.sheet_xml([["一"]]))]), "xl/styles.xml": styles}
+        assert refused(lying_zip(tmp_path / f"styles{stated}.xlsx", parts, "xl/styles.xml", stated))
+    sheet = corpus.sheet_xml(corpus.project_rows())
+    renamed = corpus.workbook_parts([("表", sheet)])
+    renamed["xl/worksheets/sheet1.dat"] = renamed.pop("xl/worksheets/sheet1.xml")
+    rels = str(renamed["xl/_rels/workbook.xml.rels"]).replace("sheet1.xml", "sheet1.dat")
+    renamed["xl/_rels/workbook.xml.rels"] = rels
+    assert refused(lying_zip(tmp_path / "renamed.xlsx", renamed, "xl/worksheets/sheet1.dat", 5 * 1024))
+    monkeypatch.setattr(scan, "_KEPT_BYTES", 0)  # the sheet too large to keep: checked, not kept
+    parts = corpus.workbook_parts([("表", sheet)])
+    assert refused(lying_zip(tmp_path / "unkept.xlsx", parts, "xl/worksheets/sheet1.xml", 5 * 1024))
+
+
+def restated(data: bytearray, name: str, crc: int, size: int) -> None:
+    """Restate one part's CRC and uncompressed size in its local and its central header."""
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        local, central = archive.getinfo(name).header_offset, archive.start_dir
+    struct.pack_into("<I", data, local + 14, crc)
+    struct.pack_into("<I", data, local + 22, size)
+    while data[central : central + 4] == b"PK\x01\x02":
+        name_size, extra_size, comment_size = struct.unpack_from("<HHH", data, central + 28)
+        if data[central + 46 : central + 46 + name_size] == name.encode("utf-8"):
+            struct.pack_into("<I", data, central + 16, crc)
+            struct.pack_into("<I", data, central + 24, size)
+        central += 46 + name_size + extra_size + comment_size
+
+
+def test_stored_part_holding_more_than_its_stated_size_refused(tmp_path: Path) -> None:
+    """A stored (not deflated) part whose headers state fewer bytes than it holds, CRC of those."""
+    from xltool import scan
+
+    sheet = corpus.sheet_xml(corpus.project_rows()).encode("utf-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for name, content in corpus.workbook_parts([("表", sheet.decode("utf-8"))]).items():
+            archive.writestr(name, str(content))
+    scan._check_zip(buffer.getvalue())  # as written, taken
+    data = bytearray(buffer.getvalue())
+    restated(data, "xl/worksheets/sheet1.xml", zlib.crc32(sheet[:2048]), 2048)
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:  # zipfile reads the 2 KB it is told of
+        assert archive.read("xl/worksheets/sheet1.xml") == sheet[:2048]
+    with pytest.raises(limits.SourceError) as raised:
+        scan._check_zip(bytes(data))
+    assert raised.value.message == limits.MSG_CORRUPT
 
 
 def test_calamine_alone_would_abort_on_one_far_cell(corpus_dir: tuple[Path, list[corpus.Case]]) -> None:

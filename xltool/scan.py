@@ -1,8 +1,9 @@
 """What a workbook would ask python-calamine to build, bounded before calamine parses it.
 
-xlsx: the zip directory (sizes, ratios, parts), DTDs in any part, then the sheets and shared strings
-scanned as calamine will read them — a fast byte scan for plainly written files, an exact expat scan
-otherwise; plainly stored parts are inflated from the zip's bytes, the others read through zipfile.
+xlsx: the zip directory (sizes, ratios, parts), every XML part against its stated size (inflating
+beyond it: refused) and for DTDs, then the sheets and shared strings scanned as calamine will read
+them — a fast byte scan for plainly written files, an exact expat scan otherwise; plainly stored
+parts are inflated from the zip's bytes, the others read through zipfile.
 xls: the BIFF records checked and the workbook stream re-packed into a clean container.
 """
 
@@ -47,7 +48,11 @@ from xltool.limits import (
 
 
 def _check_zip(data: bytes) -> None:
-    """Reject a truncated zip, a zip that holds no workbook, a zip bomb and oversized grids, unparsed."""
+    """Reject a truncated zip, a zip that holds no workbook, a zip bomb and oversized grids, unparsed.
+
+    A part holding more than its headers state (which zipfile cuts off unseen, and calamine reads on)
+    is refused as a damaged zip, MSG_CORRUPT, as zipfile refuses a part its CRC does not match.
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
@@ -65,6 +70,7 @@ def _check_zip(data: bytes) -> None:
             raise SourceError("error", MSG_DUPLICATE_PARTS)
         total = 0
         for member in members:
+            _check_stored(member)
             total += member.file_size
             ratio = member.file_size / max(member.compress_size, 1)
             if member.file_size > limits.RATIO_CHECK_MIN_SIZE and ratio > limits.MAX_MEMBER_RATIO:
@@ -81,6 +87,21 @@ def _check_zip(data: bytes) -> None:
             raise SourceError("error", MSG_ENCRYPTED) from exc
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
             raise SourceError("error", MSG_CORRUPT) from exc
+
+
+def _check_stored(member: zipfile.ZipInfo) -> None:
+    """Refuse a stored XML or sheet part holding more bytes than it states (zipfile reads what it states).
+
+    calamine reads all of a stored part, as it inflates all of a deflated one (see _check_size).
+    """
+    if (
+        member.compress_type == zipfile.ZIP_STORED
+        and member.compress_size > member.file_size
+        and not member.flag_bits & _UNUSUAL_FLAGS  # an encrypted part holds its encryption header too
+    ):
+        name = member.filename.lower()
+        if name.endswith(_XML_SUFFIXES) or ("/worksheets/" in name and _SHEET_PATH.match(name)):
+            raise SourceError("error", MSG_CORRUPT)
 
 
 class _Budget:
@@ -159,23 +180,34 @@ class _Parts:
         self.first = _first_read_size()
 
     def head(self, member: zipfile.ZipInfo) -> bytes:
-        """The first HEAD_BYTES of a part, as ``archive.open(member).read(HEAD_BYTES)`` gives them."""
+        """The first HEAD_BYTES of a part, as ``archive.open(member).read(HEAD_BYTES)`` gives them.
+
+        A plain part is also checked to inflate to no more than its stated size (see _check_size).
+        """
         raw = self._raw(member)
         if raw is not None:
             size = member.file_size
             keep = size <= self.room and member in self.whole
             if keep or size <= self.first:
-                content = _inflate(raw, member)
+                content = _inflate(raw, member)  # refuses a part inflating beyond its size
                 if content is not None:
                     if keep:
                         self.kept[member] = content
                         self.room -= size
                     return content[: self.head_size]
+            else:
+                _check_size(raw, member)
             head = _inflate_head(raw, member, self.first)
             if head is not None:
                 return head
         with self.archive.open(member) as stream:
             return stream.read(limits.HEAD_BYTES)
+
+    def check(self, member: zipfile.ZipInfo) -> None:
+        """Refuse a plain part inflating to more than its stated size (head does so on the way)."""
+        raw = self._raw(member)
+        if raw is not None:
+            _check_size(raw, member)
 
     def read(self, member: zipfile.ZipInfo) -> bytes:
         """A whole part, as ``archive.read(member)`` gives it."""
@@ -222,7 +254,10 @@ def _first_read_size() -> int:
 
 
 def _inflate(raw: memoryview, member: zipfile.ZipInfo) -> bytes | None:
-    """A part's content as zipfile reads it whole; None unless complete, of its size and its CRC."""
+    """A part's content as zipfile reads it whole; None unless complete, of its size and its CRC.
+
+    A deflated part inflating to more than its stated size is refused, never read further.
+    """
     if member.compress_type == zipfile.ZIP_STORED:
         if member.compress_size != member.file_size:
             return None
@@ -233,9 +268,50 @@ def _inflate(raw: memoryview, member: zipfile.ZipInfo) -> bytes | None:
             content = inflater.decompress(raw, member.file_size + 1)
         except (zlib.error, OverflowError):  # OverflowError: a size beyond any (zipfile fails then too)
             return None
+        _refuse_understated(len(content), member)
         if not inflater.eof or len(content) != member.file_size:
             return None
     return content if zlib.crc32(content) == member.CRC else None
+
+
+# _check_size feeds a part's compressed bytes in pieces of this size, and takes at most this much of
+# what they inflate to at a time: what it holds stays small however far a part inflates.
+_CHECK_INPUT = 64 << 10
+_CHECK_OUTPUT = 1 << 20
+
+
+def _check_size(raw: memoryview, member: zipfile.ZipInfo) -> None:
+    """Refuse a part that inflates to more than its stated size, holding only a piece of it at a time.
+
+    The zip's stated sizes bound what the directory checks let through; zipfile cuts a part at its
+    stated size (after inflating it whole when reading it whole), while calamine inflates all of it.
+    A stream that breaks off is left to zipfile and calamine, as before.
+    """
+    if member.compress_type == zipfile.ZIP_STORED:
+        return  # its size is the compressed size, checked on the directory (_check_stored)
+    inflater = zlib.decompressobj(-15)
+    left = member.file_size
+    try:
+        for start in range(0, len(raw), _CHECK_INPUT):
+            pending: bytes | memoryview = raw[start : start + _CHECK_INPUT]
+            while True:
+                step = min(left + 1, _CHECK_OUTPUT)
+                got = len(inflater.decompress(pending, step))
+                left -= got
+                _refuse_understated(member.file_size - left, member)
+                if got < step or inflater.eof:  # less than asked for: this piece is used up
+                    break
+                pending = inflater.unconsumed_tail
+            if inflater.eof:
+                return
+    except zlib.error:
+        return
+
+
+def _refuse_understated(size: int, member: zipfile.ZipInfo) -> None:
+    """Refuse a part found to hold ``size`` bytes, more than its headers state: a zip that lies."""
+    if size > member.file_size:
+        raise SourceError("error", MSG_CORRUPT)
 
 
 def _inflate_head(raw: memoryview, member: zipfile.ZipInfo, first: int) -> bytes | None:
@@ -269,6 +345,7 @@ def _has_dtd(head: bytes) -> bool:
     return head.find(_DTD_HINT) >= 0 and any(mark in head for mark in DTD_MARKS)
 
 
+_XML_SUFFIXES = (".xml", ".rels", ".vml")  # the parts searched for DTDs and checked against their sizes
 # calamine reads as a worksheet every part (not a folder) whose lower-cased path is …/worksheets/…
 _SHEET_PATH = re.compile(r"[^/]*/worksheets/.*[^/]\Z", re.DOTALL)
 
@@ -278,7 +355,8 @@ def _check_parts(
 ) -> _Budget:
     """Refuse DTDs in any XML part, then scan shared strings and sheets as calamine will read them.
 
-    ``data`` is the zip's bytes, from which plain parts are inflated (without it, zipfile reads all).
+    ``data`` is the zip's bytes, from which plain parts are inflated and checked to inflate to no more
+    than their stated sizes (without it, zipfile reads all, and no such check is made).
     Without ``names``, a budget from the fast scan names its sheets by their parts' paths (the exact
     scan names them for its messages either way).
     """
@@ -288,9 +366,13 @@ def _check_parts(
         m for m, n in zip(members, lowered, strict=True) if "/worksheets/" in n and _SHEET_PATH.match(n)
     ]
     parts = _Parts(archive, data, {*sheets, *(by_name[n] for n in _WHOLE_PARTS if n in by_name)})
+    # Every part calamine may parse is checked to inflate to no more than its stated size on the way.
     for member, name in zip(members, lowered, strict=True):
-        if name.endswith((".xml", ".rels", ".vml")) and _has_dtd(parts.head(member)):
-            raise SourceError("error", MSG_DTD)
+        if name.endswith(_XML_SUFFIXES):
+            if _has_dtd(parts.head(member)):
+                raise SourceError("error", MSG_DTD)
+        elif member in parts.whole:  # a sheet part named otherwise
+            parts.check(member)
     fast = _fast_scan(parts, sheets, by_name, names)
     if fast is not None:
         return fast
