@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from xltool.frames import grouped as frame_groups
 from xltool.layouts import FORMS, FormLayout, Grid, Total, resolve
 from xltool.models import Finding
 from xltool.rounding import fmt_num, fmt_rate, stated_precision_tolerance
@@ -155,8 +156,8 @@ def block_sums(ctx: Context) -> Iterator[Finding]:
         items = items[items["value"].notna()]
         if items.empty:
             continue
-        grouped = items.groupby("sid").agg(
-            total=("value", "sum"), n=("value", "count"), cell=("cell", "first")
+        grouped = frame_groups(
+            items, "sid", total=("value", "sum"), n=("value", "count"), cell=("cell", "first")
         )
         grouped = grouped.join(budget[["stated_initial", "stated_full_year", "stated_executed"]], how="inner")
         cols = ["stated_initial", "stated_full_year", "stated_executed"]
@@ -337,7 +338,10 @@ def level1_weights(ctx: Context) -> Iterator[Finding]:
     if ind.empty:
         return
     tol = ctx.profile.score_tolerance
-    grouped = ind.groupby(["sid", "level1"], sort=False).agg(
+    grouped = frame_groups(
+        ind,
+        ["sid", "level1"],
+        sort=False,
         total=("weight", "sum"),
         declared=("level1_weight", "first"),
         key=("level1_key", "first"),

@@ -180,6 +180,18 @@ class Frames:
         return pd.DataFrame(data, index=sub.index)
 
 
+def grouped(
+    frame: pd.DataFrame, by: str | list[str], *, sort: bool = True, **named: tuple[str, str]
+) -> pd.DataFrame:
+    """``frame.groupby(by).agg(name=(column, how), …)``, one plain reduction per column.
+
+    The same frame as pandas' named aggregation, which costs several milliseconds of set-up per call
+    whatever the frame holds (it dominated small chunks).
+    """
+    groups = frame.groupby(by, sort=sort)
+    return pd.DataFrame({name: getattr(groups[column], how)() for name, (column, how) in named.items()})
+
+
 def build_frames(forms: Sequence[tuple[str, FormSheet]]) -> Frames:
     """Stack (department key, form sheet) pairs into frames; sid is the position in ``forms``."""
     sheet_rows: list[tuple[object, ...]] = []
