@@ -357,7 +357,7 @@ def test_part_understating_its_size_refused_whichever_way_it_is_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Small parts, large parts read for their head only, sheets beyond the kept bytes, other names."""
-    from xltool import scan
+    from xltool import scan, zipparts
 
     def refused(path: Path) -> bool:
         with pytest.raises(limits.SourceError) as raised:
@@ -374,7 +374,7 @@ def test_part_understating_its_size_refused_whichever_way_it_is_read(
     rels = str(renamed["xl/_rels/workbook.xml.rels"]).replace("sheet1.xml", "sheet1.dat")
     renamed["xl/_rels/workbook.xml.rels"] = rels
     assert refused(lying_zip(tmp_path / "renamed.xlsx", renamed, "xl/worksheets/sheet1.dat", 5 * 1024))
-    monkeypatch.setattr(scan, "_KEPT_BYTES", 0)  # the sheet too large to keep: checked, not kept
+    monkeypatch.setattr(zipparts, "_KEPT_BYTES", 0)  # the sheet too large to keep: checked, not kept
     parts = corpus.workbook_parts([("表", sheet)])
     assert refused(lying_zip(tmp_path / "unkept.xlsx", parts, "xl/worksheets/sheet1.xml", 5 * 1024))
 

@@ -18,7 +18,7 @@ import pytest
 import xlsxwriter
 import xlwt
 
-from xltool import limits, scan, sources
+from xltool import limits, scan, scan_xls, sources, zipparts
 from xltool.sources import SourceError, find_inputs, read_grids, relative_name
 
 
@@ -432,7 +432,7 @@ def test_parts_are_read_from_the_zip_as_zipfile_reads_them(tmp_path: Path) -> No
     for data in plain + broken:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
-            reader = scan._Parts(archive, data, set(members[::2]))
+            reader = zipparts.Parts(archive, data, set(members[::2]))
             for member in members:
                 assert outcome(reader.head, member) == outcome(zipfile_head, archive, member)
                 assert outcome(reader.read, member) == outcome(archive.read, member)
@@ -488,7 +488,7 @@ def test_xls_goes_to_calamine_in_a_fresh_container(tmp_path: Path) -> None:
 
 
 def test_ole_file_without_a_workbook_stream(tmp_path: Path) -> None:
-    data = bytearray(scan._compound_file(b"\x09\x08" + b"\x00" * 100))
+    data = bytearray(scan_xls._compound_file(b"\x09\x08" + b"\x00" * 100))
     name = "Workbook".encode("utf-16-le")
     data[data.find(name) : data.find(name) + len(name)] = "WordDocu".encode("utf-16-le")
     (tmp_path / "文档.xls").write_bytes(bytes(data))

@@ -40,7 +40,8 @@ from xltool.limits import (
     SourceError,
     too_large_message,
 )
-from xltool.scan import _check_zip, _clean_xls
+from xltool.scan import _check_zip
+from xltool.scan_xls import clean_xls
 
 
 def find_inputs(root: Path) -> list[Path]:
@@ -139,7 +140,7 @@ def _classified_bytes(path: Path) -> bytes:
     if data.startswith(OLE2_MAGIC):
         if _ole_is_encrypted(data):
             raise SourceError("error", MSG_ENCRYPTED)
-        data = _clean_xls(data)
+        data = clean_xls(data)
     elif data.startswith(ZIP_MAGICS):
         _check_zip(data)
     elif suffix in ZIP_SUFFIXES:
