@@ -1,18 +1,17 @@
 """Read the cell grids of a workbook into form records, finding every value by its label.
 
 Pure Python, no file I/O (``read_file`` asks `xltool.sources` for the grids). Each sheet gets one
-label index, built in one pass over its cells; every lookup afterwards goes through that index, so
-a sheet costs well under a millisecond however its rows and columns are arranged. Forms repeat
-their texts across a batch, so what is derived from a short text (its labels and the terms they
-match, an amount, a target) is computed once per process and cached.
+label index (`xltool.labels`), built in one pass over its cells; every lookup afterwards goes through
+that index, so a sheet costs well under a millisecond however its rows and columns are arranged. This
+module recognises which form a sheet is and reads its blocks (grids, lists, the indicator table,
+texts). Forms repeat their texts across a batch, so what is derived from a short text (its labels and
+the terms they match, an amount, a target) is computed once per process and cached.
 """
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import functools
-import operator
 import re
 import signal
 import threading
@@ -25,15 +24,23 @@ from pathlib import Path
 
 # One normalisation of department names for the whole package; re-exported for the reader's callers.
 from xltool.departments import normalise_department
+from xltool.labels import (
+    FOOTER_TERMS,
+    LAYOUT_TERMS,
+    MAX_ROWS,
+    PROJECT_NAME,
+    RECOGNITION_ORDER,
+    BestKeys,
+    Label,
+    Rows,
+    Sheet,
+    layout_terms,
+)
 from xltool.layouts import (
-    BASIC_DATA,
     DEPARTMENT,
-    FORMS,
     LEGACY_DEPARTMENT_SIGNATURE,
     LEVEL1,
     NON_FORM_SHEET_NAMES,
-    NOTE_PREFIXES,
-    PROJECT,
     FormLayout,
     Grid,
     ListBlock,
@@ -49,18 +56,8 @@ from xltool.values import AmountError, Quantity, Value, parse_amount, parse_rate
 
 __all__ = ["a1", "normalise_department", "read_file", "read_workbook"]
 
-Rows = list[list[object]]
-# {(row, col): (quality, keys)}: for each label cell, the layout keys whose terms match it best.
-BestKeys = dict[tuple[int, int], tuple[int, list[str]]]
-
-# Forms are short: rows further down are never part of one (and a 10,000-row data sheet stays cheap).
-MAX_ROWS = 1000
-# Labels are short; longer texts are values (goals, reasons) and are not indexed as labels.
-MAX_LABEL_LEN = 60
 # Cell texts up to this long have their parsed forms cached (labels, numbers, indicator values).
 MAX_CACHED_TEXT_LEN = 64
-# A cell "label：value" holds its value inline when the label part is at most this long.
-MAX_INLINE_LABEL_LEN = 16
 # A file that takes longer than this to read is given up (its Python part: calamine is not interrupted).
 TIME_LIMIT_SECONDS = 30.0
 TIMEOUT_MESSAGE = (
@@ -69,13 +66,6 @@ TIMEOUT_MESSAGE = (
 )
 # How far below a grid's corner label its column headers may start.
 HEADER_SEARCH_ROWS = 5
-
-# 附件3 before 附件2: a project sheet also carries 附件2's signature.
-RECOGNITION_ORDER = (PROJECT, DEPARTMENT, BASIC_DATA)
-PROJECT_NAME = PROJECT.field_("project").term
-UNIT_NOTE = BASIC_DATA.field_("unit_note").term
-# Rows that end a form's last block: the footer line and the notes under a form.
-FOOTER_TERMS = tuple(dict.fromkeys(Term(label_core(text)) for form in FORMS.values() for text in form.footer))
 
 LEGACY_MESSAGE = (
     "旧版湖南部门整体支出绩效评价表（投入/过程/产出/效果），暂不支持评分；"
@@ -86,7 +76,6 @@ _YEAR_IN_BRACKETS = re.compile(r"[（(]\s*((?:19|20)\d{2})\s*年(?:度)?\s*[)）
 _YEAR_WITH_DU = re.compile(r"((?:19|20)\d{2})\s*年度")
 _YEAR_ANY = re.compile(r"((?:19|20)\d{2})\s*年")
 _LEVEL1_WEIGHT = re.compile(r"^(.*?)[（(]\s*([0-9]+(?:\.[0-9]+)?)\s*分?\s*[)）]$")
-_COLON = re.compile(r"[:：]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,271 +177,6 @@ _cached_number = functools.lru_cache(maxsize=8192)(_parse_number)
 
 
 # ---------------------------------------------------------------------------------------------
-# The label index of one sheet
-
-
-# Every term the reader looks up is declared in `layouts.py`. They are numbered once; each distinct
-# cell text is matched against them once per process (`_cell_labels`), and a sheet's index maps a
-# term's number to its label cells, so that a lookup is one dict access.
-
-
-def _layout_terms(layout: FormLayout) -> list[Term]:
-    """The terms a form reader looks up: the layout's labels, the unit note and the footer lines."""
-    terms: list[Term] = [f.term for f in layout.fields]
-    for grid in layout.grids:
-        terms += [c.term for c in grid.columns] + [r.term for r in grid.rows]
-        terms += [grid.corner] if grid.corner is not None else []
-    for block in layout.lists:
-        terms += [item.term for item in block.items]
-        terms += [block.heading] if block.heading is not None else []
-    table = layout.indicators
-    if table is not None:
-        terms += [c.term for c in (*table.columns, *table.extra_columns)]
-        terms += [level.term for level in table.level1] + [table.total]
-        terms += [table.lead] if table.lead is not None else []
-    return [*terms, UNIT_NOTE, *FOOTER_TERMS]
-
-
-def _declared_terms() -> list[Term]:
-    """Every term object the reader may look up (equal terms may appear as several objects)."""
-    terms = [*LEGACY_DEPARTMENT_SIGNATURE, PROJECT_NAME]
-    for layout in RECOGNITION_ORDER:
-        terms += [*layout.signature, *_layout_terms(layout)]
-    return terms
-
-
-class _Terms:
-    """The declared terms, numbered, with the patterns of each indexed by their first two characters."""
-
-    def __init__(self, declared: Sequence[Term]) -> None:
-        self.objects = tuple(declared)  # kept alive, so that their ids stay theirs
-        self.number: dict[Term, int] = {}
-        for term in self.objects:
-            self.number.setdefault(term, len(self.number))
-        self.by_id = {id(term): self.number[term] for term in self.objects}
-        self.terms = tuple(self.number)
-        # head → (term number, index of the term's first pattern with that head)
-        by_head: dict[str, dict[int, int]] = {}
-        for n, term in enumerate(self.terms):
-            for i, pattern in enumerate(term.cores()):
-                by_head.setdefault(pattern[:2], {}).setdefault(n, i)
-        self.by_head = {head: tuple(found.items()) for head, found in by_head.items()}
-
-    def of(self, term: Term) -> int | None:
-        """The number of a declared term (or of one equal to it), None for any other term."""
-        number = self.by_id.get(id(term))
-        return number if number is not None else self.number.get(term)
-
-    def matches(self, core: str, split: bool) -> list[tuple[int, int, int]]:
-        """(term number, quality, pattern order) of the terms a label core matches, as `_Sheet.find` sees it.
-
-        The pattern order is the index of the term's first pattern sharing the core's first two
-        characters: of two labels of one cell matching one term, `find` gives that one first.
-        """
-        found = []
-        for number, order in self.by_head.get(core[:2], ()):
-            quality = self.terms[number].quality(core)
-            if quality is not None and not (quality > 0 and split):
-                found.append((number, quality, order))
-        return found
-
-
-_TERMS = _Terms(_declared_terms())
-# id(layout) → the numbers of the terms `_layout_terms` gives, for the recognised layouts.
-_LAYOUT_TERMS = {
-    id(layout): frozenset(n for t in _layout_terms(layout) if (n := _TERMS.of(t)) is not None)
-    for layout in RECOGNITION_ORDER
-}
-
-
-@dataclass(frozen=True, slots=True)
-class _CellText:
-    """What a cell text holds as labels: computed once per distinct text."""
-
-    labels: tuple[tuple[str, str | None, bool], ...]  # (core, inline value, split) in index order
-    matches: tuple[tuple[int, int, int], ...]  # (term number, label index, quality) in lookup order
-    note: bool  # a label starts a note (说明：…, 注：…)
-
-
-@dataclass(slots=True)
-class _Label:
-    row: int
-    col: int
-    core: str
-    inline: str | None = None  # the value after the colon in "填报单位：桃源县自然资源局"
-    split: bool = False  # whole text of a cell that also has an inline entry: matches exactly only
-
-
-def _inline_value(text: str, head_core: str) -> str | None:
-    """The text after the colon that ends the label ``head_core`` in ``text``, if any."""
-    for match in _COLON.finditer(text):
-        if label_core(text[: match.start()]) == head_core:
-            return text[match.end() :].strip() or None
-    return None
-
-
-@functools.lru_cache(maxsize=16384)
-def _cell_labels(text: str) -> _CellText:
-    """The labels a short cell text gives: its core, and first "label：value" when it holds one."""
-    core = label_core(text)
-    if not core:
-        return _CellText((), (), False)
-    labels: list[tuple[str, str | None, bool]] = []
-    colon = core.find(":")
-    split = False
-    if 0 < colon <= MAX_INLINE_LABEL_LEN and colon < len(core) - 1:
-        inline = _inline_value(text, core[:colon])
-        if inline is not None:
-            labels.append((core[:colon], inline, False))
-            split = True
-    labels.append((core, None, split))
-    # Two labels of one cell matching one term come in the order `_Sheet.find` visits them:
-    # by the term's first pattern sharing their head, then in index order.
-    ranked = sorted(
-        (number, order, i, quality)
-        for i, (head, _, head_split) in enumerate(labels)
-        for number, quality, order in _TERMS.matches(head, head_split)
-    )
-    return _CellText(
-        tuple(labels),
-        tuple((number, i, quality) for number, _, i, quality in ranked),
-        any(label[0].startswith(NOTE_PREFIXES) for label in labels),
-    )
-
-
-# A cell holding labels: (row, column, its text's labels, its _Label objects once made).
-_LabelCell = tuple[int, int, _CellText, list[_Label] | None]
-_cell_row = operator.itemgetter(0)
-
-
-def _make_labels(r: int, c: int, cell: _CellText) -> list[_Label]:
-    specs = cell.labels
-    if len(specs) == 1:  # most cells: no "label：value"
-        core, inline, split = specs[0]
-        return [_Label(r, c, core, inline, split)]
-    return [_Label(r, c, core, inline, split) for core, inline, split in specs]
-
-
-class _Sheet:
-    """One sheet's cells and its label index.
-
-    Only the labels that match a declared term are made into `_Label` objects up front (they are
-    what `find` returns); the others, mostly values such as indicator names, are made when a block
-    asks for the labels of its rows (`labels_in`).
-    """
-
-    def __init__(self, rows: Rows) -> None:
-        self.rows = rows[:MAX_ROWS]
-        self.note_rows: list[int] = []
-        self._cells: list[_LabelCell] = []  # in row-major order
-        # term number → [(label, quality)] in row-major order
-        self._index: dict[int, list[tuple[_Label, int]]] = {}
-        self._other: dict[Term, list[tuple[_Label, int]]] = {}  # undeclared terms, looked up by scan
-        cells = self._cells
-        for r, row in enumerate(self.rows):
-            for c, value in enumerate(row):
-                if type(value) is str and len(value) <= MAX_LABEL_LEN:
-                    cell = _cell_labels(value)
-                    if cell.matches:
-                        self._index_cell(r, c, cell)
-                    elif cell.labels:
-                        cells.append((r, c, cell, None))
-                        if cell.note:
-                            self.note_rows.append(r)
-
-    def _index_cell(self, r: int, c: int, cell: _CellText) -> None:
-        """Make the labels of a cell that matches declared terms and enter them in the index."""
-        made = _make_labels(r, c, cell)
-        self._cells.append((r, c, cell, made))
-        index = self._index
-        for number, i, quality in cell.matches:
-            entry = (made[i], quality)
-            found = index.get(number)
-            if found is None:
-                index[number] = [entry]
-            else:
-                found.append(entry)
-        if cell.note:
-            self.note_rows.append(r)
-
-    def find(self, term: Term) -> Sequence[tuple[_Label, int]]:
-        """Label cells matching ``term`` in row-major order, each with a quality (0 exact, lower better)."""
-        number = _TERMS.of(term)
-        if number is not None:
-            return self._index.get(number, ())
-        found = self._other.get(term)
-        if found is None:
-            found = self._other[term] = self._scan(term)
-        return found
-
-    def labels_in(self, rows: range) -> list[_Label]:
-        """The labels in the consecutive ``rows``, in row-major order."""
-        cells = self._cells
-        start = bisect.bisect_left(cells, rows.start, key=_cell_row)
-        stop = bisect.bisect_left(cells, rows.stop, lo=start, key=_cell_row)
-        labels: list[_Label] = []
-        for r, c, cell, made in cells[start:stop]:
-            labels += made if made is not None else _make_labels(r, c, cell)
-        return labels
-
-    def find_all(self, numbers: Iterable[int]) -> Iterator[_Label]:
-        """The labels matching any of the declared terms ``numbers`` (a label once per term)."""
-        for number in numbers:
-            for label, _ in self._index.get(number, ()):
-                yield label
-
-    def _scan(self, term: Term) -> list[tuple[_Label, int]]:
-        """`find` for a term not declared in the layouts: Term.quality against every label sharing
-        a pattern's first two characters (every layout term is at least two characters long)."""
-        best: dict[int, tuple[_Label, int]] = {}
-        labels = self.labels_in(range(len(self.rows)))
-        for pattern in term.cores():
-            for label in labels:
-                if label.core[:2] != pattern[:2] or id(label) in best:
-                    continue
-                quality = term.quality(label.core)
-                if quality is None or (quality > 0 and label.split):
-                    continue
-                best[id(label)] = (label, quality)
-        return sorted(best.values(), key=lambda item: (item[0].row, item[0].col))
-
-    def first(self, term: Term, rows: range | None = None) -> _Label | None:
-        """The first label matching ``term`` (within ``rows``)."""
-        for label, _ in self.find(term):
-            if rows is None or label.row in rows:
-                return label
-        return None
-
-    def cell(self, r: int, c: int) -> object:
-        """The value at (r, c), None outside the grid."""
-        if 0 <= r < len(self.rows):
-            row = self.rows[r]
-            if 0 <= c < len(row):
-                return row[c]
-        return None
-
-    def exists(self, r: int, c: int) -> bool:
-        """Whether the file has a cell at (r, c)."""
-        return 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r])
-
-    def best_keys(self, labels: Iterable[_Label], keyed: Sequence[tuple[str, Term]]) -> BestKeys:
-        """For each of ``labels``' cells, the keys whose terms match it best (several on a tie)."""
-        wanted = {(label.row, label.col) for label in labels}
-        best: BestKeys = {}
-        for key, term in keyed:
-            for label, quality in self.find(term):
-                pos = (label.row, label.col)
-                if pos not in wanted:
-                    continue
-                current = best.get(pos)
-                if current is None or quality < current[0]:
-                    best[pos] = (quality, [key])
-                elif quality == current[0] and key not in current[1]:
-                    current[1].append(key)
-        return best
-
-
-# ---------------------------------------------------------------------------------------------
 # Titles and column headers
 
 
@@ -545,7 +269,7 @@ _PART_SUFFIXES = {
 class _FormReader:
     """Reads one sheet recognised as ``layout`` into a FormSheet."""
 
-    def __init__(self, file: str, name: str, sheet: _Sheet, layout: FormLayout) -> None:
+    def __init__(self, file: str, name: str, sheet: Sheet, layout: FormLayout) -> None:
         self.file = file
         self.name = name
         self.sheet = sheet
@@ -593,11 +317,11 @@ class _FormReader:
 
     def _label_cells(self) -> set[tuple[int, int]]:
         """Cells holding one of the form's labels: never a value."""
-        numbers = _LAYOUT_TERMS.get(id(self.layout))
+        numbers = LAYOUT_TERMS.get(id(self.layout))
         if numbers is not None:
             return {(label.row, label.col) for label in self.sheet.find_all(numbers)}
         cells: set[tuple[int, int]] = set()
-        for term in _layout_terms(self.layout):
+        for term in layout_terms(self.layout):
             cells.update((label.row, label.col) for label, _ in self.sheet.find(term))
         return cells
 
@@ -637,7 +361,7 @@ class _FormReader:
                 self.missing.append(f"未找到“{text_field.term.text}”（在表头区域查找）")
         return texts
 
-    def _field_value(self, label: _Label) -> tuple[str, str] | None:
+    def _field_value(self, label: Label) -> tuple[str, str] | None:
         """(value, cell): inline, else right of the label up to the next label, else just below it."""
         if label.inline is not None:
             return label.inline, a1(label.row, label.col)
@@ -725,7 +449,7 @@ class _FormReader:
     ) -> list[tuple[int, dict[str, int]]]:
         """Rows in ``rows`` holding at least two of the grid's column labels, each with key → column."""
         keyed = [(c.key, c.term) for c in grid.columns]
-        by_row: dict[int, list[_Label]] = {}
+        by_row: dict[int, list[Label]] = {}
         for _, term in keyed:
             for label, _ in self.sheet.find(term):
                 if label.row in rows:
@@ -785,7 +509,7 @@ class _FormReader:
         self,
         grid: Grid,
         relation: Total,
-        candidates: list[_Label],
+        candidates: list[Label],
         taken: set[int],
         positions: dict[str, int],
         stop: int,
@@ -996,7 +720,7 @@ _INDICATOR_KEYS = (
 class _IndicatorRows:
     """The rows of an indicator table, with the merged 一级 / 二级 labels carried down."""
 
-    def __init__(self, sheet: _Sheet, columns: dict[str, int], extra: list[tuple[int, str]]) -> None:
+    def __init__(self, sheet: Sheet, columns: dict[str, int], extra: list[tuple[int, str]]) -> None:
         self.sheet = sheet
         self.extra = extra
         self.positions = [columns.get(key) for key in _INDICATOR_KEYS]
@@ -1120,7 +844,7 @@ _cached_indicator_value = functools.lru_cache(maxsize=8192)(_completed_value)
 # Workbooks
 
 
-def _recognise(sheet: _Sheet) -> FormLayout | None:
+def _recognise(sheet: Sheet) -> FormLayout | None:
     for layout in RECOGNITION_ORDER:
         if all(sheet.find(term) for term in layout.signature):
             if layout is DEPARTMENT and sheet.find(PROJECT_NAME):
@@ -1129,7 +853,7 @@ def _recognise(sheet: _Sheet) -> FormLayout | None:
     return None
 
 
-def _unrecognised_reason(sheet: _Sheet) -> str:
+def _unrecognised_reason(sheet: Sheet) -> str:
     """Why a sheet is no form, naming the labels the nearest form lacks."""
     if all(sheet.find(term) for term in LEGACY_DEPARTMENT_SIGNATURE):
         return LEGACY_MESSAGE
@@ -1153,7 +877,7 @@ def _read_sheet(file: str, name: str, rows: Rows) -> FormSheet | str:
         return "空白工作表"
     if _is_instruction_sheet(name):
         return f"未识别为附件1/2/3表格（工作表“{name}”是说明页，缺少表格标签），已跳过"
-    sheet = _Sheet(rows)
+    sheet = Sheet(rows)
     layout = _recognise(sheet)
     if layout is None:
         return _unrecognised_reason(sheet)
