@@ -6,8 +6,10 @@
 - the part scan of `xltool.sources` against calamine itself: for any small sheet it lets through, the
   grid and the text calamine builds are no larger than the scan said;
 - a bounded fuzz target: mutated bytes of valid .xlsx and .xls files (in the zip, in the XML, in the
-  BIFF records) never make `read_file` raise or overrun its time limit. About 20 s by default;
-  ``XLTOOL_FUZZ_SECONDS=600 pytest tests/test_fuzz.py`` runs it longer.
+  BIFF records) never make `read_file` raise or overrun its time limit. About 20 s by default, over
+  a fixed sequence of examples (see conftest.py);
+  ``XLTOOL_HYPOTHESIS=explore XLTOOL_FUZZ_SECONDS=600 pytest tests/test_fuzz.py`` fuzzes with fresh
+  random examples for longer.
 """
 
 from __future__ import annotations
