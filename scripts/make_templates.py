@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from xltool.layouts import FormKind
-from xltool.render import write_templates
+from xltool.templates import write_templates
 
 # The repository copies use English file names; `xltool templates` uses the layouts' Chinese ones.
 REPOSITORY_NAMES: dict[FormKind, str] = {

@@ -154,7 +154,7 @@ def templates(
     示例：xltool templates -o 模板/ --year 2023
     """
     from xltool.layouts import FORMS
-    from xltool.render import write_templates
+    from xltool.templates import write_templates
 
     names = {kind: layout.file_name for kind, layout in FORMS.items()}
     paths = write_templates(out, year=year, names=names)

@@ -1,32 +1,27 @@
-"""Draw the official forms from their layouts with xlsxwriter: blank templates and filled sheets.
+"""Draw the official forms from their layouts with xlsxwriter: blank or filled with a sheet's content.
 
 `render_form` lays one `FormLayout` out on a worksheet in the canonical arrangement of forms.md and
 returns a `Placement`: the A1 cell where every anchored value landed, so the scored-workbook writer
 can highlight and comment a cell it knows only in layout terms. Computed cells are live formulas that
 stay blank until their inputs exist, written with the value a reader without a calculation engine sees.
+How cells look is `xltool.looks`; the blank template workbooks are written by `xltool.templates`.
 """
 
 from __future__ import annotations
 
 import functools
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from math import ceil
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING
 
-import xlsxwriter
-from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from xltool.layouts import (
     BUDGET_WEIGHT,
-    FORMS,
     NO_VALUE_MARKS,
     YEAR_LINE,
     Column,
@@ -40,31 +35,46 @@ from xltool.layouts import (
     resolve,
 )
 from xltool.layouts import Format as ValueFormat
-from xltool.writing import atomic_path
+from xltool.looks import (
+    A4_INCHES,
+    BLANK,
+    BODY_FONT,
+    CELL_INPUT,
+    CELL_PADDING,
+    DIGIT_PX,
+    END_MARGIN,
+    FIXED,
+    GOAL_HEIGHT,
+    HEADER,
+    LABEL,
+    LABEL_CENTER,
+    LINE_HEIGHT,
+    MAX_ROW_HEIGHT,
+    MEASURES_HEIGHT,
+    MIN_COLUMN_WIDTH,
+    NONE,
+    NOTE,
+    ONE_PAGE_SLACK,
+    PLAIN,
+    PORTRAIT_ROW_HEIGHT,
+    ROW_HEIGHT,
+    SIDE_MARGIN,
+    SUBTITLE,
+    TEXT_INPUT,
+    TITLE,
+    TITLE_HEIGHT,
+    CellStyle,
+    Styles,
+    display_units,
+    wrapped_lines,
+)
 
 if TYPE_CHECKING:
     from xltool.models import Anchor, FormSheet, IndicatorRow
 
 # ---------------------------------------------------------------------------------------------
-# Constants: sheet names, looks, the few printed decorations the layouts leave to the renderer
+# Constants: the few printed decorations the layouts leave to the renderer
 
-SHEET_NAMES: dict[FormKind, str] = {"basic_data": "附件1", "department": "附件2", "project": "项目1"}
-INSTRUCTIONS_SHEET = "填表说明"
-PROJECT_INSTRUCTIONS = (
-    "1、一个项目一张表：每个项目支出填写一张工作表，可复制“项目1”工作表并以项目名称重命名。",
-    "2、金额单位为万元，保留两位小数；年度资金总额等于当年财政拨款、上年结转资金与其他资金之和。",
-    "3、执行率＝全年执行数÷全年预算数（不是年初预算数）。",
-    "4、预算执行得分＝执行率×10分，执行率超过100%的按100%计，最高10分；总分＝预算执行得分＋各三级指标得分。",
-    "5、产出指标50分、效益指标30分、满意度指标10分；各三级指标分值之和等于所属一级指标的分值。",
-    "6、年度指标值写明比较符号、数值和计量单位，如“≥50个”“≤90万元”“=100%”；定性指标写“达成年度指标”等。",
-    "7、实际完成值与年度指标值使用相同的计量单位；未完成或超额完成较多的，在“偏差原因分析及改进措施”中说明。",
-    "8、浅黄色单元格为填报项，浅灰色单元格由公式自动计算，请勿覆盖；指标行不够时可在表内插入行。",
-)
-CREATED = datetime(2024, 1, 1)  # the only timestamp written, so rendered bytes are reproducible
-BODY_FONT = "宋体"
-TITLE_FONT = "黑体"
-INPUT_FILL = "#FFF9E6"
-COMPUTED_FILL = "#F2F2F2"
 NO_VALUE = NO_VALUE_MARKS[0]
 OF_WHICH = "其中："
 COLON = "："
@@ -75,14 +85,6 @@ COLON_LABELS = {("basic_data", "spending", "projects"), ("basic_data", "field", 
 # Forms whose 其中 rows under a full total are numbered 1、2、3、 instead of starting with 其中：.
 NUMBERED_PARTS: frozenset[FormKind] = frozenset({"basic_data"})
 
-NUMBER_FORMATS: dict[ValueFormat, str] = {
-    "amount": "#,##0.00",
-    "rate": "0.00%",
-    "score": "0.00",
-    "count": "0",
-    "area": "#,##0.00",
-    "text": "@",
-}
 # Input cells that take a number: (validation type, unit, input title).
 NUMERIC_INPUTS: dict[ValueFormat, tuple[str, str, str]] = {
     "amount": ("decimal", "万元", "填报金额"),
@@ -90,135 +92,6 @@ NUMERIC_INPUTS: dict[ValueFormat, tuple[str, str, str]] = {
     "area": ("decimal", "㎡", "填报面积"),
     "score": ("decimal", "分", "填报分值"),
 }
-
-MIN_COLUMN_WIDTH = 10.0  # fits a four-character label such as 项目名称 on one line
-WIDE_CHAR_UNITS = 1.85  # a CJK character of 宋体 11 in column-width units (digits of the body font)
-CELL_PADDING = 0.6
-ROW_HEIGHT = 20.0
-PORTRAIT_ROW_HEIGHT = 24.0  # 附件1 prints portrait with room to spare: roomier rows
-TITLE_HEIGHT = 34.0
-LINE_HEIGHT = 14.5
-GOAL_HEIGHT = 72.0
-MEASURES_HEIGHT = 110.0
-MAX_ROW_HEIGHT = 409.0
-A4_INCHES = (8.27, 11.69)
-SIDE_MARGIN = 0.5
-END_MARGIN = 0.6
-DIGIT_PX = 8  # width of a digit of 宋体 11, the unit of column widths
-ONE_PAGE_SLACK = 1.35  # a form at most this many pages tall is shrunk onto one page
-INSTRUCTIONS_WIDTH = 72.0
-
-# ---------------------------------------------------------------------------------------------
-# Styles
-
-StyleRole = Literal[
-    "title", "subtitle", "header", "label", "input", "computed", "fixed", "none", "blank", "note", "plain"
-]
-
-
-class CellStyle(NamedTuple):
-    """How one cell looks: its role on the form, its number format and a few layout touches.
-
-    A named tuple rather than a dataclass: every cell written looks its format up by style, and a
-    tuple hashes and compares in C.
-    """
-
-    role: StyleRole
-    fmt: ValueFormat | None = None
-    align: str | None = None
-    valign: str | None = None
-    indent: int = 0
-    fill: str | None = None
-
-    def filled(self, color: str) -> CellStyle:
-        """The same style on another background (a highlighted finding)."""
-        return self._replace(fill=color)
-
-
-_BOX: dict[str, object] = {"border": 1, "text_wrap": True}
-_ROLE_PROPERTIES: dict[StyleRole, dict[str, object]] = {
-    "title": {"font_name": TITLE_FONT, "font_size": 18, "bold": True, "align": "center"},
-    "subtitle": {"align": "center"},
-    "header": {**_BOX, "bold": True, "align": "center"},
-    "label": _BOX,
-    "input": {**_BOX, "bg_color": INPUT_FILL, "locked": False},
-    "computed": {**_BOX, "bg_color": COMPUTED_FILL, "locked": True},
-    "fixed": {**_BOX, "align": "center"},
-    "none": {**_BOX, "align": "center"},
-    "blank": _BOX,
-    "note": {"text_wrap": True, "valign": "top"},
-    "plain": {},
-}
-
-
-_PROTOTYPES: dict[tuple[object, ...], Format] = {}
-
-
-def add_format(workbook: Workbook, props: Mapping[str, object]) -> Format:
-    """``workbook.add_format(props)``, cloned from a prototype kept for the process.
-
-    A batch adds the same few dozen formats to every workbook it writes; xlsxwriter's constructor runs a
-    setter per property each time. The prototype is built as ``add_format`` builds a format (the
-    workbook's default properties updated with ``props``) but belongs to no workbook; a clone is bound to
-    this workbook's format indices, exactly as ``add_format`` binds a new one.
-    """
-    defaults = workbook.default_format_properties
-    key = (tuple(defaults.items()), tuple(sorted(props.items())))
-    proto = _PROTOTYPES.get(key)
-    if proto is None:
-        proto = Format({**defaults, **props}, {}, {})
-        proto._get_format_key()  # computed once, from the properties alone
-        _PROTOTYPES[key] = proto
-    fmt = Format.__new__(Format)
-    fmt.__dict__.update(proto.__dict__)
-    fmt.xf_format_indices = workbook.xf_format_indices
-    fmt.dxf_format_indices = workbook.dxf_format_indices
-    workbook.formats.append(fmt)
-    return fmt
-
-
-class Styles:
-    """The formats of one workbook, each created once on first use and shared by all its sheets."""
-
-    def __init__(self, workbook: Workbook) -> None:
-        self._workbook = workbook
-        self._formats: dict[CellStyle, Format] = {}
-
-    def get(self, style: CellStyle) -> Format:
-        """The xlsxwriter format for a style."""
-        fmt = self._formats.get(style)
-        if fmt is None:
-            fmt = self._formats[style] = add_format(self._workbook, _format_properties(style))
-        return fmt
-
-
-def _format_properties(style: CellStyle) -> dict[str, object]:
-    """xlsxwriter format properties for a style."""
-    props: dict[str, object] = {"font_name": BODY_FONT, "font_size": 11, "valign": "vcenter"}
-    props.update(_ROLE_PROPERTIES[style.role])
-    if style.fmt is not None:
-        props["num_format"] = NUMBER_FORMATS[style.fmt]
-        if style.fmt != "text":
-            props["text_wrap"] = False
-    optional = {"align": style.align, "valign": style.valign, "bg_color": style.fill}
-    props.update({k: v for k, v in optional.items() if v is not None})
-    if style.indent:
-        props["indent"] = style.indent
-    return props
-
-
-TITLE = CellStyle("title")
-SUBTITLE = CellStyle("subtitle")
-HEADER = CellStyle("header")
-LABEL = CellStyle("label")
-LABEL_CENTER = CellStyle("label", align="center")
-TEXT_INPUT = CellStyle("input", "text", valign="top")
-CELL_INPUT = CellStyle("input", "text")
-FIXED = CellStyle("fixed", align="center")
-NONE = CellStyle("none")
-BLANK = CellStyle("blank")
-NOTE = CellStyle("note")
-PLAIN = CellStyle("plain")
 
 # ---------------------------------------------------------------------------------------------
 # Placement
@@ -438,19 +311,6 @@ def _text_fallback(content: FormSheet, key: str) -> str | None:
 def a1(row: int, col: int) -> str:
     """A cell's A1 reference (cached: the forms use the same few hundred cells over and over)."""
     return xl_rowcol_to_cell(row, col)
-
-
-@functools.lru_cache(maxsize=8192)
-def wrapped_lines(text: str, width: float, padding: float = CELL_PADDING) -> int:
-    """How many lines a wrapped text takes in a column `width` characters wide."""
-    usable = max(width - padding, 2.0)
-    return sum(max(1, ceil(display_units(part) / usable)) for part in text.split("\n"))
-
-
-@functools.lru_cache(maxsize=16384)
-def display_units(text: str) -> float:
-    """Width of a text in column-width units: an East Asian wide character is about two digits."""
-    return sum(WIDE_CHAR_UNITS if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _break_label(text: str, width: float) -> str:
@@ -1045,65 +905,9 @@ def _validate(ws: Worksheet, fmt: ValueFormat, cells: Sequence[str]) -> None:
     )
 
 
-def new_workbook(path: Path | str) -> Workbook:
-    """An xlsxwriter workbook in the forms' body font, with a fixed creation date."""
-    workbook = xlsxwriter.Workbook(
-        str(path), {"default_format_properties": {"font_name": BODY_FONT, "font_size": 11}}
-    )
-    workbook.set_properties({"created": CREATED})
-    return workbook
-
-
-def write_template(path: Path, layout: FormLayout, *, year: int | None) -> None:
-    """Write the blank template workbook of one form (atomically)."""
-    with atomic_path(path) as tmp:
-        workbook = new_workbook(tmp)
-        styles = Styles(workbook)
-        worksheet = workbook.add_worksheet(SHEET_NAMES[layout.kind])
-        render_form(workbook, worksheet, layout, year=year, styles=styles)
-        if layout.kind == "project":
-            write_instructions(workbook, styles, PROJECT_INSTRUCTIONS)
-        workbook.close()
-
-
-def write_instructions(workbook: Workbook, styles: Styles, lines: Sequence[str]) -> Worksheet:
-    """A 填表说明 sheet: a heading and numbered lines (not a form; readers skip it by name)."""
-    ws = workbook.add_worksheet(INSTRUCTIONS_SHEET)
-    ws.hide_gridlines(2)
-    ws.set_column(0, 0, INSTRUCTIONS_WIDTH)
-    ws.write_string(0, 0, INSTRUCTIONS_SHEET, styles.get(TITLE))
-    ws.set_row(0, TITLE_HEIGHT)
-    for i, line in enumerate(lines, 1):
-        ws.write_string(i, 0, line, styles.get(NOTE))
-        ws.set_row(i, wrapped_lines(line, INSTRUCTIONS_WIDTH) * LINE_HEIGHT + 8)
-    ws.set_paper(9)
-    ws.set_margins(left=0.75, right=0.75, top=END_MARGIN, bottom=END_MARGIN)
-    ws.fit_to_pages(1, 0)
-    return ws
-
-
-def write_templates(
-    folder: Path, *, year: int | None, names: Mapping[FormKind, str] | None = None
-) -> list[Path]:
-    """Write the three templates into `folder`, named by `names` or the layouts' file names."""
-    paths = []
-    for kind, layout in FORMS.items():
-        path = folder / (names or {}).get(kind, layout.file_name)
-        write_template(path, layout, year=year)
-        paths.append(path)
-    return paths
-
-
 __all__ = [
-    "SHEET_NAMES",
-    "CellStyle",
     "Placement",
-    "Styles",
     "anchor_key",
     "column_widths",
-    "new_workbook",
     "render_form",
-    "write_instructions",
-    "write_template",
-    "write_templates",
 ]

@@ -16,13 +16,13 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from xltool.layouts import Format as ValueFormat
-from xltool.models import SEVERITY_ORDER, Finding, WorkbookRead
-from xltool.render import (
+from xltool.looks import (
     BODY_FONT,
     NUMBER_FORMATS,
     add_format,
     wrapped_lines,
 )
+from xltool.models import SEVERITY_ORDER, Finding, WorkbookRead
 from xltool.rounding import fmt_num
 from xltool.scorecard import SheetScore, over_claimed
 

@@ -37,8 +37,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from xltool.check_departments import DERIVED
 from xltool.layouts import FORMS, FormLayout
-from xltool.models import SEVERITY_ORDER, Anchor, Finding, FormSheet, WorkbookRead
-from xltool.render import (
+from xltool.looks import (
     A4_INCHES,
     BODY_FONT,
     CREATED,
@@ -47,13 +46,11 @@ from xltool.render import (
     ONE_PAGE_SLACK,
     SIDE_MARGIN,
     CellStyle,
-    Placement,
     Styles,
-    anchor_key,
-    column_widths,
     display_units,
-    render_form,
 )
+from xltool.models import SEVERITY_ORDER, Anchor, Finding, FormSheet, WorkbookRead
+from xltool.render import Placement, anchor_key, column_widths, render_form
 from xltool.review import (
     FILLS,
     RATE_FIGURES,

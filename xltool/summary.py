@@ -8,7 +8,7 @@ from typing import Any
 
 import xlsxwriter
 
-from xltool.render import wrapped_lines
+from xltool.looks import wrapped_lines
 from xltool.writing import atomic_path
 
 SUMMARY_NAME = "审核汇总.xlsx"
