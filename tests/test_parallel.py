@@ -51,3 +51,17 @@ def test_rerun_replaces_its_outputs_byte_for_byte(batch: Path, tmp_path: Path) -
     second = _files(out)
     assert second.pop("用户自己的文件.txt") == "保留".encode()
     assert first == second
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_progress_counts_every_workbook(batch: Path, tmp_path: Path, jobs: int) -> None:
+    """The check phase reports workbooks (not chunks), never goes back and ends at the total."""
+    seen: list[tuple[str, int, int]] = []
+    reconcile(batch, tmp_path / "out", jobs=jobs, chunk_departments=3, progress=lambda *a: seen.append(a))
+    checks = [(done, total) for phase, done, total in seen if phase == "check"]
+    workbooks = len(list(batch.rglob("*.xlsx")))
+    assert {total for _, total in checks} == {workbooks}
+    assert [done for done, _ in checks] == sorted(done for done, _ in checks)
+    assert checks[-1] == (workbooks, workbooks)
+    if jobs == 1:  # in one process every workbook is reported as it is written
+        assert [done for done, _ in checks] == list(range(1, workbooks + 1))

@@ -9,6 +9,7 @@ departments a run takes; only the small per-department results come back to the 
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import multiprocessing
@@ -17,7 +18,7 @@ import pickle
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -251,7 +252,7 @@ def _process_chunk(task: ChunkTask) -> ChunkResult:
     number, chunk, spooled, spool, out, profile = task
     reads = _load_reads(spooled)
     findings, ctx = check_workbooks(reads, profile, [keys for _, keys in chunk])
-    written, locations = write_scored_workbooks(Path(out), reads, ctx, findings)
+    written, locations = write_scored_workbooks(Path(out), reads, ctx, findings, _ON_WRITTEN)
     findings_file = os.path.join(spool, f"findings-{number:06d}.jsonl")
     counts = spool_findings(Path(findings_file), findings, locations, sheet_order(reads))
     departments = with_finding_counts(department_records(ctx), counts)
@@ -332,9 +333,20 @@ def _read_isolated(task: tuple[int, str, str, str]) -> InputEntry:
         return InputEntry(task[0], file, "error", None, MSG_WORKER_DIED, (), ())
 
 
-def _check_all(tasks: Sequence[Any], jobs: int, notify: Progress) -> list[ChunkResult]:
-    """Rules and writing for every chunk, spread over processes when there are several chunks."""
-    results: list[ChunkResult] = []
+# Called after each scored workbook, for progress: set by `_check_all` before the chunk processes are
+# forked (they inherit it), so that the bar moves per workbook rather than per chunk.
+_ON_WRITTEN: Callable[[], None] | None = None
+
+
+def _check_all(tasks: Sequence[ChunkTask], jobs: int, notify: Progress) -> list[ChunkResult]:
+    """Rules and writing for every chunk, spread over processes when there are several chunks.
+
+    Progress counts workbooks: the chunk processes add to a shared counter, which this process
+    reads while it waits for them.
+    """
+    global _ON_WRITTEN
+    total = sum(len(task[1]) for task in tasks)
+    done = 0
     if jobs > 1 and len(tasks) > 1:
         # Import the heavy modules (pandas, the rules, the writers) once, before the workers are
         # forked, so that each worker does not pay for them again.
@@ -342,15 +354,42 @@ def _check_all(tasks: Sequence[Any], jobs: int, notify: Progress) -> list[ChunkR
         import xltool.results
         import xltool.scored  # noqa: F401
 
-        with _pool(jobs) as pool:
-            for result in pool.map(_process_chunk, tasks, chunksize=1):
-                results.append(result)
-                notify("check", len(results), len(tasks))
-        return results
-    for task in tasks:
-        results.append(_process_chunk(task))
-        notify("check", len(results), len(tasks))
-    return results
+        # Without fork (the processes are spawned) nothing is inherited: progress then moves per chunk.
+        context = _fork_context()
+        counter = context.Value("l", 0) if context is not None else None
+        _ON_WRITTEN = functools.partial(_count, counter) if counter is not None else None
+        try:
+            with _pool(jobs) as pool:
+                futures = [pool.submit(_process_chunk, task) for task in tasks]
+                pending: set[Future[ChunkResult]] = set(futures)
+                while pending:
+                    _, pending = wait(pending, timeout=PROGRESS_SECONDS)
+                    finished = sum(len(t[1]) for t, f in zip(tasks, futures, strict=True) if f.done())
+                    counted = counter.value if counter is not None else 0
+                    notify("check", min(total, max(counted, finished)), total)
+                return [future.result() for future in futures]
+        finally:
+            _ON_WRITTEN = None
+
+    def written() -> None:
+        nonlocal done
+        done += 1
+        notify("check", done, total)
+
+    _ON_WRITTEN = written
+    try:
+        return [_process_chunk(task) for task in tasks]
+    finally:
+        _ON_WRITTEN = None
+
+
+PROGRESS_SECONDS = 0.2
+
+
+def _count(counter: Any) -> None:
+    """One more workbook written (in a chunk process)."""
+    with counter.get_lock():
+        counter.value += 1
 
 
 def reconcile(

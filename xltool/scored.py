@@ -23,7 +23,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -499,9 +499,16 @@ def _write_workbook(
 
 
 def write_scored_workbooks(
-    out: Path, reads: Sequence[WorkbookRead], ctx: Context, findings: Sequence[Finding]
+    out: Path,
+    reads: Sequence[WorkbookRead],
+    ctx: Context,
+    findings: Sequence[Finding],
+    on_written: Callable[[], None] | None = None,
 ) -> tuple[list[str], list[Location | None]]:
-    """Write a scored workbook per 'ok' read; return the files (relative to OUT) and each finding's mark."""
+    """Write a scored workbook per 'ok' read; return the files (relative to OUT) and each finding's mark.
+
+    ``on_written`` is called after each 'ok' read is done with (written, or given up), for progress.
+    """
     by_sheet: dict[tuple[str, str], list[tuple[int, Finding]]] = defaultdict(list)
     for position, finding in enumerate(findings):
         by_sheet[(finding.file, finding.sheet)].append((position, finding))
@@ -540,6 +547,9 @@ def write_scored_workbooks(
         except Exception:  # a writer bug must not stop a batch of 30,000 files
             log.exception("评分表写入失败：%s", read.file)
             continue
+        finally:
+            if on_written is not None:
+                on_written()
         relative = target.relative_to(out).as_posix()
         written.append(relative)
         for mark in marks:
