@@ -6,7 +6,6 @@ import itertools
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,55 +50,40 @@ def output_path(out: Path, relative: str, suffix: str | None = None) -> Path:
     return target
 
 
-@contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """A temporary path beside ``target``, renamed onto it only when the block succeeds."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".xltool-", suffix=target.suffix + ".part", dir=target.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; outputs are not
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 _MADE_DIRS: set[Path] = set()
 _PART_COUNTER = itertools.count()
 
 
-def write_bytes_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` at ``target`` atomically: a hidden ``.part`` file beside it, then a rename.
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target``, renamed onto it only when the block succeeds.
 
-    The cheap path for a batch's many outputs: each folder is created once per process, and the
-    temporary is created with the umask's permissions (no chmod), named by process and counter.
+    The temporary is a hidden ``.part`` file named by process and counter, created with the umask's
+    permissions; each folder is made once per process (a batch writes many files into each).
     """
     parent = target.parent
     if parent not in _MADE_DIRS:
         parent.mkdir(parents=True, exist_ok=True)
         _MADE_DIRS.add(parent)
-    tmp = parent / f".xltool-{os.getpid()}-{next(_PART_COUNTER)}{target.suffix}.part"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    while True:  # a name an interrupted earlier process left behind is skipped
+        tmp = parent / f".xltool-{os.getpid()}-{next(_PART_COUNTER)}{target.suffix}.part"
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:
+            continue
+    try:
+        yield tmp
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
 
 
-def _umask() -> int:
-    """The process umask (reading it means setting it, so put it straight back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def write_bytes_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` at ``target`` atomically (see `atomic_path`)."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_json_atomic(target: Path, data: Any) -> None:
