@@ -22,14 +22,10 @@ def column_name(ctx: Context, sid: int, grid: Grid, column: str) -> str:
     return resolve(grid.column(column).term.text, None if year < 0 else int(year)).strip()
 
 
-def _grid_totals() -> Iterator[tuple[FormLayout, Grid, Total]]:
-    for layout in FORMS.values():
-        for grid in layout.grids:
-            for total in grid.totals:
-                yield layout, grid, total
-
-
-TOTALS: tuple[tuple[FormLayout, Grid, Total], ...] = tuple(_grid_totals())
+# Every declared total of the three forms; its position is its ``tid`` in the chunk's total frames.
+TOTALS: tuple[tuple[FormLayout, Grid, Total], ...] = tuple(
+    (layout, grid, total) for layout in FORMS.values() for grid in layout.grids for total in grid.totals
+)
 _EXTRA = re.compile(r"_extra_\d+$")  # rows a department added under a total: <total>_extra_<n>
 
 
@@ -49,12 +45,11 @@ LINKS = _total_links()
 TOTAL_COLUMNS = ["sid", "column", "sum", "count", "value", "cell", "raw"]
 
 
-def _total_frame(ctx: Context, layout: FormLayout, grid: Grid, total: Total) -> pd.DataFrame:
+def _total_frame(ctx: Context, tid: int) -> pd.DataFrame:
     """Per (sid, column): the stated total, its cell, the parts' sum and how many parts are filled."""
     frames = ctx.memo.get(("total_frames",))
     if frames is None:
         frames = ctx.memo[("total_frames",)] = _build_total_frames(ctx)
-    tid = TOTALS.index((layout, grid, total))
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in TOTAL_COLUMNS})
     return frames.get(tid, empty)
 
@@ -82,10 +77,10 @@ def _build_total_frames(ctx: Context) -> dict[int, pd.DataFrame]:
 def sum_of_parts(ctx: Context) -> Iterator[Finding]:
     """Totals that differ from the sum of their parts."""
     tol = ctx.profile.amount_tolerance
-    for layout, grid, total in _grid_totals():
+    for tid, (_, grid, total) in enumerate(TOTALS):
         if total.partial:
             continue
-        frame = _total_frame(ctx, layout, grid, total)
+        frame = _total_frame(ctx, tid)
         stated = frame["value"]
         bad = stated.notna() & (stated != 0) & ((stated - frame["sum"]).abs() > tol * frame["count"] + 1e-9)
         for row in ctx.rows(frame[bad]):
@@ -104,8 +99,8 @@ def sum_of_parts(ctx: Context) -> Iterator[Finding]:
 @rule("A-TOTAL-EMPTY")
 def empty_total(ctx: Context) -> Iterator[Finding]:
     """Totals left empty or 0 beside filled parts."""
-    for layout, grid, total in _grid_totals():
-        frame = _total_frame(ctx, layout, grid, total)
+    for tid, (layout, grid, total) in enumerate(TOTALS):
+        frame = _total_frame(ctx, tid)
         bad = (frame["value"].isna() | (frame["value"] == 0)) & (frame["sum"] != 0)
         for row in ctx.rows(frame[bad]):
             col = column_name(ctx, row["sid"], grid, row["column"])
@@ -127,10 +122,10 @@ def empty_total(ctx: Context) -> Iterator[Finding]:
 def partial_exceeds(ctx: Context) -> Iterator[Finding]:
     """Partial breakdowns larger than their total."""
     tol = ctx.profile.amount_tolerance
-    for layout, grid, total in _grid_totals():
+    for tid, (_, grid, total) in enumerate(TOTALS):
         if not total.partial:
             continue
-        frame = _total_frame(ctx, layout, grid, total)
+        frame = _total_frame(ctx, tid)
         bad = frame["value"].notna() & (frame["sum"] > frame["value"] + tol * frame["count"] + 1e-9)
         for row in ctx.rows(frame[bad]):
             col = column_name(ctx, row["sid"], grid, row["column"])
