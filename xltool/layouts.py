@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
+from xltool.caching import short_text_cache
+
 FormKind = Literal["basic_data", "department", "project"]
 Role = Literal["input", "computed", "fixed", "none", "blank"]
 Format = Literal["amount", "rate", "score", "count", "area", "text"]
@@ -41,10 +43,10 @@ def label_core(text: object) -> str:
     """Normalise a label cell for matching: NFKC, no spaces, numbering, 其中 prefix, year or colon."""
     if not isinstance(text, str):
         return ""
-    return _label_core(text) if len(text) <= 64 else _label_core.__wrapped__(text)
+    return _label_core(text)
 
 
-@functools.lru_cache(maxsize=8192)
+@short_text_cache(maxsize=8192)
 def _label_core(text: str) -> str:
     core = _SPACES.sub("", unicodedata.normalize("NFKC", _CIRCLED.sub("", text.strip())))
     core = core.replace("“", "").replace("”", "").replace('"', "")
@@ -58,8 +60,11 @@ def _label_core(text: str) -> str:
 
 def label_year(text: object) -> int | None:
     """The year a label starts with (``2021年决算数`` → 2021), if any."""
-    if not isinstance(text, str):
-        return None
+    return _label_year(text) if isinstance(text, str) else None
+
+
+@short_text_cache(maxsize=4096)  # column headers repeat across a batch
+def _label_year(text: str) -> int | None:
     match = re.search(r"((?:19|20)\d{2})年", unicodedata.normalize("NFKC", text))
     return int(match.group(1)) if match else None
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from xltool.caching import SHORT_TEXT, short_text_cache
+
 # One normalisation of department names for the whole package; re-exported for the reader's callers.
 from xltool.departments import normalise_department
 from xltool.labels import (
@@ -56,8 +58,6 @@ from xltool.values import AmountError, Quantity, Value, parse_amount, parse_rate
 
 __all__ = ["a1", "normalise_department", "read_file", "read_workbook"]
 
-# Cell texts up to this long have their parsed forms cached (labels, numbers, indicator values).
-MAX_CACHED_TEXT_LEN = 64
 # A file that takes longer than this to read is given up (its Python part: calamine is not interrupted).
 TIME_LIMIT_SECONDS = 30.0
 TIMEOUT_MESSAGE = (
@@ -125,7 +125,7 @@ def _label_text(term: Term) -> str:
 
 def _short_text(raw: object) -> bool:
     """Whether ``raw`` is a text short enough for the parse caches (forms repeat such texts)."""
-    return type(raw) is str and len(raw) <= MAX_CACHED_TEXT_LEN
+    return type(raw) is str and len(raw) <= SHORT_TEXT
 
 
 def _number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
@@ -192,31 +192,13 @@ class _TitleText:
     years: tuple[int | None, ...]  # the year each of _TITLE_YEARS finds, if any
 
 
+# Titles repeat across a batch (部门整体支出绩效自评表, （2022年度）): each is read once per process.
+@short_text_cache(maxsize=4096)
 def _title_text(text: str) -> _TitleText:
-    """A text above a form's labels, read for its title and year (cached for short texts)."""
-    if type(text) is str and len(text) <= MAX_CACHED_TEXT_LEN:
-        return _cached_title_text(text)
-    return _read_title_text(text)
-
-
-def _read_title_text(text: str) -> _TitleText:
+    """A text above a form's labels, read for its title and year."""
     normal = unicodedata.normalize("NFKC", text)
     years = tuple(int(match.group(1)) if (match := p.search(normal)) else None for p in _TITLE_YEARS)
     return _TitleText("".join(normal.split()), years)
-
-
-# Titles repeat across a batch (部门整体支出绩效自评表, （2022年度）): each is read once per process.
-_cached_title_text = functools.lru_cache(maxsize=4096)(_read_title_text)
-
-
-def _header_year(value: object) -> int | None:
-    """`label_year` of a header cell, cached for short texts (headers repeat across a batch)."""
-    if type(value) is str and len(value) <= MAX_CACHED_TEXT_LEN:
-        return _cached_header_year(value)
-    return label_year(value)
-
-
-_cached_header_year = functools.lru_cache(maxsize=4096)(label_year)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -439,7 +421,7 @@ class _FormReader:
         for i, column in enumerate(grid.columns):
             if column.key not in found and any(row.roles[i] == "input" for row in grid.rows):
                 self.missing.append(f"未找到“{_label_text(column.term)}”列（在“{corner_name}”的标题行查找）")
-        years = {key: y for key, c in columns.items() if (y := _header_year(sheet.cell(header_row, c)))}
+        years = {key: y for key, c in columns.items() if (y := label_year(sheet.cell(header_row, c)))}
         if all("{Y" in c.term.text for c in grid.columns):  # 附件1 经费控制情况: every column has a year
             self.column_years.update(years)
         return _form_year_from(grid, years)
@@ -474,11 +456,11 @@ class _FormReader:
                 ambiguous.append((c, keys))
         if not ambiguous:
             return mapping
-        years = {key: y for key, c in mapping.items() if (y := _header_year(self.sheet.cell(r, c)))}
+        years = {key: y for key, c in mapping.items() if (y := label_year(self.sheet.cell(r, c)))}
         form_year = _form_year_from(grid, years) or title_year
         for c, keys in ambiguous:
             free = [k for k in keys if k not in mapping]
-            year = _header_year(self.sheet.cell(r, c))
+            year = label_year(self.sheet.cell(r, c))
             if year is not None and form_year is not None:
                 free = [k for k in free if _year_offset(grid, k) == year - form_year] or free
             if free:
@@ -787,20 +769,11 @@ class _IndicatorRows:
         return tuple((text, _text(self.sheet.cell(r, c))) for c, text in self.extra)
 
 
+@short_text_cache(maxsize=1024)  # a batch has a handful of 一级指标 texts (产出指标(50分) …)
 def _level1(text: str) -> tuple[str, Decimal | None, str | None]:
     """(一级指标, weight, layout key) of a 一级指标 cell: ``产出指标(50分)`` → (产出指标, 50, output)."""
-    if len(text) <= MAX_CACHED_TEXT_LEN:
-        return _cached_level1(text)
-    return _read_level1(text)
-
-
-def _read_level1(text: str) -> tuple[str, Decimal | None, str | None]:
     name, weight = _split_level1(text)
     return name, weight, next((lv.key for lv in LEVEL1 if lv.term.matches(name)), None)
-
-
-# A batch has a handful of 一级指标 texts (产出指标(50分) …).
-_cached_level1 = functools.lru_cache(maxsize=1024)(_read_level1)
 
 
 def _split_level1(text: str) -> tuple[str, Decimal | None]:
@@ -813,7 +786,7 @@ def _split_level1(text: str) -> tuple[str, Decimal | None]:
 
 def _indicator_value(raw: object, nature: str, unit: str) -> Value:
     """A target or actual, completed by the 指标性质 (≥ ≤ =) and 计量单位 columns where it lacks them."""
-    if _short_text(raw) and len(nature) <= MAX_CACHED_TEXT_LEN and len(unit) <= MAX_CACHED_TEXT_LEN:
+    if _short_text(raw) and len(nature) <= SHORT_TEXT and len(unit) <= SHORT_TEXT:
         return _cached_indicator_value(raw, nature, unit)
     return _completed_value(raw, nature, unit)
 
