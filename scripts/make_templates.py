@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from xltool.layouts import FormKind
-from xltool.templates import write_templates
+from xltool.forms.layouts import FormKind
+from xltool.write.templates import write_templates
 
 # The repository copies use English file names; `xltool templates` uses the layouts' Chinese ones.
 REPOSITORY_NAMES: dict[FormKind, str] = {

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from xltool.catalogue import BY_ID, FAMILIES, RULES
-from xltool.rules import REGISTRY, registered_rules
+from xltool.rules.catalogue import BY_ID, FAMILIES, RULES
+from xltool.rules.engine import REGISTRY, registered_rules
 
 TESTS = Path(__file__).resolve().parent
 

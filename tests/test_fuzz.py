@@ -3,7 +3,7 @@
 - whole small 附件3 forms with random variations (moved rows, inserted blank rows and columns, extra
   columns, merged-looking blanks, odd numbers and units), read in memory: consistent records or a
   clean skip, never an exception;
-- the part scan of `xltool.sources` against calamine itself: for any small sheet it lets through, the
+- the part scan of `xltool.read.sources` against calamine itself: for any small sheet it lets through, the
   grid and the text calamine builds are no larger than the scan said;
 - a bounded fuzz target: mutated bytes of valid .xlsx and .xls files (in the zip, in the XML, in the
   BIFF records) never make `read_file` raise or overrun its time limit. About 20 s by default, over
@@ -31,8 +31,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xltool import limits, reader, scan
-from xltool.reader import read_file, read_workbook
+from xltool.read import limits, reader, scan
+from xltool.read.reader import read_file, read_workbook
 
 FUZZ_SECONDS = float(os.environ.get("XLTOOL_FUZZ_SECONDS", "20"))
 

@@ -35,9 +35,9 @@ import corpus
 import openpyxl
 import pytest
 
-from xltool import limits, reader
-from xltool.reader import read_file
-from xltool.summary import STATUS_NAMES, SUMMARY_NAME
+from xltool.read import limits, reader
+from xltool.read.reader import read_file
+from xltool.write.summary import STATUS_NAMES, SUMMARY_NAME
 
 PEAK_LIMIT_MIB = 400
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -272,7 +272,7 @@ def test_zip_bomb_refused_in_well_under_a_second(tmp_path: Path) -> None:
 READ_MEASURED = """
 import json, resource, sys
 from pathlib import Path
-from xltool.sources import SourceError, read_grids
+from xltool.read.sources import SourceError, read_grids
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:
     read_grids(Path(sys.argv[1]))
@@ -357,7 +357,7 @@ def test_part_understating_its_size_refused_whichever_way_it_is_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Small parts, large parts read for their head only, sheets beyond the kept bytes, other names."""
-    from xltool import scan, zipparts
+    from xltool.read import scan, zipparts
 
     def refused(path: Path) -> bool:
         with pytest.raises(limits.SourceError) as raised:
@@ -395,7 +395,7 @@ def restated(data: bytearray, name: str, crc: int, size: int) -> None:
 
 def test_stored_part_holding_more_than_its_stated_size_refused(tmp_path: Path) -> None:
     """A stored (not deflated) part whose headers state fewer bytes than it holds, CRC of those."""
-    from xltool import scan
+    from xltool.read import scan
 
     sheet = corpus.sheet_xml(corpus.project_rows()).encode("utf-8")
     buffer = io.BytesIO()

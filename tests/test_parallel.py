@@ -12,7 +12,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import sample_forms  # noqa: E402
 
-from xltool.pipeline import reconcile  # noqa: E402
+from xltool.run.pipeline import reconcile  # noqa: E402
 
 
 @pytest.fixture(scope="module")

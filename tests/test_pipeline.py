@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import xltool.reader
-from xltool.models import WorkbookRead
-from xltool.pipeline import MSG_WORKER_DIED, SPOOL_PREFIX, chunk_size, reconcile
+import xltool.read.reader
+from xltool.model.records import WorkbookRead
+from xltool.run.pipeline import MSG_WORKER_DIED, SPOOL_PREFIX, chunk_size, reconcile
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -23,14 +23,14 @@ def test_a_file_that_kills_its_process_becomes_an_error_input(
     shutil.copytree(SAMPLES, src)
     killer = src / "桃源县自然资源局" / "崩溃.xlsx"
     shutil.copy(src / "桃源县自然资源局" / "附件2 部门整体支出绩效自评表.xlsx", killer)
-    original = xltool.reader.read_file
+    original = xltool.read.reader.read_file
 
     def read_file(path: Path, root: Path) -> WorkbookRead:
         if path.name == killer.name:
             os._exit(3)  # as a parser aborting the whole process would
         return original(path, root)
 
-    monkeypatch.setattr(xltool.reader, "read_file", read_file)
+    monkeypatch.setattr(xltool.read.reader, "read_file", read_file)
     result = reconcile(src, tmp_path / "out", jobs=jobs)
     inputs = {i["file"]: i for i in result.report["inputs"]}
     assert inputs["桃源县自然资源局/崩溃.xlsx"]["status"] == "error"
@@ -66,10 +66,10 @@ def test_chunk_size_gives_each_process_whole_rounds_of_chunks() -> None:
 
 def test_spooled_records_come_back_equal(tmp_path: Path) -> None:
     """What a reader process spools (several records to one file) reads back equal, in any order."""
-    from xltool.pipeline import _load_reads, _spool_read
-    from xltool.values import Quantity
+    from xltool.model.values import Quantity
+    from xltool.run.pipeline import _load_reads, _spool_read
 
-    reads = [xltool.reader.read_file(p, SAMPLES) for p in sorted(SAMPLES.rglob("*.xlsx"))]
+    reads = [xltool.read.reader.read_file(p, SAMPLES) for p in sorted(SAMPLES.rglob("*.xlsx"))]
     spooled = [_spool_read(str(tmp_path), read) for read in reads]
     assert len({path for path, _, _ in spooled}) == 1  # one spool file per process
     assert _load_reads(spooled[::-1]) == reads[::-1]

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from conftest import PROJECT_SHEET, Run
 
-from xltool.profiles import BUILTIN, DEFAULT, Profile, ProfileError, load_profile
+from xltool.rules.profile import BUILTIN, DEFAULT, Profile, ProfileError, load_profile
 
 ProjectCheck = Callable[..., Run]
 
 
 def builtin_data(name: str = "mof2020") -> dict[str, Any]:
     """A built-in profile's JSON as a dict."""
-    text = resources.files("xltool").joinpath(f"profiles/{name}.json").read_text(encoding="utf-8")
+    text = resources.files("xltool.rules").joinpath(f"profiles/{name}.json").read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -203,6 +203,6 @@ def test_bands_must_rise_from_failed_to_achieved(tmp_path: Path) -> None:
 
 
 def test_every_setting_is_described_in_chinese() -> None:
-    from xltool.profiles import SETTING_NAMES, Profile
+    from xltool.rules.profile import SETTING_NAMES, Profile
 
     assert set(SETTING_NAMES) == set(Profile.__dataclass_fields__)

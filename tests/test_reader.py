@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from xlsxwriter.utility import xl_cell_to_rowcol
 
-from xltool.models import FormSheet, WorkbookRead
-from xltool.reader import a1, normalise_department, read_file, read_workbook
-from xltool.values import Qualitative, Quantity
+from xltool.model.records import FormSheet, WorkbookRead
+from xltool.model.values import Qualitative, Quantity
+from xltool.read.reader import a1, normalise_department, read_file, read_workbook
 
 D = Decimal
 Rows = list[list[object]]
@@ -726,7 +726,7 @@ def test_mixed_kinds_take_the_first_form() -> None:
 
 
 def test_read_file_never_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import xltool.reader as reader
+    import xltool.read.reader as reader
 
     def broken(*_: object) -> WorkbookRead:
         raise RuntimeError("boom")

@@ -22,7 +22,7 @@ from conftest import (
 )
 from sample_forms import YearAmounts
 
-from xltool.check_departments import derived_indicators
+from xltool.rules.departments import derived_indicators
 
 BASIC = "基础数据表"
 DepartmentCheck = Callable[..., Run]

@@ -18,11 +18,11 @@ from conftest import CLEAN_INDICATORS, SAMPLE, project_sheet, replace_indicator,
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xltool.models import FormSheet
-from xltool.pipeline import RunResult, check_workbooks, reconcile
-from xltool.profiles import load_profile
-from xltool.reader import read_file
-from xltool.scored import REVIEW_SHEET, kept_figures, sheet_names, write_scored_workbooks
+from xltool.model.records import FormSheet
+from xltool.read.reader import read_file
+from xltool.rules.profile import load_profile
+from xltool.run.pipeline import RunResult, check_workbooks, reconcile
+from xltool.write.scored import REVIEW_SHEET, kept_figures, sheet_names, write_scored_workbooks
 
 DEPT = "桃源县自然资源局"
 PROJECTS = f"{DEPT}/附件3 项目支出绩效自评表.xlsx"
@@ -354,7 +354,7 @@ def test_rerun_gives_identical_bytes(sample: Scored, tmp_path: Path) -> None:
 
 
 def test_scored_workbooks_do_not_import_openpyxl() -> None:
-    code = "import sys, xltool.scored; assert 'openpyxl' not in sys.modules, 'openpyxl imported'"
+    code = "import sys, xltool.write.scored; assert 'openpyxl' not in sys.modules, 'openpyxl imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -27,9 +27,9 @@ from conftest import (
     write_rows,
 )
 
-from xltool.profiles import load_profile
-from xltool.scoring import IndicatorStatus as S
-from xltool.scoring import round2
+from xltool.rules.profile import load_profile
+from xltool.rules.scoring import IndicatorStatus as S
+from xltool.rules.scoring import round2
 
 P = PROJECT_SHEET
 ProjectCheck = Callable[..., Run]

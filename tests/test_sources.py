@@ -18,8 +18,8 @@ import pytest
 import xlsxwriter
 import xlwt
 
-from xltool import limits, scan, scan_xls, sources, zipparts
-from xltool.sources import SourceError, find_inputs, read_grids, relative_name
+from xltool.read import limits, scan, scan_xls, sources, zipparts
+from xltool.read.sources import SourceError, find_inputs, read_grids, relative_name
 
 
 def small_xlsx(path: Path) -> Path:

@@ -10,10 +10,10 @@ import pytest
 import xlsxwriter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xltool.layouts import BASIC_DATA, DEPARTMENT, FORMS, PROJECT, FormLayout, resolve
-from xltool.models import Figure, FormSheet, IndicatorRow, Text
-from xltool.render import Placement, render_form
-from xltool.templates import INSTRUCTIONS_SHEET, SHEET_NAMES, write_templates
+from xltool.forms.layouts import BASIC_DATA, DEPARTMENT, FORMS, PROJECT, FormLayout, resolve
+from xltool.model.records import Figure, FormSheet, IndicatorRow, Text
+from xltool.write.render import Placement, render_form
+from xltool.write.templates import INSTRUCTIONS_SHEET, SHEET_NAMES, write_templates
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "templates"

@@ -1,4 +1,4 @@
-"""Tests for xltool.values: cell values of the self-evaluation forms."""
+"""Tests for xltool.model.values: cell values of the self-evaluation forms."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xltool.values import (
+from xltool.model.values import (
     NOT_APPLICABLE,
     AmountError,
     NotApplicable,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from xltool.version import __version__
 
 if TYPE_CHECKING:
-    from xltool.pipeline import reconcile as reconcile
+    from xltool.run.pipeline import reconcile as reconcile
 
 __all__ = ["__version__", "reconcile"]
 
@@ -15,7 +15,7 @@ __all__ = ["__version__", "reconcile"]
 def __getattr__(name: str) -> Any:
     # Lazy so that `import xltool` and `xltool --help` never pay for pandas.
     if name == "reconcile":
-        from xltool.pipeline import reconcile
+        from xltool.run.pipeline import reconcile
 
         return reconcile
     raise AttributeError(name)

@@ -78,9 +78,9 @@ def reconcile(
 
     示例：xltool reconcile samples/ -o 审核结果/
     """
-    from xltool.pipeline import InputMissing
-    from xltool.pipeline import reconcile as run
-    from xltool.profiles import ProfileError
+    from xltool.rules.profile import ProfileError
+    from xltool.run.pipeline import InputMissing
+    from xltool.run.pipeline import reconcile as run
 
     try:
         with _progress() as notify:
@@ -153,8 +153,8 @@ def templates(
 
     示例：xltool templates -o 模板/ --year 2023
     """
-    from xltool.layouts import FORMS
-    from xltool.templates import write_templates
+    from xltool.forms.layouts import FORMS
+    from xltool.write.templates import write_templates
 
     names = {kind: layout.file_name for kind, layout in FORMS.items()}
     paths = write_templates(out, year=year, names=names)
@@ -172,8 +172,8 @@ def rules(
 
     示例：xltool rules --profile yitihua
     """
-    from xltool.catalogue import FAMILIES, RULES
-    from xltool.profiles import SETTING_NAMES, ProfileError, load_profile
+    from xltool.rules.catalogue import FAMILIES, RULES
+    from xltool.rules.profile import SETTING_NAMES, ProfileError, load_profile
 
     try:
         active = load_profile(profile)

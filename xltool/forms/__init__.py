@@ -1,0 +1,1 @@
+"""The three attachment forms as data: labels, synonyms, layouts, variants."""

@@ -1,0 +1,1 @@
+"""Records, values, rounding: the plain data every layer shares."""

@@ -1,0 +1,142 @@
+"""Records that flow from the reader to the rules and the writers.
+
+Every value keeps where it came from: the file (relative to INPUT, ``/`` separators) on the sheet
+record, the sheet name, and the A1 cell of the input workbook. An ``Anchor`` names the same value in
+layout terms, so a writer can find the cell again in a workbook rendered from the layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from typing import Literal
+
+from xltool.model.pickling import compact_pickle
+from xltool.model.values import Value
+
+Status = Literal["ok", "skipped", "error"]
+Severity = Literal["error", "warning", "info"]
+FormKind = Literal["basic_data", "department", "project"]
+
+# ("figure", block, row, column) | ("indicator", index, column) | ("text", key) | ("total", column)
+#   | ("sheet",) — the whole sheet (structure findings)
+Anchor = tuple[str, ...]
+
+
+@compact_pickle
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One numeric cell of a grid or list block (amount, rate, count, score)."""
+
+    block: str  # grid or list key of the layout: "spending", "staff", "budget", "by_source" …
+    row: str  # row key of the layout
+    column: str  # column key of the layout ("value" for list blocks)
+    value: Decimal | None  # parsed; None when blank, "——", or unparsable (see problem)
+    raw: object  # as read, for messages and for writing back
+    cell: str  # A1 in the input sheet
+    problem: str | None = None  # Chinese message when the text could not be read as a number
+
+    @property
+    def anchor(self) -> Anchor:
+        """This figure's place in layout terms."""
+        return ("figure", self.block, self.row, self.column)
+
+
+@compact_pickle
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A labelled text value (names, goals, 厉行节约保障措施)."""
+
+    key: str
+    value: str
+    cell: str
+
+
+@compact_pickle
+@dataclass(frozen=True, slots=True)
+class IndicatorRow:
+    """One 三级指标 row of the indicator table."""
+
+    index: int  # 0-based position in the table
+    row: int  # 1-based row number in the input sheet
+    level1: str  # 一级指标 label without its weight (产出指标)
+    level1_key: str | None  # layout key: output / benefit / satisfaction, None if unknown
+    level1_weight: Decimal | None  # weight written into the 一级 label, e.g. 产出指标(50分)
+    level2: str
+    name: str
+    target_raw: object
+    actual_raw: object
+    target: Value
+    actual: Value
+    weight: Decimal | None
+    self_score: Decimal | None
+    reason: str
+    cells: dict[str, str]  # column key (name, target, actual, weight, score, reason …) → A1
+    extras: tuple[tuple[str, str], ...] = ()  # (header as written, value) of extra columns
+    problems: tuple[tuple[str, str], ...] = ()  # (column key, Chinese message) for unreadable cells
+
+
+@dataclass(frozen=True)
+class FormSheet:
+    """One sheet recognised as one of the three forms, with everything read from it."""
+
+    file: str
+    sheet: str
+    kind: FormKind
+    department: str | None
+    year: int | None
+    project: str | None  # 附件3 项目名称
+    texts: dict[str, Text]
+    figures: tuple[Figure, ...]
+    indicators: tuple[IndicatorRow, ...] = ()
+    total_weight: Figure | None = None  # the 总分 row's 分值 (100)
+    total_score: Figure | None = None  # the 总分 row's 得分: the self-declared total
+    column_years: dict[str, int] = field(default_factory=dict)  # 附件1: column key → year in its header
+    missing: tuple[str, ...] = ()  # required labels not found, as Chinese phrases
+    extra_columns: tuple[str, ...] = ()  # headers of indicator columns beyond the official ones
+    title_cell: str | None = None
+
+    def figure(self, block: str, row: str, column: str) -> Figure | None:
+        """The figure at a layout position, if the sheet has it."""
+        return self._figure_index.get((block, row, column))
+
+    @cached_property
+    def _figure_index(self) -> dict[tuple[str, str, str], Figure]:
+        # The first figure wins, as a scan would; built once, on first use (also after unpickling).
+        index: dict[tuple[str, str, str], Figure] = {}
+        for f in self.figures:
+            index.setdefault((f.block, f.row, f.column), f)
+        return index
+
+
+@dataclass(frozen=True)
+class WorkbookRead:
+    """What came of reading one input file."""
+
+    file: str  # relative to INPUT, "/" separators
+    status: Status
+    kind: FormKind | None
+    message: str | None
+    sheets: tuple[FormSheet, ...] = ()
+    skipped_sheets: tuple[tuple[str, str], ...] = ()  # (sheet, Chinese reason)
+
+
+@compact_pickle
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a rule found, pointing at a cell of an input workbook."""
+
+    rule: str
+    severity: Severity
+    file: str
+    sheet: str
+    cell: str
+    message: str
+    expected: float | str | None = None
+    actual: float | str | None = None
+    department: str = ""
+    anchor: Anchor = ("sheet",)
+
+
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}

@@ -1,0 +1,1 @@
+"""Everything that touches an input file: guards, sources, the form reader."""

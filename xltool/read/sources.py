@@ -1,0 +1,210 @@
+"""Finding and opening the input workbooks: the only module that reads input files (python-calamine).
+
+A file is classified before it is parsed (lock file, empty, too large, encrypted, not a workbook,
+truncated, zip bomb), so that every unreadable input gets a Chinese message that says what to do.
+
+calamine keeps each sheet as a dense rows × columns array from its first to its last filled cell and
+copies a shared string into every cell that uses it, so a file of a few kilobytes can ask it for
+gigabytes, and a failed allocation aborts the whole process. Before calamine sees a workbook, its
+sheet and shared-string parts are therefore scanned as calamine would read them (`scan.py`, DTDs
+refused) and the workbook is refused when its grids or texts exceed the limits in `limits.py`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from xltool.read import limits
+from xltool.read.limits import (
+    MSG_APPLEDOUBLE,
+    MSG_DUPLICATE_SHEETS,
+    MSG_EMPTY,
+    MSG_ENCRYPTED,
+    MSG_LOCK,
+    MSG_NOT_REGULAR,
+    MSG_NOT_XLS,
+    MSG_NOT_XLSX,
+    OLE2_MAGIC,
+    RESAVE,
+    SKIPPED_DIRS,
+    SUFFIXES,
+    ZIP_MAGICS,
+    ZIP_SUFFIXES,
+    Grid,
+    SourceError,
+    too_large_message,
+)
+from xltool.read.scan import _check_zip
+from xltool.read.scan_xls import clean_xls
+
+
+def find_inputs(root: Path) -> list[Path]:
+    """The workbooks under ``root`` (or ``root`` itself when a file), sorted by relative path."""
+    if root.is_file():
+        return [root]
+    found: list[tuple[str, Path]] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS]
+        for name in files:
+            if os.path.splitext(name)[1].lower() in SUFFIXES:
+                path = Path(folder, name)
+                found.append((relative_name(path, root), path))
+    found.sort(key=lambda item: item[0])
+    return [path for _, path in found]
+
+
+def relative_name(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` with ``/`` separators (the file name when ``root`` is a file)."""
+    if path == root or root.is_file():
+        return path.name
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
+
+
+def read_grids(path: Path, max_rows: int | None = None) -> list[tuple[str, Grid]]:
+    """The worksheets of a workbook as (name, rows of cell values from A1), empty cells as None.
+
+    ``max_rows`` keeps only the first rows of each sheet (the rest never becomes Python objects).
+    """
+    data = _classified_bytes(path)
+    import python_calamine  # the only place that parses workbooks; kept lazy for a fast CLI start
+
+    try:
+        with _quiet_stderr():
+            return _calamine_grids(python_calamine, data, max_rows)
+    except SourceError:
+        raise
+    except python_calamine.PasswordError as exc:
+        raise SourceError("error", MSG_ENCRYPTED) from exc
+    except Exception as exc:
+        raise SourceError("error", _calamine_message(exc)) from exc
+    except BaseException as exc:  # a Rust panic inside calamine arrives as pyo3's PanicException
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise SourceError("error", _calamine_message(exc)) from exc
+
+
+def _calamine_grids(python_calamine: Any, data: bytes, max_rows: int | None) -> list[tuple[str, Grid]]:
+    """The worksheets' grids as calamine reads them."""
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    del data
+    sheet_type = python_calamine.SheetTypeEnum.WorkSheet
+    names = [meta.name for meta in book.sheets_metadata if meta.typ == sheet_type]  # no chart or macro sheets
+    # calamine finds a sheet by its name: of two sheets with one name it would read the first twice.
+    duplicate = next((name for i, name in enumerate(names) if name in names[:i]), None)
+    if duplicate is not None:
+        raise SourceError("error", MSG_DUPLICATE_SHEETS.format(sheet=duplicate))
+    grids: list[tuple[str, Grid]] = []
+    for name in names:
+        rows: Grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=max_rows)
+        # calamine gives an empty cell as "": one pass per row, rows without one kept as they are.
+        grids.append((name, [[None if v == "" else v for v in row] if "" in row else row for row in rows]))
+    return grids
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null: a Rust panic prints its message there before Python sees it."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _classified_bytes(path: Path) -> bytes:
+    """The file's bytes, or a SourceError when it is plainly not a readable workbook."""
+    if path.name.startswith("~$"):
+        raise SourceError("skipped", MSG_LOCK)
+    if path.name.startswith("._"):
+        raise SourceError("skipped", MSG_APPLEDOUBLE)
+    data = _read_limited(path)
+    if not data:
+        raise SourceError("error", MSG_EMPTY)
+    suffix = path.suffix.lower()
+    if data.startswith(OLE2_MAGIC):
+        if _ole_is_encrypted(data):
+            raise SourceError("error", MSG_ENCRYPTED)
+        data = clean_xls(data)
+    elif data.startswith(ZIP_MAGICS):
+        _check_zip(data)
+    elif suffix in ZIP_SUFFIXES:
+        raise SourceError("error", MSG_NOT_XLSX)
+    else:
+        raise SourceError("error", MSG_NOT_XLS)
+    return data
+
+
+def _read_limited(path: Path) -> bytes:
+    """A regular file's bytes, refused unread when larger than limits.MAX_FILE_BYTES."""
+    try:
+        # A FIFO or a device named like a workbook would block or never end: only regular files.
+        with open(path, "rb", opener=lambda p, flags: os.open(p, flags | getattr(os, "O_NONBLOCK", 0))) as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise SourceError("error", MSG_NOT_REGULAR)
+            if info.st_size > limits.MAX_FILE_BYTES:
+                raise SourceError("error", too_large_message(info.st_size))
+            data = fh.read(limits.MAX_FILE_BYTES + 1)
+    except SourceError:
+        raise
+    except IsADirectoryError as exc:
+        raise SourceError("error", MSG_NOT_REGULAR) from exc
+    except OSError as exc:
+        raise SourceError(
+            "error", f"无法打开文件（{exc.strerror or exc}），请确认文件存在且有读取权限"
+        ) from exc
+    if len(data) > limits.MAX_FILE_BYTES:  # grew while being read
+        raise SourceError("error", too_large_message(len(data)))
+    return data
+
+
+def _ole_is_encrypted(data: bytes) -> bool:
+    """Whether an OLE2 compound file is a password-protected workbook (xlsx in OLE, or xls)."""
+    import msoffcrypto
+    import olefile
+
+    try:
+        return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
+    except Exception:
+        pass
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            return bool(ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"))
+    except Exception:
+        return False  # not a sound OLE file: calamine will say so
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _calamine_message(exc: BaseException) -> str:
+    """A Chinese message naming why calamine could not parse a workbook."""
+    name = type(exc).__name__
+    detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else name
+    if name == "ZipError" or "Zip" in detail:
+        cause = "压缩包结构损坏"
+    elif name == "XmlError" or "Xml" in detail:
+        cause = "工作簿内部XML格式错误"
+    elif "Cfb" in detail or "OLE" in detail:
+        cause = "xls文件结构损坏"
+    elif "detect" in detail:
+        cause = "无法识别文件格式"
+    else:
+        cause = "工作簿内容无法解析"
+    return f"无法读取工作簿（{cause}：{detail}），{RESAVE}"

@@ -1,0 +1,1 @@
+"""Records to findings and scores: the engine, the catalogue, profiles, one module per family."""

@@ -1,0 +1,239 @@
+"""The figures a scored workbook shows beside the form, pulled from a chunk's context once.
+
+The rule's scores per sheet and indicator (with the words for how each was reached), the derived
+indicators, and what the form's own formulas give — which decides whether a submitted figure stays.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+from xltool.forms.layouts import BUDGET_WEIGHT, FORMS, FormKind, Grid
+from xltool.forms.layouts import Format as ValueFormat
+from xltool.model.records import Anchor, FormSheet
+from xltool.model.rounding import fmt_rate
+from xltool.rules.departments import derived_indicators
+from xltool.rules.engine import Context
+from xltool.rules.scoring import IndicatorStatus as S
+
+# Half a unit of the last printed decimal: a stated figure this close shows the same as the formula.
+DISPLAY_HALF_UNIT: dict[str, float] = {"rate": 0.00005}
+
+
+DEFAULT_HALF_UNIT = 0.005
+
+
+BAND_NAMES = {"achieved": "达成", "partial": "部分达成", "failed": "未达成"}
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    """The rule's verdict on one indicator row."""
+
+    score: float
+    status: str
+    ratio: float
+    level: str | None
+    self_score: float
+
+
+@dataclass(frozen=True)
+class SheetScore:
+    """The rule's figures for one scored sheet (附件2 / 附件3)."""
+
+    rate: float
+    score: float
+    stated_score: float
+    total: float
+    grade: str
+    self_total: float
+    na_weight: float
+    deduction: float
+    cap: float
+    capped: bool
+    indicators: dict[int, IndicatorScore] = field(default_factory=dict)
+
+
+def chunk_scores(ctx: Context) -> dict[int, SheetScore]:
+    """Every scored sheet's rule figures by sid, read from the context's frames in one pass each."""
+    ind = ctx.indicators
+    per_sheet: dict[int, dict[int, IndicatorScore]] = defaultdict(dict)
+    if not ind.empty:
+        columns = ("sid", "index", "score", "status", "ratio", "level", "self_score")
+        for sid, index, score, status, ratio, level, self_score in zip(
+            *(ind[c].to_numpy() for c in columns), strict=True
+        ):
+            per_sheet[int(sid)][int(index)] = IndicatorScore(
+                float(score),
+                str(status),
+                float(ratio),
+                level if isinstance(level, str) else None,
+                float(self_score),
+            )
+    budget, totals = ctx.budget, ctx.totals.reindex(ctx.budget.index)
+    rows = zip(
+        budget.index,
+        *(budget[c].to_numpy(dtype=float) for c in ("rate", "score", "stated_score")),
+        *(totals[c].to_numpy(dtype=float) for c in ("score", "self_score", "na_weight", "deduction", "cap")),
+        totals["capped"].to_numpy(),
+        totals["grade"].to_numpy(),
+        strict=True,
+    )
+    return {
+        int(sid): SheetScore(
+            rate,
+            score,
+            stated,
+            total,
+            str(grade),
+            self_total,
+            na,
+            ded,
+            cap,
+            bool(capped),
+            per_sheet.get(int(sid), {}),
+        )
+        for sid, rate, score, stated, total, self_total, na, ded, cap, capped, grade in rows
+    }
+
+
+def chunk_derived(ctx: Context) -> dict[str, dict[str, float]]:
+    """Each department's derived indicators (rules.md family E) by department key."""
+    frame = derived_indicators(ctx)
+    return {
+        str(dept): {str(k): float(v) for k, v in values.items()}
+        for dept, values in zip(frame.index, frame.to_dict("records"), strict=True)
+    }
+
+
+@dataclass(frozen=True)
+class _Formula:
+    """A computed cell as `render_form` writes it: what it does, over which anchors, in which order."""
+
+    anchor: Anchor
+    op: Literal["sum", "ratio", "score", "total"]
+    refs: tuple[Anchor, ...]
+    rank: int
+    fmt: ValueFormat
+
+
+@functools.cache
+def form_formulas(kind: FormKind) -> tuple[_Formula, ...]:
+    """The computed cells of a form in the order render_form fills them (parts before totals)."""
+    layout = FORMS[kind]
+    formulas: list[_Formula] = []
+    for grid in layout.grids:
+        for row in grid.rows:
+            for column, role in zip(grid.columns, row.roles, strict=True):
+                if role == "computed":
+                    formulas.append(_grid_formula(grid, row.key, column.key, column.fmt))
+    if layout.indicators is not None:
+        formulas.append(_Formula(("total", "score"), "total", (), 30, "score"))
+    return tuple(sorted(formulas, key=lambda f: f.rank))
+
+
+def _grid_formula(grid: Grid, row: str, column: str, fmt: ValueFormat) -> _Formula:
+    """The formula of one computed grid cell (the same choice render._computation makes)."""
+    anchor = ("figure", grid.key, row, column)
+    for total in grid.totals:
+        if total.total == row and column in total.columns:
+            parts = tuple(("figure", grid.key, p, column) for p in total.parts)
+            return _Formula(anchor, "sum", parts, _depth(grid, total.total), fmt)
+    for ratio in grid.ratios:
+        if (ratio.row, ratio.column) == (row, column):
+            refs = (("figure", grid.key, *ratio.numerator), ("figure", grid.key, *ratio.denominator))
+            return _Formula(anchor, "ratio", refs, 10, fmt)
+    if column == "rate":
+        refs = (("figure", grid.key, row, "executed"), ("figure", grid.key, row, "full_year"))
+        return _Formula(anchor, "ratio", refs, 10, fmt)
+    return _Formula(anchor, "score", (("figure", grid.key, row, "rate"),), 20, fmt)
+
+
+def _depth(grid: Grid, key: str) -> int:
+    """How many levels of totals sit under a total (its rank among the sums)."""
+    total = next(t for t in grid.totals if t.total == key)
+    inner = [p for p in total.parts if any(t.total == p for t in grid.totals)]
+    return 1 + max((_depth(grid, p) for p in inner), default=0)
+
+
+def _round2(value: Decimal) -> Decimal:
+    """Excel's ROUND(x, 2)."""
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _evaluate(formula: _Formula, values: Sequence[Decimal | None]) -> Decimal | None:
+    """What a formula shows once its cells hold `values` (blank as None), as Excel computes it."""
+    numbers = [v for v in values if v is not None]
+    if formula.op in ("sum", "total"):
+        if not numbers:
+            return None
+        total = sum(numbers, Decimal(0))
+        return _round2(total) if formula.op == "total" else total
+    if formula.op == "ratio":
+        numerator, denominator = values
+        return None if not denominator else (numerator or Decimal(0)) / denominator
+    (rate,) = values
+    return None if rate is None else _round2(min(rate, Decimal(1)) * BUDGET_WEIGHT)
+
+
+def kept_figures(sheet: FormSheet, disputed: Iterable[Anchor]) -> dict[Anchor, Decimal]:
+    """Computed cells whose stated figure stays: disputed by a rule, or not what the formula shows."""
+    disputed = set(disputed)
+    values: dict[Anchor, Decimal | None] = {f.anchor: f.value for f in sheet.figures}
+    indicator_scores = [("indicator", str(i), "score") for i in range(len(sheet.indicators))]
+    values.update(zip(indicator_scores, (row.self_score for row in sheet.indicators), strict=True))
+    kept: dict[Anchor, Decimal] = {}
+    for formula in form_formulas(sheet.kind):
+        refs = formula.refs
+        if formula.op == "total":
+            refs = (("figure", "budget", "total", "score"), *indicator_scores)
+            stated = sheet.total_score.value if sheet.total_score is not None else None
+        else:
+            stated = values.get(formula.anchor)
+        shown = _evaluate(formula, [values.get(r) for r in refs])
+        if stated is not None and (formula.anchor in disputed or not _shows_same(stated, shown, formula.fmt)):
+            kept[formula.anchor] = stated
+            values[formula.anchor] = stated
+        else:
+            values[formula.anchor] = shown
+    return kept
+
+
+def _shows_same(stated: Decimal, shown: Decimal | None, fmt: ValueFormat) -> bool:
+    """Whether a formula's value prints as the stated figure does (same last decimal)."""
+    if shown is None:
+        return False
+    return abs(float(stated) - float(shown)) <= DISPLAY_HALF_UNIT.get(fmt, DEFAULT_HALF_UNIT) + 1e-12
+
+
+def over_claimed(claimed: float, rule: float) -> bool:
+    """Whether a self-declared score is above the rule's."""
+    return not (math.isnan(claimed) or math.isnan(rule)) and claimed > rule + 0.005
+
+
+def basis(item: IndicatorScore) -> str:
+    """A short 计分依据 for an indicator's rule score."""
+    band = BAND_NAMES.get(item.level or "")
+    if item.status == S.QUANTITATIVE:
+        return f"完成{fmt_rate(item.ratio)}"
+    if item.status == S.QUALITATIVE_FULL:
+        return "定性：已达成"
+    if item.status == S.QUALITATIVE_BAND:
+        return f"定性：{band}档" if band else "定性：按档次"
+    if item.status == S.NONNUMERIC_ACTUAL:
+        if item.level == "achieved":
+            return "实际值非数值，按已达成计"
+        return f"实际值非数值，按{band}档" if band else "实际值非数值，保留自评分"
+    return {
+        S.UNIT_MISMATCH: "单位不一致，保留自评分",
+        S.MISSING_ACTUAL: "未填实际值，按0分",
+        S.MISSING_TARGET: "未填指标值，保留自评分",
+        S.QUALITATIVE_UNKNOWN: "定性：未写明是否达成，保留自评分",
+        S.NA: "不适用，已剔除",
+    }.get(item.status, "")

@@ -1,0 +1,1 @@
+"""A batch: planning, processes, spooling, progress."""

@@ -1,0 +1,1 @@
+"""Results to files: scored workbooks, the summary, report.json, templates."""

@@ -1,0 +1,331 @@
+"""The ``审核结果`` sheet of a scored workbook, and the looks and marks it shares with the forms.
+
+The sheet is the verdict a reviewer opens on: department, self and rule scores, counts by severity,
+and every finding linked to the cell it marks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_cell_to_rowcol
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from xltool.forms.layouts import Format as ValueFormat
+from xltool.model.records import SEVERITY_ORDER, Finding, WorkbookRead
+from xltool.model.rounding import fmt_num
+from xltool.rules.scorecard import SheetScore, over_claimed
+from xltool.write.looks import (
+    BODY_FONT,
+    NUMBER_FORMATS,
+    add_format,
+    wrapped_lines,
+)
+
+REVIEW_SHEET = "审核结果"
+
+
+FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "info": "#DDEBF7"}
+
+
+SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+KIND_NAMES: dict[str, str] = {
+    "basic_data": "附件1 部门整体支出绩效评价基础数据表",
+    "department": "附件2 部门整体支出绩效自评表",
+    "project": "附件3 项目支出绩效自评表",
+}
+
+
+RULE_FILL = "#E2EFDA"  # the 按规则计算 block: light green, apart from the form's yellow and grey
+
+
+RULE_BODY_FILL = "#F5FAF2"
+
+
+OVER_FONT = "#9C0006"  # a rule score below the self-declared one
+
+
+HEADER_FILL = "#F2F2F2"
+
+
+LINK_FONT = "#0563C1"
+
+
+MAX_FROZEN_ROWS = 14  # freeze the findings header only while the rows above it stay short
+
+
+MAX_LINKS = 65_000  # Excel keeps at most 65,530 hyperlinks per worksheet
+
+
+REVIEW_SCALE = 11 / 10  # the 审核结果 table is set in 10 pt
+
+
+REVIEW_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("级别", 7),
+    ("规则", 22),
+    ("工作表", 18),
+    ("单元格", 8),
+    ("问题说明", 62),
+    ("应为", 12),
+    ("填报值", 12),
+    ("原表单元格", 11),
+)
+
+
+MESSAGE_COLUMN = 4
+
+
+# Rules whose 应为 / 填报值 are rates although the cell they mark holds an amount.
+RATE_FIGURES = frozenset({"B-EXEC-LOW"})
+
+
+def internal_link(sheet: str, cell: str) -> str:
+    """An internal hyperlink target to a cell of a sheet of the same workbook."""
+    return "internal:'{}'!{}".format(sheet.replace("'", "''"), cell)
+
+
+_REVIEW_LOOKS: dict[str, dict[str, object]] = {
+    "title": {"bold": True, "font_size": 14},
+    "text": {"font_size": 10},
+    "wrap": {"font_size": 10, "text_wrap": True, "valign": "top"},
+    "header": {"bold": True, "bg_color": HEADER_FILL, "border": 1, "align": "center", "text_wrap": True},
+    "cell": {"font_size": 10, "border": 1},
+    "over": {"font_size": 10, "border": 1, "bold": True, "font_color": OVER_FONT},
+    "center": {"font_size": 10, "border": 1, "align": "center"},
+    "message": {"font_size": 10, "border": 1, "text_wrap": True},
+    "link": {"font_size": 10, "border": 1, "font_color": LINK_FONT, "underline": 1, "align": "center"},
+    "sheet_link": {"font_size": 10, "border": 1, "font_color": LINK_FONT, "underline": 1},
+}
+
+
+class Looks:
+    """The formats of the scored workbook that are not form cells, created once per workbook on use.
+
+    Each named look is remembered by its name and arguments, so asking again costs a dict lookup.
+    """
+
+    def __init__(self, workbook: Workbook) -> None:
+        self._workbook = workbook
+        self._formats: dict[tuple[tuple[str, object], ...], Format] = {}
+        self._named: dict[tuple[object, ...], Format] = {}
+
+    def get(self, **props: object) -> Format:
+        """A format with these xlsxwriter properties (over the body font, vertically centred)."""
+        key = tuple(sorted(props.items()))
+        if key not in self._formats:
+            self._formats[key] = add_format(self._workbook, {"valign": "vcenter", **props})
+        return self._formats[key]
+
+    def _named_look(self, name: tuple[object, ...], props: Callable[[], dict[str, object]]) -> Format:
+        fmt = self._named.get(name)
+        if fmt is None:
+            fmt = self._named[name] = self.get(**props())
+        return fmt
+
+    def block_header(self) -> Format:
+        """A heading cell of the 按规则计算 block."""
+        return self._named_look(
+            ("block_header",),
+            lambda: {"bold": True, "bg_color": RULE_FILL, "border": 1, "align": "center", "text_wrap": True},
+        )
+
+    def block_value(self, fmt: str, *, over: bool = False, text: bool = False) -> Format:
+        """A value cell of the 按规则计算 block; bold red when the department claimed more."""
+
+        def props() -> dict[str, object]:
+            looks: dict[str, object] = {"border": 1, "bg_color": RULE_BODY_FILL}
+            looks |= {"text_wrap": True, "font_size": 10} if text else {"num_format": fmt, "align": "center"}
+            if over:
+                looks |= {"bold": True, "font_color": OVER_FONT}
+            return looks
+
+        return self._named_look(("block_value", fmt, over, text), props)
+
+    def note_cell(self, severity: str) -> Format:
+        """The cell reference of a 审核意见 line: a link filled by severity."""
+        return self._named_look(
+            ("note_cell", severity),
+            lambda: {
+                "font_size": 9,
+                "align": "center",
+                "bg_color": FILLS[severity],
+                "font_color": LINK_FONT,
+                "underline": 1,
+            },
+        )
+
+    def note_text(self) -> Format:
+        """The text of a 审核意见 line."""
+        return self._named_look(("note_text",), lambda: {"font_size": 9, "text_wrap": True})
+
+    def review(self, kind: str) -> Format:
+        """Formats of the 审核结果 sheet by name."""
+        return self._named_look(("review", kind), lambda: _REVIEW_LOOKS[kind])
+
+    def review_number(self, fmt: ValueFormat | None) -> Format:
+        """A bordered number cell of the 审核结果 sheet in a value format."""
+        number = NUMBER_FORMATS[fmt] if fmt and fmt != "text" else "General"
+        return self._named_look(
+            ("review_number", number),
+            lambda: {"font_size": 10, "border": 1, "align": "right", "num_format": number},
+        )
+
+    def severity(self, severity: str) -> Format:
+        """The 级别 cell of a finding, filled by severity."""
+        return self._named_look(
+            ("severity", severity),
+            lambda: {"font_size": 10, "border": 1, "align": "center", "bg_color": FILLS[severity]},
+        )
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A finding placed on a cell of the scored workbook."""
+
+    position: int  # index in the findings handed to write_scored_workbooks
+    finding: Finding
+    sheet: str  # output sheet name
+    sheet_order: int
+    cell: str  # output A1
+    fmt: ValueFormat | None  # how the cell's figure is formatted (for 应为 / 填报值)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """One form sheet's line in the 审核结果 header."""
+
+    name: str
+    kind: str
+    score: SheetScore | None
+    counts: dict[str, int]
+
+
+def write_review(
+    ws: Worksheet,
+    looks: Looks,
+    read: WorkbookRead,
+    department: str,
+    overview: Sequence[Overview],
+    marks: Sequence[Mark],
+    profile_name: str,
+) -> None:
+    """The 审核结果 sheet: who and what, the scores, then every finding linked to its cell."""
+    for c, (_, width) in enumerate(REVIEW_COLUMNS):
+        ws.set_column(c, c, width)
+    ws.hide_gridlines(2)
+    last = len(REVIEW_COLUMNS) - 1
+    file_name = read.file.rsplit("/", 1)[-1]
+    ws.merge_range(0, 0, 0, last, "", looks.review("title"))
+    ws.write_string(0, 0, f"审核结果：{file_name}", looks.review("title"))
+    ws.set_row(0, 26)
+    counts = {s: sum(1 for m in marks if m.finding.severity == s) for s in SEVERITY_NAMES}
+    kinds = "、".join(dict.fromkeys(KIND_NAMES[o.kind] for o in overview)) or "未识别的表格"
+    lines = [
+        f"部门：{department or '（未填写）'}　　表格：{kinds}（{len(overview)}张）"
+        f"　　评分口径：{profile_name}",
+        "问题：" + "　".join(f"{SEVERITY_NAMES[s]} {n} 项" for s, n in counts.items())
+        + "　　（单元格一列可点击，跳转到标注的单元格；红色为错误，黄色为警告，蓝色为提示）",
+    ]  # fmt: skip
+    lines += [f"未审核的工作表“{sheet}”：{reason}" for sheet, reason in read.skipped_sheets]
+    for r, line in enumerate(lines, start=1):
+        ws.merge_range(r, 0, r, last, "", looks.review("wrap"))
+        ws.write_string(r, 0, line, looks.review("wrap"))
+        ws.set_row(r, max(18, rows_for(line, sum(w for _, w in REVIEW_COLUMNS)) * 14.5 + 4))
+    r = _write_overview(ws, looks, len(lines) + 2, overview)
+    _write_findings(ws, looks, r + 1, marks)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.fit_to_pages(1, 0)
+    ws.set_footer(f'&C&"{BODY_FONT}"&9第 &P 页，共 &N 页')
+
+
+def _write_overview(ws: Worksheet, looks: Looks, r: int, overview: Sequence[Overview]) -> int:
+    """Per form sheet: grade, self and rule 总分, the difference and the counts; returns the next row."""
+    heads = ("等级", "工作表", "自评总分", "规则总分", "自评与规则之差", "错误", "警告", "提示")
+    for c, text in enumerate(heads):
+        ws.write_string(r, c, text, looks.review("header"))
+    for i, item in enumerate(overview, start=1):
+        s = item.score
+        ws.write_string(r + i, 0, s.grade if s else "—", looks.review("center"))
+        ws.write_url(r + i, 1, internal_link(item.name, "A1"), looks.review("sheet_link"), string=item.name)
+        for c, value in ((2, s.self_total if s else math.nan), (3, s.total if s else math.nan)):
+            _write_value(ws, r + i, c, None if math.isnan(value) else value, looks.review_number("score"))
+        claimed_more = s is not None and over_claimed(s.self_total, s.total)
+        ws.write_string(r + i, 4, _difference(item), looks.review("over" if claimed_more else "cell"))
+        for c, severity in enumerate(SEVERITY_NAMES, start=5):
+            ws.write_number(r + i, c, item.counts.get(severity, 0), looks.review_number("count"))
+    return r + len(overview) + 1
+
+
+def _difference(item: Overview) -> str:
+    """The self-declared total against the rule's, in words."""
+    s = item.score
+    if s is None:
+        return "基础数据表不评分，只核对数字"
+    if math.isnan(s.self_total):
+        return "未填自评总分"
+    diff = round(s.self_total - s.total, 2)
+    if abs(diff) < 0.005:
+        return "一致"
+    return f"自评{'高' if diff > 0 else '低'}{fmt_num(abs(diff))}分"
+
+
+def _write_findings(ws: Worksheet, looks: Looks, r: int, marks: Sequence[Mark]) -> None:
+    """The findings table from row r: header, one row per finding, filter and frozen header."""
+    for c, (text, _) in enumerate(REVIEW_COLUMNS):
+        ws.write_string(r, c, text, looks.review("header"))
+    ws.set_row(r, 20)
+    if not marks:
+        ws.merge_range(r + 1, 0, r + 1, len(REVIEW_COLUMNS) - 1, "", looks.review("cell"))
+        ws.write_string(r + 1, 0, "未发现问题", looks.review("cell"))
+        return
+    ordered = sorted(marks, key=review_order)
+    width = REVIEW_COLUMNS[MESSAGE_COLUMN][1]
+    for i, mark in enumerate(ordered, start=1):
+        f = mark.finding
+        ws.write_string(r + i, 0, SEVERITY_NAMES[f.severity], looks.severity(f.severity))
+        ws.write_string(r + i, 1, f.rule, looks.review("cell"))
+        ws.write_string(r + i, 2, mark.sheet, looks.review("cell"))
+        if i <= MAX_LINKS:
+            ws.write_url(
+                r + i, 3, internal_link(mark.sheet, mark.cell), looks.review("link"), string=mark.cell
+            )
+        else:
+            ws.write_string(r + i, 3, mark.cell, looks.review("center"))
+        ws.write_string(r + i, 4, f.message, looks.review("message"))
+        _write_value(ws, r + i, 5, f.expected, looks.review_number(mark.fmt))
+        _write_value(ws, r + i, 6, f.actual, looks.review_number(mark.fmt))
+        ws.write_string(r + i, 7, f.cell, looks.review("center"))
+        ws.set_row(r + i, max(18, rows_for(f.message, width * REVIEW_SCALE) * 13.5 + 5))
+    ws.autofilter(r, 0, r + len(ordered), len(REVIEW_COLUMNS) - 1)
+    if r + 1 <= MAX_FROZEN_ROWS:
+        ws.freeze_panes(r + 1, 0)
+    ws.repeat_rows(r)
+
+
+def review_order(mark: Mark) -> tuple[object, ...]:
+    """Severity, then sheet (as in the workbook), then cell (row, then column)."""
+    row, col = xl_cell_to_rowcol(mark.cell)
+    return (SEVERITY_ORDER[mark.finding.severity], mark.sheet_order, row, col, mark.finding.rule)
+
+
+def _write_value(ws: Worksheet, r: int, c: int, value: object, fmt: Format) -> None:
+    """A number as a number; anything else as text, never as a formula."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        ws.write_number(r, c, value, fmt)
+    else:
+        ws.write_string(r, c, str(value), fmt)
+
+
+def rows_for(text: str, width: float) -> int:
+    """How many lines a text wraps to in a column `width` units wide (a unit of padding)."""
+    return wrapped_lines(text, width, 1.0)
