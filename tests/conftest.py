@@ -24,7 +24,7 @@ from xltool.model.records import Finding
 from xltool.read.reader import read_file
 from xltool.rules.engine import Context
 from xltool.rules.profile import Profile, load_profile
-from xltool.run.pipeline import check_workbooks
+from xltool.run.chunks import check_workbooks
 
 # Property and fuzz tests draw a fixed, reproducible sequence of examples by default, so that a test
 # run's outcome depends on the code alone; XLTOOL_HYPOTHESIS=explore draws fresh random examples

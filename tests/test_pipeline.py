@@ -10,7 +10,10 @@ import pytest
 
 import xltool.read.reader
 from xltool.model.records import WorkbookRead
-from xltool.run.pipeline import MSG_WORKER_DIED, SPOOL_PREFIX, chunk_size, reconcile
+from xltool.run.pipeline import reconcile
+from xltool.run.plan import chunk_size
+from xltool.run.spool import SPOOL_PREFIX
+from xltool.run.workers import MSG_WORKER_DIED
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -67,11 +70,11 @@ def test_chunk_size_gives_each_process_whole_rounds_of_chunks() -> None:
 def test_spooled_records_come_back_equal(tmp_path: Path) -> None:
     """What a reader process spools (several records to one file) reads back equal, in any order."""
     from xltool.model.values import Quantity
-    from xltool.run.pipeline import _load_reads, _spool_read
+    from xltool.run.spool import load_reads, spool_read
 
     reads = [xltool.read.reader.read_file(p, SAMPLES) for p in sorted(SAMPLES.rglob("*.xlsx"))]
-    spooled = [_spool_read(str(tmp_path), read) for read in reads]
+    spooled = [spool_read(str(tmp_path), read) for read in reads]
     assert len({path for path, _, _ in spooled}) == 1  # one spool file per process
-    assert _load_reads(spooled[::-1]) == reads[::-1]
+    assert load_reads(spooled[::-1]) == reads[::-1]
     targets = [i.target for r in reads for s in r.sheets for i in s.indicators]
     assert any(isinstance(t, Quantity) for t in targets)  # values inside the records survive too

@@ -21,7 +21,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xltool.model.records import FormSheet
 from xltool.read.reader import read_file
 from xltool.rules.profile import load_profile
-from xltool.run.pipeline import RunResult, check_workbooks, reconcile
+from xltool.run.chunks import check_workbooks
+from xltool.run.pipeline import RunResult, reconcile
 from xltool.write.scored import REVIEW_SHEET, kept_figures, sheet_names, write_scored_workbooks
 
 DEPT = "桃源县自然资源局"

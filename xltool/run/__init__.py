@@ -1,1 +1,1 @@
-"""A batch: planning, processes, spooling, progress."""
+"""A batch: planning (plan), spooling (spool), processes (workers, chunks), progress; pipeline runs them."""

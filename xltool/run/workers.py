@@ -1,0 +1,167 @@
+"""The worker processes of a run: reading every file, then the chunks, so that no file takes the run down."""
+
+from __future__ import annotations
+
+import functools
+import gc
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from xltool.run import progress
+from xltool.run.chunks import ChunkResult, ChunkTask, process_chunk
+from xltool.run.plan import InputEntry
+from xltool.run.progress import PROGRESS_SECONDS, Progress
+from xltool.run.spool import spool_read
+
+MSG_WORKER_DIED = (
+    "读取此文件时处理进程异常退出（文件可能已损坏或被特意构造），已跳过；"
+    "请用Excel或WPS打开后另存为.xlsx再提交"
+)
+
+
+def _read_one(task: tuple[int, str, str, str]) -> InputEntry:
+    """Read one file (in a worker), spool its records, return what the parent needs to plan."""
+    from xltool.read.reader import read_file
+
+    index, path, root, spool = task
+    read = read_file(Path(path), Path(root))
+    return InputEntry(
+        index=index,
+        file=read.file,
+        status=read.status,
+        kind=read.kind,
+        message=read.message,
+        sheets=tuple((s.sheet, s.kind, s.department) for s in read.sheets),
+        skipped_sheets=read.skipped_sheets,
+        spooled=spool_read(spool, read),
+    )
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    freeze_before_fork()
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=fork_context())
+
+
+def freeze_before_fork() -> None:
+    """Keep the garbage collector of forked processes off the objects they inherit.
+
+    A collection in a forked process writes to every object it examines, which copies the pages the
+    process shares with its parent (the imported libraries above all); frozen objects are not examined.
+    """
+    gc.freeze()
+
+
+def _chunksize(tasks: int, jobs: int) -> int:
+    return max(1, min(32, tasks // (jobs * 8) or 1))
+
+
+def read_all(tasks: Sequence[tuple[int, str, str, str]], jobs: int, notify: Progress) -> list[InputEntry]:
+    """Read every file in worker processes, so that no file can take the run down with it.
+
+    Should a worker die all the same (a parser aborting the process), the files not yet read are read
+    again one at a time, each in a process of its own; the one that kills its process again becomes an
+    `error` input and the batch goes on.
+    """
+    entries: list[InputEntry] = []
+    if not tasks:
+        return entries
+    # The reader and calamine imported once here, before the workers are forked, not in each worker.
+    import python_calamine  # noqa: F401
+
+    import xltool.read.reader  # noqa: F401
+
+    try:
+        with _pool(jobs) as pool:
+            for entry in pool.map(_read_one, tasks, chunksize=_chunksize(len(tasks), jobs)):
+                entries.append(entry)
+                notify("read", len(entries), len(tasks))
+    except BrokenProcessPool:
+        done = {e.index for e in entries}
+        for task in tasks:
+            if task[0] not in done:
+                entries.append(_read_isolated(task))
+                notify("read", len(entries), len(tasks))
+    return sorted(entries, key=lambda e: e.index)
+
+
+def _read_isolated(task: tuple[int, str, str, str]) -> InputEntry:
+    """One file read in a process of its own; an `error` entry if that process dies."""
+    try:
+        with _pool(1) as pool:
+            return pool.submit(_read_one, task).result()
+    except BrokenProcessPool:
+        from xltool.read.sources import relative_name
+
+        file = relative_name(Path(task[1]), Path(task[2]))
+        return InputEntry(task[0], file, "error", None, MSG_WORKER_DIED, (), ())
+
+
+def check_all(tasks: Sequence[ChunkTask], jobs: int, notify: Progress) -> list[ChunkResult]:
+    """Rules and writing for every chunk, spread over processes when there are several chunks.
+
+    Progress counts workbooks: the chunk processes add to a shared counter, which this process
+    reads while it waits for them.
+    """
+    total = sum(len(task[1]) for task in tasks)
+    done = 0
+    if jobs > 1 and len(tasks) > 1:
+        # Import the heavy modules (pandas, the rules, the writers) once, before the workers are
+        # forked, so that each worker does not pay for them again.
+        import xltool.rules.checks
+        import xltool.rules.results
+        import xltool.write.scored  # noqa: F401
+
+        # Without fork (the processes are spawned) nothing is inherited: progress then moves per chunk.
+        context = fork_context()
+        counter = context.Value("l", 0) if context is not None else None
+        progress.ON_WRITTEN = functools.partial(progress.count, counter) if counter is not None else None
+        try:
+            with _pool(jobs) as pool:
+                futures = [pool.submit(process_chunk, task) for task in tasks]
+                pending: set[Future[ChunkResult]] = set(futures)
+                while pending:
+                    _, pending = wait(pending, timeout=PROGRESS_SECONDS)
+                    finished = sum(len(t[1]) for t, f in zip(tasks, futures, strict=True) if f.done())
+                    counted = counter.value if counter is not None else 0
+                    notify("check", min(total, max(counted, finished)), total)
+                return [future.result() for future in futures]
+        finally:
+            progress.ON_WRITTEN = None
+
+    def written() -> None:
+        nonlocal done
+        done += 1
+        notify("check", done, total)
+
+    progress.ON_WRITTEN = written
+    try:
+        return [process_chunk(task) for task in tasks]
+    finally:
+        progress.ON_WRITTEN = None
+
+
+def in_forked_process(work: Callable[[], str]) -> multiprocessing.process.BaseProcess | None:
+    """Start ``work`` in a forked process (None where fork is not available)."""
+    context = fork_context()
+    if context is None:
+        return None
+    freeze_before_fork()
+    process = context.Process(target=work, daemon=True)  # type: ignore[attr-defined]
+    process.start()
+    return process
+
+
+def succeeded(process: multiprocessing.process.BaseProcess) -> bool:
+    """Wait for a forked writer; whether it finished cleanly."""
+    process.join()
+    return process.exitcode == 0
+
+
+def fork_context() -> multiprocessing.context.BaseContext | None:
+    """Fork where the platform has it (workers start at once, sharing the parent's imports)."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return None
