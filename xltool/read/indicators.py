@@ -1,0 +1,230 @@
+"""The indicator table of a sheet: its header, its rows with 一级 / 二级 carried down, its 总分 row."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from decimal import Decimal
+
+from xltool.forms.layouts import LEVEL1, FormLayout
+from xltool.model.caching import SHORT_TEXT, short_text_cache
+from xltool.model.records import Figure, IndicatorRow
+from xltool.model.values import Quantity, Value, parse_value
+from xltool.read.cells import _all_blank, _blank, _column_letters, _number, _short_text, _text, a1
+from xltool.read.labels import Sheet
+
+_LEVEL1_WEIGHT = re.compile(r"^(.*?)[（(]\s*([0-9]+(?:\.[0-9]+)?)\s*分?\s*[)）]$")
+
+
+class _IndicatorReading:
+    """Reads the indicator table of the sheet `_FormReader` holds (its state is declared here)."""
+
+    sheet: Sheet
+    layout: FormLayout
+    missing: list[str]
+    indicator_header: int | None
+    footer_rows: list[int]
+
+    def _indicator_header(self) -> int | None:
+        table = self.layout.indicators
+        if table is None:
+            return None
+        name_rows = {label.row for label, _ in self.sheet.find(table.column("name").term)}
+        return next(
+            (
+                label.row
+                for label, _ in self.sheet.find(table.column("level1").term)
+                if label.row in name_rows
+            ),
+            None,
+        )
+
+    def _read_indicators(self) -> tuple[list[IndicatorRow], Figure | None, Figure | None, list[str]]:
+        """The 三级指标 rows, the 总分 row's 分值 and 得分, and the headers of non-official columns."""
+        table = self.layout.indicators
+        if table is None:
+            return [], None, None, []
+        header = self.indicator_header
+        if header is None:
+            self.missing.append("未找到指标表的标题行（应有“一级指标”“三级指标”等列，在整张表中查找）")
+            return [], None, None, []
+        sheet = self.sheet
+        level1_label = sheet.first(table.column("level1").term, range(header, header + 1))
+        level1_col = level1_label.col if level1_label is not None else 0
+        in_row = [label for label in sheet.labels_in(range(header, header + 1)) if label.col >= level1_col]
+        keyed = [(c.key, c.term) for c in (*table.columns, *table.extra_columns)]
+        columns: dict[str, int] = {}
+        for (_, c), (_, keys) in sorted(self.sheet.best_keys(in_row, keyed).items(), key=lambda i: i[0][1]):
+            columns.setdefault(keys[0], c)
+        official = {c.key for c in table.columns}
+        used = {c for k, c in columns.items() if k in official}
+        extra = [
+            (c, _text(value))
+            for c, value in enumerate(sheet.rows[header])
+            if c > level1_col and c not in used and not _blank(value)
+        ]
+        for column in table.columns:
+            if column.required and column.key not in columns:
+                self.missing.append(f"未找到指标表的“{column.term.text}”列（在“一级指标”所在的标题行查找）")
+
+        value_cols = [columns[k] for k in ("target", "actual", "weight", "score") if k in columns]
+        first_value_col = min(value_cols, default=1 << 30)
+        total_label = next(
+            (
+                label
+                for label, _ in sheet.find(table.total)
+                if label.row > header and label.col < first_value_col
+            ),
+            None,
+        )
+        end = next((r for r in self.footer_rows if r > header), len(sheet.rows))
+        if total_label is not None and total_label.row < end:
+            end = total_label.row
+        else:
+            total_label = None
+            self.missing.append(f"未找到“{table.total.text}”行（在指标表下方查找）")
+
+        rows = _IndicatorRows(sheet, columns, extra).read(header + 1, end)
+        total_weight = total_score = None
+        if total_label is not None:
+            total_weight = self._total_figure(total_label.row, columns, "weight")
+            total_score = self._total_figure(total_label.row, columns, "score")
+        return rows, total_weight, total_score, [text for _, text in extra]
+
+    def _total_figure(self, r: int, columns: dict[str, int], key: str) -> Figure | None:
+        c = columns.get(key)
+        if c is None or not self.sheet.exists(r, c):
+            return None
+        raw = self.sheet.cell(r, c)
+        value, problem = _number(raw, "score")
+        return Figure("indicators", "total", key, value, raw, a1(r, c), problem)
+
+
+# The indicator table's columns in the order `_IndicatorRows.values` gives them.
+_INDICATOR_KEYS = (
+    "level1",
+    "level2",
+    "name",
+    "target",
+    "actual",
+    "weight",
+    "score",
+    "nature",
+    "unit",
+    "reason",
+)
+
+
+class _IndicatorRows:
+    """The rows of an indicator table, with the merged 一级 / 二级 labels carried down."""
+
+    def __init__(self, sheet: Sheet, columns: dict[str, int], extra: list[tuple[int, str]]) -> None:
+        self.sheet = sheet
+        self.extra = extra
+        self.positions = [columns.get(key) for key in _INDICATOR_KEYS]
+        self.letters = [(key, _column_letters(c)) for key, c in columns.items()]  # for the A1 of each cell
+
+    def values(self, r: int) -> list[object]:
+        """Row ``r``'s values in `_INDICATOR_KEYS` order; None for a column not found or not in the file."""
+        row = self.sheet.rows[r] if 0 <= r < len(self.sheet.rows) else []
+        width = len(row)
+        return [row[c] if c is not None and 0 <= c < width else None for c in self.positions]
+
+    def read(self, start: int, end: int) -> list[IndicatorRow]:
+        """Rows ``start``..``end`` (exclusive) that hold an indicator."""
+        out: list[IndicatorRow] = []
+        level1, level1_key, level1_weight, level2 = "", None, None, ""
+        for r in range(start, end):
+            values = self.values(r)
+            raw_level1, raw_level2, name, target_raw, actual_raw, weight_raw, score_raw = values[:7]
+            if not _blank(raw_level1):
+                new_level1, level1_weight, level1_key = _level1(_text(raw_level1))
+                if new_level1 != level1:
+                    level2 = ""
+                level1 = new_level1
+            if not _blank(raw_level2):
+                level2 = _text(raw_level2)
+            if _all_blank(name, target_raw, actual_raw, weight_raw, score_raw):
+                continue
+            weight, weight_problem = _number(weight_raw, "score")
+            score, score_problem = _number(score_raw, "score")
+            problems: tuple[tuple[str, str], ...] = ()
+            if weight_problem or score_problem:
+                problems = tuple(
+                    (key, problem)
+                    for key, problem in (("weight", weight_problem), ("score", score_problem))
+                    if problem
+                )
+            nature, unit = _text(values[7]), _text(values[8])
+            number = str(r + 1)
+            out.append(
+                IndicatorRow(
+                    index=len(out),
+                    row=r + 1,
+                    level1=level1,
+                    level1_key=level1_key,
+                    level1_weight=level1_weight,
+                    level2=level2,
+                    name=_text(name),
+                    target_raw=target_raw,
+                    actual_raw=actual_raw,
+                    target=_indicator_value(target_raw, nature, unit),
+                    actual=_indicator_value(actual_raw, "", unit),
+                    weight=weight,
+                    self_score=score,
+                    reason=_text(values[9]),
+                    cells={key: letters + number for key, letters in self.letters},
+                    extras=self._extras(r) if self.extra else (),
+                    problems=problems,
+                )
+            )
+        return out
+
+    def _extras(self, r: int) -> tuple[tuple[str, str], ...]:
+        """(header, value) of row ``r`` in the non-official columns."""
+        return tuple((text, _text(self.sheet.cell(r, c))) for c, text in self.extra)
+
+
+@short_text_cache(maxsize=1024)  # a batch has a handful of 一级指标 texts (产出指标(50分) …)
+def _level1(text: str) -> tuple[str, Decimal | None, str | None]:
+    """(一级指标, weight, layout key) of a 一级指标 cell: ``产出指标(50分)`` → (产出指标, 50, output)."""
+    name, weight = _split_level1(text)
+    return name, weight, next((lv.key for lv in LEVEL1 if lv.term.matches(name)), None)
+
+
+def _split_level1(text: str) -> tuple[str, Decimal | None]:
+    """``产出指标(50分)`` → (产出指标, 50)."""
+    match = _LEVEL1_WEIGHT.match(unicodedata.normalize("NFKC", text).strip())
+    if match is None or not match.group(1).strip():
+        return text, None
+    return match.group(1).strip(), Decimal(match.group(2))
+
+
+def _indicator_value(raw: object, nature: str, unit: str) -> Value:
+    """A target or actual, completed by the 指标性质 (≥ ≤ =) and 计量单位 columns where it lacks them."""
+    if _short_text(raw) and len(nature) <= SHORT_TEXT and len(unit) <= SHORT_TEXT:
+        return _cached_indicator_value(raw, nature, unit)
+    return _completed_value(raw, nature, unit)
+
+
+def _completed_value(raw: object, nature: str, unit: str) -> Value:
+    """`_indicator_value` without its cache."""
+    value = parse_value(raw)
+    if not isinstance(value, Quantity):
+        return value
+    op = nature if not value.op else ""
+    unit = unit if not value.unit else ""
+    if not (op or unit):
+        return value
+    # 指标性质 may hold words (定性, 正向) rather than an operator: then only the unit is added.
+    written = value.text if isinstance(raw, str) else _text(raw)  # 12.0 → "12"
+    for text in (f"{op}{written}{unit}", f"{written}{unit}"):
+        completed = parse_value(text)
+        if isinstance(completed, Quantity):
+            return completed
+    return value
+
+
+# Targets and actuals repeat across indicators and sheets (100%, ≥90%, 1个 …); the values are immutable.
+_cached_indicator_value = functools.lru_cache(maxsize=8192)(_completed_value)
