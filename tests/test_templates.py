@@ -10,7 +10,9 @@ import pytest
 import xlsxwriter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xltool.forms.layouts import BASIC_DATA, DEPARTMENT, FORMS, PROJECT, FormLayout, resolve
+from xltool.forms.blocks import FormLayout
+from xltool.forms.layouts import BASIC_DATA, DEPARTMENT, FORMS, PROJECT
+from xltool.forms.terms import resolve
 from xltool.model.records import Figure, FormSheet, IndicatorRow, Text
 from xltool.write.render import Placement, render_form
 from xltool.write.templates import INSTRUCTIONS_SHEET, SHEET_NAMES, write_templates

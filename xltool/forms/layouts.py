@@ -12,255 +12,26 @@ Two kinds of structure describe a form:
 
 Labels are matched after `label_core` normalisation (NFKC, no spaces, no numbering such as ``1、``, no
 ``其中：`` prefix, no trailing colon, no leading year such as ``2022年``).
+
+The labels are `Term`s (`xltool.forms.terms`), the blocks are declared in `xltool.forms.blocks` and
+the indicator table in `xltool.forms.indicator_table`.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import unicodedata
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Literal
+from xltool.forms.blocks import Column, FormLayout, Grid, ListBlock, Ratio, Role, Row, TextField, Total
+from xltool.forms.indicator_table import (
+    INDICATOR_COLUMNS,
+    INDICATOR_EXTRA_COLUMNS,
+    LEVEL1,
+    TOTAL,
+    IndicatorTable,
+)
+from xltool.forms.terms import Term
 
-from xltool.model.caching import short_text_cache
+# Re-exported for xltool.rules.arithmetic, whose import moves to xltool.forms.terms with its next change.
+from xltool.forms.terms import resolve as resolve
 from xltool.model.records import FormKind
-
-Role = Literal["input", "computed", "fixed", "none", "blank"]
-Format = Literal["amount", "rate", "score", "count", "area", "text"]
-
-# ---------------------------------------------------------------------------------------------
-# Label normalisation
-
-
-_NUMBERING = re.compile(r"^(?:[（(]?[0-9一二三四五六七八九十]+[)）、.．]|[①-⑩])+")
-_CIRCLED = re.compile(r"^[①-⑳]")
-_YEAR = re.compile(r"^(?:19|20)\d{2}年(?:度)?")
-_SPACES = re.compile(r"\s+")
-
-
-def label_core(text: object) -> str:
-    """Normalise a label cell for matching: NFKC, no spaces, numbering, 其中 prefix, year or colon."""
-    if not isinstance(text, str):
-        return ""
-    return _label_core(text)
-
-
-@short_text_cache(maxsize=8192)
-def _label_core(text: str) -> str:
-    core = _SPACES.sub("", unicodedata.normalize("NFKC", _CIRCLED.sub("", text.strip())))
-    core = core.replace("“", "").replace("”", "").replace('"', "")
-    core = _NUMBERING.sub("", core)
-    # NFKC turns the full-width colon into ':'; 其中 may stand with or without it.
-    if core.startswith("其中"):
-        core = core[2:].lstrip(":")
-    core = _YEAR.sub("", core)
-    return core.rstrip(":")
-
-
-def label_year(text: object) -> int | None:
-    """The year a label starts with (``2021年决算数`` → 2021), if any."""
-    return _label_year(text) if isinstance(text, str) else None
-
-
-@short_text_cache(maxsize=4096)  # column headers repeat across a batch
-def _label_year(text: str) -> int | None:
-    match = re.search(r"((?:19|20)\d{2})年", unicodedata.normalize("NFKC", text))
-    return int(match.group(1)) if match else None
-
-
-@dataclass(frozen=True)
-class Term:
-    """A label as printed on the official form, plus the variants real files carry."""
-
-    text: str
-    synonyms: tuple[str, ...] = ()
-    # A label cell may carry a little more than the term (``公车运行维护费``); how much more.
-    slack: int = 4
-
-    def cores(self) -> tuple[str, ...]:
-        """The normalised forms this term matches, the printed one first (computed once per term)."""
-        return _term_cores(self)
-
-    def quality(self, core: str) -> int | None:
-        """How well a normalised label matches: 0 exact, n for n extra characters, None for no match."""
-        best: int | None = None
-        for pattern in self.cores():
-            if core == pattern:
-                return 0
-            if core.startswith(pattern) and len(core) <= len(pattern) + self.slack:
-                extra = len(core) - len(pattern)
-                best = extra if best is None else min(best, extra)
-        return best
-
-    def matches(self, cell_text: object) -> bool:
-        """Whether a cell's text is this label (exactly, or starting with it and a few more chars)."""
-        core = label_core(cell_text)
-        return bool(core) and self.quality(core) is not None
-
-
-@functools.cache
-def _term_cores(term: Term) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(label_core(resolve(t, 2000)) for t in (term.text, *term.synonyms)))
-
-
-# ---------------------------------------------------------------------------------------------
-# Building blocks
-
-
-@dataclass(frozen=True)
-class Column:
-    """A labelled column of a grid."""
-
-    key: str
-    term: Term
-    fmt: Format = "amount"
-    width: float = 14.0
-
-
-@dataclass(frozen=True)
-class Row:
-    """A labelled row of a grid, with the role of each of the grid's columns in order."""
-
-    key: str
-    term: Term
-    roles: tuple[Role, ...]
-    indent: int = 0  # rendering only: 0 for totals, 1 for parts, 2 for sub-parts
-
-
-@dataclass(frozen=True)
-class Total:
-    """``total`` equals the sum of ``parts`` in each of ``columns``; ``partial``: parts ≤ total."""
-
-    total: str
-    parts: tuple[str, ...]
-    columns: tuple[str, ...]
-    partial: bool = False
-    label: str = ""  # Chinese name used in messages, e.g. 三公经费
-
-
-@dataclass(frozen=True)
-class Ratio:
-    """A computed rate cell: ``row``/``column`` equals numerator ÷ denominator (cells as (row, column))."""
-
-    row: str
-    column: str
-    numerator: tuple[str, str]
-    denominator: tuple[str, str]
-    label: str
-
-
-@dataclass(frozen=True)
-class Grid:
-    """Rows × columns of figures, found by the row labels and the header row's column labels."""
-
-    key: str
-    corner: Term | None
-    columns: tuple[Column, ...]
-    rows: tuple[Row, ...]
-    totals: tuple[Total, ...] = ()
-    ratios: tuple[Ratio, ...] = ()
-    # Rows that are optional in real files (more 专项 rows, variant breakdowns).
-    optional_rows: tuple[str, ...] = ()
-
-    def row(self, key: str) -> Row:
-        """The row declared under ``key``."""
-        return next(r for r in self.rows if r.key == key)
-
-    def column(self, key: str) -> Column:
-        """The column declared under ``key``."""
-        return next(c for c in self.columns if c.key == key)
-
-
-@dataclass(frozen=True)
-class ListBlock:
-    """Label → single value pairs (the 按收入性质分 block, the 填报单位 line)."""
-
-    key: str
-    heading: Term | None
-    items: tuple[Row, ...]  # roles has one entry: the value cell
-    sums_to: str = ""  # the grid row this block breaks down (年度资金总额)
-
-
-@dataclass(frozen=True)
-class TextField:
-    """A label whose value is the next non-empty cell to its right."""
-
-    key: str
-    term: Term
-    fmt: Format = "text"
-
-
-@dataclass(frozen=True)
-class IndicatorColumn:
-    """A column of the indicator table."""
-
-    key: str
-    term: Term
-    width: float
-    required: bool = True
-
-
-@dataclass(frozen=True)
-class Level1:
-    """A 一级指标 with its default weight and the 二级指标 the template lists under it."""
-
-    key: str
-    term: Term
-    weight: int
-    level2: tuple[tuple[str, int], ...]  # (二级指标 label, blank rows in the template)
-
-
-@dataclass(frozen=True)
-class IndicatorTable:
-    """The 绩效指标 table of 附件2 and 附件3, closed by the 总分 row."""
-
-    lead: Term | None  # 附件3 has a 绩效指标 column before 一级指标
-    columns: tuple[IndicatorColumn, ...]
-    extra_columns: tuple[IndicatorColumn, ...]
-    level1: tuple[Level1, ...]
-    total: Term
-    total_weight: int = 100
-
-    def column(self, key: str) -> IndicatorColumn:
-        """The column declared under ``key`` (main or extra)."""
-        return next(c for c in (*self.columns, *self.extra_columns) if c.key == key)
-
-
-@dataclass(frozen=True)
-class FormLayout:
-    """One official form: how to recognise it, its blocks and its canonical rendering."""
-
-    kind: FormKind
-    title: str
-    file_name: str
-    # Labels that must all be present for a sheet to be this form; the first is shown in messages.
-    signature: tuple[Term, ...]
-    fields: tuple[TextField, ...]
-    grids: tuple[Grid, ...]
-    lists: tuple[ListBlock, ...] = ()
-    indicators: IndicatorTable | None = None
-    notes: tuple[str, ...] = ()
-    footer: tuple[str, ...] = ()
-    widths: tuple[float, ...] = field(default=())
-    landscape: bool = False
-
-    def grid(self, key: str) -> Grid:
-        """The grid declared under ``key``."""
-        return self._grids[key]
-
-    def field_(self, key: str) -> TextField:
-        """The text field declared under ``key``."""
-        return self._fields[key]
-
-    @cached_property
-    def _grids(self) -> dict[str, Grid]:
-        return {g.key: g for g in self.grids}
-
-    @cached_property
-    def _fields(self) -> dict[str, TextField]:
-        return {f.key: f for f in self.fields}
-
 
 # ---------------------------------------------------------------------------------------------
 # Shared pieces
@@ -277,46 +48,6 @@ BUDGET_COLUMNS = (
 )
 BUDGET_WEIGHT = 10
 
-INDICATOR_COLUMNS = (
-    IndicatorColumn("level1", Term("一级指标"), 12),
-    IndicatorColumn("level2", Term("二级指标"), 14),
-    IndicatorColumn("name", Term("三级指标", ("指标名称",)), 26),
-    IndicatorColumn("target", Term("年度指标值", ("指标值", "年度目标值", "预期指标值", "目标值")), 14),
-    IndicatorColumn("actual", Term("实际完成值", ("完成值", "全年实际值", "实际值")), 14),
-    IndicatorColumn("weight", Term("分值", ("权重",)), 8),
-    IndicatorColumn("score", Term("得分"), 8),
-    IndicatorColumn(
-        "reason",
-        Term(
-            "偏差原因分析及改进措施",
-            ("偏差原因分析及改进", "偏差原因及改进措施", "偏差原因分析", "未完成原因分析", "偏差原因"),
-            slack=8,
-        ),
-        30,
-        required=False,
-    ),
-)
-INDICATOR_EXTRA_COLUMNS = (
-    IndicatorColumn("nature", Term("指标性质"), 8, required=False),
-    IndicatorColumn("direction", Term("指标方向"), 8, required=False),
-    IndicatorColumn("unit", Term("计量单位", ("度量单位", "单位")), 8, required=False),
-)
-LEVEL1 = (
-    Level1(
-        "output",
-        Term("产出指标", slack=8),
-        50,
-        (("数量指标", 3), ("质量指标", 2), ("时效指标", 1), ("成本指标", 1)),
-    ),
-    Level1(
-        "benefit",
-        Term("效益指标", slack=8),
-        30,
-        (("经济效益指标", 1), ("社会效益指标", 2), ("生态效益指标", 1), ("可持续影响指标", 1)),
-    ),
-    Level1("satisfaction", Term("满意度指标", slack=8), 10, (("服务对象满意度指标", 1),)),
-)
-TOTAL = Term("总分", ("合计", "总计"), slack=0)
 
 GOALS = (
     TextField("goal_heading", Term("年度总体目标", ("总体目标", "年度目标"))),
@@ -626,10 +357,3 @@ QUALITATIVE_BANDS = {
 }
 
 GRADE_NAMES = ("优", "良", "中", "差")
-
-
-def resolve(text: str, year: int | None) -> str:
-    """Fill the ``{Y}`` / ``{Y-1}`` placeholders of a label for a given year (blank when unknown)."""
-    if year is None:
-        return text.replace("{Y-1}", "    ").replace("{Y}", "    ")
-    return text.replace("{Y-1}", str(year - 1)).replace("{Y}", str(year))

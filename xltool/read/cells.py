@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from decimal import Decimal
 
-from xltool.forms.layouts import Term
+from xltool.forms.terms import Term
 from xltool.model.caching import SHORT_TEXT
 from xltool.model.values import AmountError, Quantity, parse_amount, parse_rate, parse_value, to_decimal
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from xltool.forms.layouts import FormLayout, Grid, ListBlock, Role, Term, Total, label_year
+from xltool.forms.blocks import FormLayout, Grid, ListBlock, Role, Total
+from xltool.forms.terms import Term, label_year
 from xltool.model.records import Figure
 from xltool.read.cells import _blank, _label_text, _number, a1
 from xltool.read.labels import RECOGNITION_ORDER, BestKeys, Label, Sheet

@@ -7,7 +7,8 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from xltool.forms.layouts import LEVEL1, FormLayout
+from xltool.forms.blocks import FormLayout
+from xltool.forms.indicator_table import LEVEL1
 from xltool.model.caching import SHORT_TEXT, short_text_cache
 from xltool.model.records import Figure, IndicatorRow
 from xltool.model.values import Quantity, Value, parse_value

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from xltool.forms.blocks import FormLayout
 from xltool.forms.layouts import (
     BASIC_DATA,
     DEPARTMENT,
@@ -21,10 +22,8 @@ from xltool.forms.layouts import (
     LEGACY_DEPARTMENT_SIGNATURE,
     NOTE_PREFIXES,
     PROJECT,
-    FormLayout,
-    Term,
-    label_core,
 )
+from xltool.forms.terms import Term, label_core
 
 Rows = list[list[object]]
 # {(row, col): (quality, keys)}: for each label cell, the layout keys whose terms match it best.

@@ -16,13 +16,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from xltool.forms.layouts import (
-    DEPARTMENT,
-    LEGACY_DEPARTMENT_SIGNATURE,
-    NON_FORM_SHEET_NAMES,
-    FormLayout,
-    label_core,
-)
+from xltool.forms.blocks import FormLayout
+from xltool.forms.layouts import DEPARTMENT, LEGACY_DEPARTMENT_SIGNATURE, NON_FORM_SHEET_NAMES
+from xltool.forms.terms import label_core
 from xltool.model.caching import short_text_cache
 
 # One normalisation of department names for the whole package; re-exported for the reader's callers.

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from xltool.forms.layouts import BUDGET_WEIGHT, FORMS, FormKind, Grid
-from xltool.forms.layouts import Format as ValueFormat
+from xltool.forms.blocks import Format as ValueFormat
+from xltool.forms.blocks import Grid
+from xltool.forms.layouts import BUDGET_WEIGHT, FORMS, FormKind
 from xltool.model.records import Anchor, FormSheet
 from xltool.model.rounding import fmt_rate
 from xltool.rules.departments import derived_indicators

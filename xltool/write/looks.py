@@ -17,7 +17,7 @@ from typing import Literal, NamedTuple
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 
-from xltool.forms.layouts import Format as ValueFormat
+from xltool.forms.blocks import Format as ValueFormat
 
 # ---------------------------------------------------------------------------------------------
 # Constants: fonts, fills, number formats and sizes

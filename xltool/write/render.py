@@ -20,21 +20,11 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from xltool.forms.layouts import (
-    BUDGET_WEIGHT,
-    NO_VALUE_MARKS,
-    YEAR_LINE,
-    Column,
-    FormKind,
-    FormLayout,
-    Grid,
-    IndicatorTable,
-    ListBlock,
-    Row,
-    Total,
-    resolve,
-)
-from xltool.forms.layouts import Format as ValueFormat
+from xltool.forms.blocks import Column, FormLayout, Grid, ListBlock, Row, Total
+from xltool.forms.blocks import Format as ValueFormat
+from xltool.forms.indicator_table import IndicatorTable
+from xltool.forms.layouts import BUDGET_WEIGHT, NO_VALUE_MARKS, YEAR_LINE, FormKind
+from xltool.forms.terms import resolve
 from xltool.write.looks import (
     A4_INCHES,
     BLANK,

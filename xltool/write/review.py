@@ -15,7 +15,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from xltool.forms.layouts import Format as ValueFormat
+from xltool.forms.blocks import Format as ValueFormat
 from xltool.model.records import SEVERITY_ORDER, Finding, WorkbookRead
 from xltool.model.rounding import fmt_num
 from xltool.rules.scorecard import SheetScore, over_claimed

@@ -35,7 +35,8 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from xltool.forms.layouts import FORMS, FormLayout
+from xltool.forms.blocks import FormLayout
+from xltool.forms.layouts import FORMS
 from xltool.model.records import SEVERITY_ORDER, Anchor, Finding, FormSheet, WorkbookRead
 from xltool.model.rounding import fmt_num
 from xltool.rules.departments import DERIVED

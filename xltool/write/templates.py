@@ -13,7 +13,8 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from xltool.forms.layouts import FORMS, FormKind, FormLayout
+from xltool.forms.blocks import FormLayout
+from xltool.forms.layouts import FORMS, FormKind
 from xltool.write.atomic import atomic_path
 from xltool.write.looks import (
     BODY_FONT,
