@@ -78,16 +78,13 @@ def reconcile(
 
     示例：xltool reconcile samples/ -o 审核结果/
     """
-    from xltool.rules.profile import ProfileError
-    from xltool.run.pipeline import InputMissing
-    from xltool.run.pipeline import reconcile as run
+    from xltool.api import XltoolError
+    from xltool.api import reconcile as run
 
     try:
         with _progress() as notify:
             result = run(input_path, out, profile=profile, jobs=jobs, progress=notify)
-    except InputMissing:
-        raise _fail(f"输入路径不存在：{input_path}。请检查路径后重试。") from None
-    except ProfileError as exc:
+    except XltoolError as exc:
         raise _fail(str(exc)) from None
     counts = result.counts()
     typer.echo(
@@ -172,8 +169,9 @@ def rules(
 
     示例：xltool rules --profile yitihua
     """
+    from xltool.api import ProfileError
     from xltool.rules.catalogue import FAMILIES, RULES
-    from xltool.rules.profile import SETTING_NAMES, ProfileError, load_profile
+    from xltool.rules.profile import SETTING_NAMES, load_profile
 
     try:
         active = load_profile(profile)

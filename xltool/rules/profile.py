@@ -8,6 +8,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from xltool.model.errors import ProfileError
+
+__all__ = ["BUILTIN", "DEFAULT", "SETTING_NAMES", "Profile", "ProfileError", "load_profile"]
+
 BUILTIN = ("mof2020", "yitihua")
 DEFAULT = "mof2020"
 LEVELS = ("achieved", "partial", "failed")
@@ -31,10 +35,6 @@ SETTING_NAMES = {
     "scale_factor": "金额为本部门中位数的此倍数以上时提示疑似按元填报",
     "capped_rate_words": "名称含这些词的比率类指标不应超过100%",
 }
-
-
-class ProfileError(ValueError):
-    """A profile file that cannot be used; the message (Chinese) names the key and what is allowed."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xltool.model.errors import InputNotFound
 from xltool.rules.profile import Profile, load_profile
 from xltool.run.chunks import ChunkResult, ChunkTask
 from xltool.run.plan import CHUNK_DEPARTMENTS, InputEntry, input_files, input_json, plan_chunks
@@ -29,10 +30,6 @@ from xltool.run.workers import check_all, in_forked_process, read_all, succeeded
 from xltool.write.report import merge_sorted, write_report
 
 REPORT_NAME = "report.json"
-
-
-class InputMissing(FileNotFoundError):
-    """INPUT does not exist (a usage error: exit status 2)."""
 
 
 @dataclass
@@ -67,7 +64,7 @@ def reconcile(
     """Read, group, check, score and write: the whole `xltool reconcile` run, as a library call."""
     root = Path(input_path)
     if not root.exists():
-        raise InputMissing(f"输入路径不存在：{root}")
+        raise InputNotFound(f"输入路径不存在：{root}。请检查路径后重试。")
     rules_profile = profile if isinstance(profile, Profile) else load_profile(profile)
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)

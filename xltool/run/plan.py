@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from xltool.model.names import group_forms
+from xltool.model.records import FormKind, Status
 from xltool.run.spool import Spooled
 
 # Departments per chunk: as many as memory comfortably allows, because the rules run vectorised
@@ -34,10 +35,10 @@ class InputEntry:
 
     index: int
     file: str
-    status: str
-    kind: str | None
+    status: Status
+    kind: FormKind | None
     message: str | None
-    sheets: tuple[tuple[str, str, str | None], ...]  # (sheet, kind, stated department)
+    sheets: tuple[tuple[str, FormKind, str | None], ...]  # (sheet, kind, stated department)
     skipped_sheets: tuple[tuple[str, str], ...]
     spooled: Spooled | None = None  # where the worker spooled the records read
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from xltool.model.records import WorkbookRead
 from xltool.run import progress
 from xltool.run.chunks import ChunkResult, ChunkTask, process_chunk
 from xltool.run.plan import InputEntry
@@ -41,17 +43,24 @@ def _read_one(task: tuple[int, str, str, str]) -> InputEntry:
 
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
-    freeze_before_fork()
     return ProcessPoolExecutor(max_workers=jobs, mp_context=fork_context())
 
 
-def freeze_before_fork() -> None:
-    """Keep the garbage collector of forked processes off the objects they inherit.
+@contextlib.contextmanager
+def frozen_for_fork() -> Iterator[None]:
+    """Keep the garbage collector of processes forked in the block off the objects they inherit.
 
     A collection in a forked process writes to every object it examines, which copies the pages the
     process shares with its parent (the imported libraries above all); frozen objects are not examined.
+    The caller's own collector is given back as it was (a pool forks its workers at the first task).
     """
+    was_frozen = gc.get_freeze_count() > 0
     gc.freeze()
+    try:
+        yield
+    finally:
+        if not was_frozen:
+            gc.unfreeze()
 
 
 def _chunksize(tasks: int, jobs: int) -> int:
@@ -75,7 +84,9 @@ def read_all(tasks: Sequence[tuple[int, str, str, str]], jobs: int, notify: Prog
 
     try:
         with _pool(jobs) as pool:
-            for entry in pool.map(_read_one, tasks, chunksize=_chunksize(len(tasks), jobs)):
+            with frozen_for_fork():
+                read = pool.map(_read_one, tasks, chunksize=_chunksize(len(tasks), jobs))
+            for entry in read:
                 entries.append(entry)
                 notify("read", len(entries), len(tasks))
     except BrokenProcessPool:
@@ -91,12 +102,36 @@ def _read_isolated(task: tuple[int, str, str, str]) -> InputEntry:
     """One file read in a process of its own; an `error` entry if that process dies."""
     try:
         with _pool(1) as pool:
-            return pool.submit(_read_one, task).result()
+            with frozen_for_fork():
+                future = pool.submit(_read_one, task)
+            return future.result()
     except BrokenProcessPool:
         from xltool.read.sources import relative_name
 
         file = relative_name(Path(task[1]), Path(task[2]))
         return InputEntry(task[0], file, "error", None, MSG_WORKER_DIED, (), ())
+
+
+def _read_whole(task: tuple[str, str]) -> WorkbookRead:
+    """Read one file (in a worker) and send its records back whole."""
+    from xltool.read.reader import read_file
+
+    return read_file(Path(task[0]), Path(task[1]))
+
+
+def read_apart(path: Path, root: Path) -> WorkbookRead:
+    """One file read in a process of its own, so that nothing it does reaches this one."""
+    import xltool.read.reader  # noqa: F401  (imported once, before the fork)
+
+    try:
+        with _pool(1) as pool:
+            with frozen_for_fork():
+                future = pool.submit(_read_whole, (str(path), str(root)))
+            return future.result()
+    except BrokenProcessPool:
+        from xltool.read.sources import relative_name
+
+        return WorkbookRead(relative_name(path, root), "error", None, MSG_WORKER_DIED)
 
 
 def check_all(tasks: Sequence[ChunkTask], jobs: int, notify: Progress) -> list[ChunkResult]:
@@ -120,7 +155,8 @@ def check_all(tasks: Sequence[ChunkTask], jobs: int, notify: Progress) -> list[C
         progress.ON_WRITTEN = functools.partial(progress.count, counter) if counter is not None else None
         try:
             with _pool(jobs) as pool:
-                futures = [pool.submit(process_chunk, task) for task in tasks]
+                with frozen_for_fork():
+                    futures = [pool.submit(process_chunk, task) for task in tasks]
                 pending: set[Future[ChunkResult]] = set(futures)
                 while pending:
                     _, pending = wait(pending, timeout=PROGRESS_SECONDS)
@@ -148,9 +184,9 @@ def in_forked_process(work: Callable[[], str]) -> multiprocessing.process.BasePr
     context = fork_context()
     if context is None:
         return None
-    freeze_before_fork()
     process = context.Process(target=work, daemon=True)  # type: ignore[attr-defined]
-    process.start()
+    with frozen_for_fork():
+        process.start()
     return process
 
 

@@ -136,6 +136,11 @@ def _indented(value: object, level: int) -> str:
     return "\n".join(pad + line for line in text.splitlines())
 
 
+def report_head(profile: str) -> dict[str, Any]:
+    """The keys report.json opens with: its schema, the version that wrote it, the profile."""
+    return {"schema": 1, "xltool_version": __version__, "profile": profile}
+
+
 def write_report(
     target: Path,
     profile: str,
@@ -144,7 +149,7 @@ def write_report(
     findings: Iterable[dict[str, Any]],
 ) -> None:
     """Write report.json atomically, streaming the findings (valid, indented JSON)."""
-    head = {"schema": 1, "xltool_version": __version__, "profile": profile}
+    head = report_head(profile)
     with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         fh.write("{\n")
         for key, value in head.items():
