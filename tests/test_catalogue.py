@@ -23,6 +23,17 @@ def test_ids_are_unique_and_well_formed() -> None:
         assert re.search(r"[\u4e00-\u9fff]", info.title), f"{info.id}: the description is Chinese"
 
 
+def test_every_rule_has_a_short_chinese_name_and_a_basis_or_none() -> None:
+    names = [info.name for info in RULES]
+    assert len(names) == len(set(names)), "names tell rules apart"
+    for info in RULES:
+        assert re.fullmatch(r"[\u4e00-\u9fff“”0-9%]{2,10}", info.name), info.id
+        # A basis names its document: a 财预 circular, the budget law, or the Hunan form.
+        assert info.basis is None or re.match(
+            r"(财预〔20\d\d〕\d+号|《中华人民共和国预算法》|湖南 )", info.basis
+        )
+
+
 def test_every_catalogued_rule_has_a_check() -> None:
     rules = registered_rules()
     assert [r.id for r in rules] == [info.id for info in RULES]

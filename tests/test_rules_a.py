@@ -99,7 +99,7 @@ def test_partial_exceeds_fires_when_breakdown_is_above_total(check_department: C
     assert run.keys("A-PARTIAL-EXCEEDS") == {("A-PARTIAL-EXCEEDS", BASIC, "D17")}
     finding = run.only("A-PARTIAL-EXCEEDS")
     assert finding.message == "公用经费2022年预算数填报为511.2，其中列示各项合计590已超过总数"
-    assert (finding.expected, finding.actual) == (590, 511.2)
+    assert (finding.expected, finding.threshold, finding.actual) == (None, 590, 511.2)
 
 
 def test_partial_exceeds_quiet_when_breakdown_equals_total(check_department: Callable[..., Run]) -> None:
@@ -211,7 +211,8 @@ def test_score_range_fires_outside_zero_to_weight(
     assert run.keys("A-SCORE-RANGE") == {("A-SCORE-RANGE", P, "H13")}
     finding = run.only("A-SCORE-RANGE")
     assert finding.message == f"“完成数量”得分{score}不在0到分值20之间"
-    assert (finding.expected, finding.actual) == (20, score)
+    # The limit crossed is a threshold, not a figure the cell should hold.
+    assert (finding.expected, finding.threshold, finding.actual) == (None, 20 if score > 0 else 0, score)
 
 
 @pytest.mark.parametrize("score", [0, 20])

@@ -36,7 +36,7 @@ def test_exec_over_fires_when_executed_exceeds_full_year(check_project: ProjectC
     assert total.message == (
         "年度资金总额全年执行数110超过全年预算数100（全年预算数已含年中调整），请核实执行数或调整后预算"
     )
-    assert (total.expected, total.actual) == (100, 110)
+    assert (total.expected, total.threshold, total.actual) == (None, 100, 110)
     # The budget score is capped at the weight: min(rate, 1) × 10.
     assert run.budget(P)["score"] == 10
 
@@ -58,7 +58,7 @@ def test_exec_low_fires_below_90_percent(check_project: ProjectCheck) -> None:
     assert finding.message == (
         "预算执行率89.00%（全年执行数89÷全年预算数100）低于90.00%，请在自评报告中说明未执行原因"
     )
-    assert (finding.expected, finding.actual) == (0.9, 0.89)
+    assert (finding.expected, finding.threshold, finding.actual) == (None, 0.9, 0.89)
 
 
 def test_exec_low_quiet_at_90_percent(check_project: ProjectCheck) -> None:
@@ -106,7 +106,8 @@ def test_adjustment_fires_beyond_20_percent(check_project: ProjectCheck) -> None
     assert run.keys("B-ADJUSTMENT") == {("B-ADJUSTMENT", P, "E6")}
     finding = run.only("B-ADJUSTMENT")
     assert finding.message == "全年预算数130与年初预算数100相差30.00%（超过±20.00%），请说明预算调整原因"
-    assert (finding.expected, finding.actual) == (100, 130)
+    # 阈值: the bound the full-year budget crossed, 年初预算数 × (1 + 20%).
+    assert (finding.expected, finding.threshold, finding.actual) == (None, 120, 130)
 
 
 @pytest.mark.parametrize("full_year", [120, 80])
@@ -168,7 +169,7 @@ def test_actual_above_budget_is_info_on_basic_data(check_department: DepartmentC
     finding = run.only("B-ACTUAL-ABOVE-BUDGET")
     assert finding.severity == "info"
     assert finding.message == "政府采购金额2022年决算数1600高于2022年预算数1500，如为年中追加请核实依据"
-    assert (finding.expected, finding.actual) == (1500, 1600)
+    assert (finding.expected, finding.threshold, finding.actual) == (None, 1500, 1600)
 
 
 def test_actual_above_budget_quiet_on_the_seed(check_department: DepartmentCheck) -> None:

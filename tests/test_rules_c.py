@@ -213,7 +213,7 @@ def test_over_target_fires_at_30_percent_beyond(check_project: ProjectCheck) -> 
         finding.message
         == "“完成数量”实际完成值13个偏离年度指标值≥10个达30.00%（≥30.00%），指标值可能设定偏低"
     )
-    assert (finding.expected, finding.actual) == ("≥10个", "13个")
+    assert (finding.expected, finding.threshold, finding.actual) == (None, 0.3, "13个")
     assert run.keys("C-REASON-MISSING") == set()
 
 
@@ -290,7 +290,7 @@ def test_execution_cap_fires_under_the_yitihua_profile(check_project: ProjectChe
     assert run.keys("C-EXECUTION-CAP") == {("C-EXECUTION-CAP", P, "H19")}
     finding = run.only("C-EXECUTION-CAP")
     assert finding.message == "预算执行率75.00%，按yitihua口径总分不超过89分"
-    assert finding.expected == 89
+    assert (finding.expected, finding.threshold) == (None, 89)
     assert run.total(P)["score"] == 89
 
 

@@ -43,7 +43,7 @@ def test_part_exceeds_whole_fires_on_the_seed(check_department: DepartmentCheck)
     assert finding.message == (
         "附件1项目支出预算数64291.25超过附件2年度资金总额年初预算数60596.97（部分不能大于整体）；请核对两表口径"
     )
-    assert (finding.expected, finding.actual) == (60596.97, 64291.25)
+    assert (finding.expected, finding.threshold, finding.actual) == (None, 60596.97, 64291.25)
 
 
 def test_part_exceeds_whole_quiet_when_projects_fit_the_whole(check_department: DepartmentCheck) -> None:
@@ -96,7 +96,7 @@ def test_project_sum_fires_when_projects_exceed_the_department_projects(
     finding = run.only("D-PROJECT-SUM")
     # 3279.93 + 598.46 + 176.50 + 245.80 = 4300.69
     assert finding.message == "附件3共4个项目全年执行数合计4300.69，超过附件2项目支出4000"
-    assert (finding.expected, finding.actual) == (4000, 4300.69)
+    assert (finding.expected, finding.threshold, finding.actual) == (None, 4000, 4300.69)
 
 
 def test_project_sum_quiet_on_the_seed(check_department: DepartmentCheck) -> None:
@@ -171,7 +171,7 @@ def test_staff_over_fires_above_the_establishment(check_department: DepartmentCh
     assert run.keys("E-STAFF-OVER") == {("E-STAFF-OVER", BASIC, "D5")}
     finding = run.only("E-STAFF-OVER")
     assert finding.message == "实际在职人数220超过编制数216，在职人员控制率101.85%，超过100%"
-    assert (finding.expected, finding.actual) == (216, 220)
+    assert (finding.expected, finding.threshold, finding.actual) == (None, 216, 220)
 
 
 def test_staff_over_quiet_at_the_establishment(check_department: DepartmentCheck) -> None:
@@ -184,11 +184,11 @@ def test_three_public_growth_and_control_fire(check_department: DepartmentCheck)
     assert run.keys("E-THREE-PUBLIC-GROWTH") == {("E-THREE-PUBLIC-GROWTH", BASIC, "F7")}
     growth = run.only("E-THREE-PUBLIC-GROWTH")
     assert growth.message == "“三公经费”本年决算数33.44高于上年决算数30，变动率11.47%；请说明增长原因"
-    assert (growth.expected, growth.actual) == (30, 33.44)
+    assert (growth.expected, growth.threshold, growth.actual) == (None, 30, 33.44)
     assert run.keys("E-THREE-PUBLIC-CONTROL") == {("E-THREE-PUBLIC-CONTROL", BASIC, "F7")}
     control = run.only("E-THREE-PUBLIC-CONTROL")
     assert control.message == "“三公经费”决算数33.44超过预算数32，控制率104.50%"
-    assert (control.expected, control.actual) == (32, 33.44)
+    assert (control.expected, control.threshold, control.actual) == (None, 32, 33.44)
 
 
 def test_public_funds_control_fires(check_department: DepartmentCheck) -> None:

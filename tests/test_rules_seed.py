@@ -48,7 +48,8 @@ def test_seed_adjustment_names_initial_and_full_year(seed_run: Run) -> None:
         finding.message
         == "全年预算数39575.03与年初预算数60596.97相差-34.69%（超过±20.00%），请说明预算调整原因"
     )
-    assert (finding.expected, finding.actual) == (60596.97, 39575.03)
+    # 阈值: 年初预算数 × (1 − 20%), the bound the full-year budget fell below.
+    assert (finding.expected, finding.threshold, finding.actual) == (None, 48477.576, 39575.03)
 
 
 def test_seed_projects_budget_exceeds_the_whole(seed_run: Run) -> None:
@@ -60,14 +61,14 @@ def test_seed_projects_budget_exceeds_the_whole(seed_run: Run) -> None:
         "error",
     )
     assert "64291.25" in finding.message and "60596.97" in finding.message
-    assert (finding.expected, finding.actual) == (60596.97, 64291.25)
+    assert (finding.expected, finding.threshold, finding.actual) == (None, 60596.97, 64291.25)
 
 
 def test_seed_hazard_survey_far_over_target_with_its_reason(seed_run: Run) -> None:
     finding = seed_run.only_cell("C-OVER-TARGET", "E19")
     assert finding.message.startswith("“地灾隐患点排查”实际完成值38714个偏离年度指标值232个")
     assert finding.message.endswith("指标值可能设定偏低")
-    assert (finding.expected, finding.actual) == ("232个", "38714个")
+    assert (finding.expected, finding.threshold, finding.actual) == (None, 0.3, "38714个")
     # Its 偏差原因 is filled: no C-REASON-MISSING on that row.
     assert seed_run.keys("C-REASON-MISSING") == {
         ("C-REASON-MISSING", DEPARTMENT, "H16"),

@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xltool.model.records import FormSheet
 from xltool.read.reader import read_file
+from xltool.rules.catalogue import BY_ID
 from xltool.rules.profile import load_profile
 from xltool.run.chunks import check_workbooks
 from xltool.run.pipeline import RunResult, reconcile
@@ -192,8 +193,11 @@ def test_review_sheet_lists_and_links_every_finding(sample: Scored) -> None:
     ws = wb[REVIEW_SHEET]
     assert wb.sheetnames[0] == REVIEW_SHEET
     header = _row_of(ws, "级别", column=1)
-    heads = [ws.cell(header, c).value for c in range(1, 9)]
-    assert heads == ["级别", "规则", "工作表", "单元格", "问题说明", "应为", "填报值", "原表单元格"]
+    heads = [ws.cell(header, c).value for c in range(1, 12)]
+    assert heads == [
+        "级别", "规则名称", "工作表", "单元格", "问题说明", "应为", "阈值/标准", "填报值", "依据", "规则编号",
+        "原表单元格",
+    ]  # fmt: skip
     rows = list(range(header + 1, ws.max_row + 1))
     findings = [f for f in sample.result.report["findings"] if f["file"] == PROJECTS]
     assert len(rows) == len(findings)
@@ -204,13 +208,21 @@ def test_review_sheet_lists_and_links_every_finding(sample: Scored) -> None:
         assert link is not None and link.location, r
         sheet, cell = link.location.rsplit("!", 1)
         target = wb[sheet.strip("'")][cell]
-        assert target.comment is not None and ws.cell(r, 2).value in target.comment.text
+        assert target.comment is not None and ws.cell(r, 10).value in target.comment.text
     assert ws.freeze_panes == f"A{header + 1}"
     assert ws.auto_filter.ref.startswith(f"A{header}")
     assert ws.cell(rows[0], 5).alignment.wrap_text
-    first = [ws.cell(rows[0], c).value for c in range(1, 9)]
-    assert first[:4] == ["错误", "A-RATE-STATED", "旱改水项目", "H6"] and first[7] == "H6"
-    assert first[5] == pytest.approx(0.826) and first[6] == 1
+    first = [ws.cell(rows[0], c).value for c in range(1, 12)]
+    assert first[:4] == ["错误", "执行率计算不符", "旱改水项目", "H6"] and first[9:] == [
+        "A-RATE-STATED",
+        "H6",
+    ]
+    assert (first[5], first[6], first[7]) == (pytest.approx(0.826), None, 1)
+    assert first[8].startswith("财预〔2020〕10号")
+    # A threshold finding: the limit in 阈值/标准, nothing in 应为.
+    low = next(r for r in rows if ws.cell(r, 10).value == "B-EXEC-LOW")
+    figures = [ws.cell(low, c).value for c in (6, 7, 8)]
+    assert figures == [None, 0.9, pytest.approx(0.826)] and ws.cell(low, 7).number_format == "0.00%"
     overview = _row_of(ws, "旱改水项目", column=2)
     assert ws.cell(overview, 1).value == "优" and ws.cell(overview, 3).value == 100
     assert ws.cell(overview, 4).value == pytest.approx(98.26) and ws.cell(overview, 6).value == 3
@@ -229,6 +241,31 @@ def test_report_points_at_marked_cells(sample: Scored) -> None:
         )
     on_disk = json.loads((sample.out / "report.json").read_text(encoding="utf-8"))
     assert on_disk["findings"] == findings
+
+
+def test_report_findings_name_their_rule_basis_and_threshold(sample: Scored) -> None:
+    findings = sample.result.report["findings"]
+    for f in findings:
+        info = BY_ID[f["rule"]]
+        assert (f["rule_name"], f["basis"]) == (info.name, info.basis)
+        assert "threshold" in f and "expected" in f
+    low = next(f for f in findings if f["rule"] == "B-EXEC-LOW")
+    assert (low["expected"], low["threshold"], low["actual"]) == (None, 0.9, 0.826)
+    over = next(f for f in findings if f["rule"] == "C-OVER-TARGET")
+    assert (over["expected"], over["threshold"]) == (None, 0.3)
+    summary = openpyxl.load_workbook(sample.out / "审核汇总.xlsx")["问题清单"]
+    heads = [c.value for c in summary[1]]
+    assert heads[:2] == ["级别", "规则名称"] and heads[7:12] == [
+        "应为",
+        "阈值/标准",
+        "填报值",
+        "依据",
+        "规则编号",
+    ]
+    rows = [[c.value for c in row] for row in summary.iter_rows(min_row=2)]
+    assert [(r[1], r[10], r[11]) for r in rows] == [(f["rule_name"], f["basis"], f["rule"]) for f in findings]
+    low_row = rows[findings.index(low)]
+    assert low_row[7:10] == [None, 0.9, 0.826]
 
 
 def test_review_sheet_without_findings_says_so(tmp_path: Path) -> None:

@@ -133,10 +133,13 @@ class Finding:
     sheet: str
     cell: str
     message: str
-    expected: float | str | None = None
+    expected: float | str | None = None  # a figure the cell should hold (computed), never a limit
     actual: float | str | None = None
     department: str = ""
     anchor: Anchor = ("sheet",)
+    threshold: float | str | None = None  # the limit the figure crossed (a setting or a bound)
+    rule_name: str = ""  # the rule's short Chinese name (from the catalogue)
+    basis: str | None = None  # the policy document and clause the rule rests on (from the catalogue)
 
 
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}

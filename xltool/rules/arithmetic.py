@@ -134,7 +134,7 @@ def partial_exceeds(ctx: Context) -> Iterator[Finding]:
                 row["sid"],
                 row["cell"],
                 f"{total.label}{col}填报为{fmt_num(row['value'])}，其中列示各项合计{fmt_num(row['sum'])}已超过总数",
-                expected=row["sum"],
+                threshold=row["sum"],
                 actual=row["value"],
                 anchor=("figure", grid.key, total.total, row["column"]),
             )
@@ -408,7 +408,7 @@ def score_range(ctx: Context) -> Iterator[Finding]:
             row["sid"],
             row["score_cell"],
             f"“{row['name']}”得分{fmt_num(row['self_score'])}不在0到分值{fmt_num(row['weight'])}之间",
-            expected=row["weight"],
+            threshold=0.0 if row["self_score"] < 0 else row["weight"],
             actual=row["self_score"],
             anchor=("indicator", str(row["index"]), "score"),
         )

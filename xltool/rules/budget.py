@@ -55,7 +55,7 @@ def executed_over_budget(ctx: Context) -> Iterator[Finding]:
             row["executed_cell"],
             f"{labels.get(row['row'], '')}全年执行数{fmt_num(row['executed'])}超过全年预算数"
             f"{fmt_num(row['full_year'])}（全年预算数已含年中调整），请核实执行数或调整后预算",
-            expected=row["full_year"],
+            threshold=row["full_year"],
             actual=row["executed"],
             anchor=("figure", "budget", row["row"], "executed"),
         )
@@ -73,8 +73,8 @@ def low_execution(ctx: Context) -> Iterator[Finding]:
             row["executed_cell"] or row["rate_cell"],
             f"预算执行率{fmt_rate(row['rate'])}（全年执行数{fmt_num(row['executed'])}÷全年预算数"
             f"{fmt_num(row['full_year'])}）低于{fmt_rate(limit)}，请在自评报告中说明未执行原因",
-            expected=limit,
             actual=round(row["rate"], 4),
+            threshold=limit,
             anchor=("figure", "budget", "total", "executed"),
         )
 
@@ -95,8 +95,9 @@ def large_adjustment(ctx: Context) -> Iterator[Finding]:
             row["full_year_cell"],
             f"全年预算数{fmt_num(row['full_year'])}与年初预算数{fmt_num(row['initial'])}相差{fmt_rate(row['change'])}"
             f"（超过±{fmt_rate(limit)}），请说明预算调整原因",
-            expected=row["initial"],
             actual=row["full_year"],
+            # The bound the full-year budget crossed: 年初预算数 × (1 ± the limit).
+            threshold=row["initial"] * (1 + limit if row["change"] > 0 else 1 - limit),
             anchor=("figure", "budget", "total", "full_year"),
         )
 
@@ -157,7 +158,7 @@ def actual_above_budget(ctx: Context) -> Iterator[Finding]:
             row["actual_cell"],
             f"{_row_label(row['row'])}{actual_label}{fmt_num(row['actual'])}"
             f"高于{budget_label}{fmt_num(row['budget'])}，如为年中追加请核实依据",
-            expected=row["budget"],
             actual=row["actual"],
+            threshold=row["budget"],
             anchor=("figure", "spending", row["row"], "actual"),
         )

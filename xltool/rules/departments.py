@@ -99,8 +99,8 @@ def _basic_findings(
             int(sid),
             cell,
             message.format(num=fmt_num(num), den=fmt_num(den), rate=fmt_rate(num / den)),
-            expected=den,
             actual=num,
+            threshold=den,
             anchor=("figure", "spending" if row != "staff" else "staff", row, num_col),
         )
 
@@ -137,8 +137,8 @@ def three_public_growth(ctx: Context) -> Iterator[Finding]:
             cell,
             f"“三公经费”本年决算数{fmt_num(actual)}高于上年决算数{fmt_num(prior)}，"
             f"变动率{fmt_rate((actual - prior) / prior)}；请说明增长原因",
-            expected=prior,
             actual=actual,
+            threshold=prior,
             anchor=("figure", "spending", "three_public", "actual"),
         )
 
@@ -187,8 +187,8 @@ def projects_over_department(ctx: Context) -> Iterator[Finding]:
             cell,
             f"附件1项目支出预算数{fmt_num(projects)}超过附件2年度资金总额年初预算数{fmt_num(whole)}"
             f"（部分不能大于整体）；请核对两表口径",
-            expected=whole,
             actual=projects,
+            threshold=whole,
             anchor=("figure", "spending", "projects", "budget"),
         )
 
@@ -246,8 +246,8 @@ def project_sum(ctx: Context) -> Iterator[Finding]:
             dsid,
             cell,
             f"附件3共{count}个项目全年执行数合计{fmt_num(total)}，超过附件2项目支出{fmt_num(whole)}",
-            expected=whole,
             actual=float(total),
+            threshold=whole,
             anchor=("figure", "by_use", "projects", "value"),
         )
 

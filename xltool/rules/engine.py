@@ -31,6 +31,8 @@ class Rule:
     family: str
     severity: Severity
     title: str
+    name: str
+    basis: str | None
     check: Callable[[Context], Iterable[Finding]]
 
 
@@ -46,7 +48,7 @@ def rule(rule_id: str) -> Callable[[Check], Check]:
         info = BY_ID[rule_id]  # KeyError here means the rule is missing from the catalogue
         if rule_id in REGISTRY:
             raise ValueError(f"duplicate rule id {rule_id}")
-        REGISTRY[rule_id] = Rule(info.id, info.family, info.severity, info.title, fn)
+        REGISTRY[rule_id] = Rule(info.id, info.family, info.severity, info.title, info.name, info.basis, fn)
         return fn
 
     return register
@@ -95,6 +97,7 @@ class Context:
         *,
         expected: object = None,
         actual: object = None,
+        threshold: object = None,
         anchor: Anchor = ("sheet",),
     ) -> Finding:
         """A finding of a registered rule about a cell of a sheet of this chunk."""
@@ -111,6 +114,9 @@ class Context:
             actual=_plain(actual),
             department=str(sheet["dept"]),
             anchor=anchor,
+            threshold=_plain(threshold),
+            rule_name=registered.name,
+            basis=registered.basis,
         )
 
     def rows(self, frame: pd.DataFrame) -> Iterator[dict[str, Any]]:

@@ -94,6 +94,7 @@ def qualitative_band(ctx: Context) -> Iterator[Finding]:
             f"{fmt_num(row['high'])}之间，填报为{fmt_num(row['self_score'])}",
             expected=row["score"],
             actual=row["self_score"],
+            threshold=row["high"] if row["self_score"] > row["high"] else row["low"],
             anchor=_where(row, "score"),
         )
 
@@ -175,8 +176,8 @@ def over_target(ctx: Context) -> Iterator[Finding]:
             row["actual_cell"],
             f"“{row['name']}”实际完成值{row['atext']}偏离年度指标值{row['ttext']}达{fmt_rate(over)}"
             f"（≥{fmt_rate(ctx.profile.over_target_ratio)}），指标值可能设定偏低{tail}",
-            expected=row["ttext"],
             actual=row["atext"],
+            threshold=ctx.profile.over_target_ratio,
             anchor=_where(row, "actual"),
         )
 
@@ -279,6 +280,6 @@ def execution_cap(ctx: Context) -> Iterator[Finding]:
             row["sid"],
             row["self_score_cell"],
             f"预算执行率{fmt_rate(row['rate'])}，按{ctx.profile.name}口径总分不超过{fmt_num(row['cap'])}分",
-            expected=row["cap"],
+            threshold=row["cap"],
             anchor=("total", "score"),
         )

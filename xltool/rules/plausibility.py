@@ -46,8 +46,8 @@ def rate_over_100(ctx: Context) -> Iterator[Finding]:
             row["sid"],
             row["actual_cell"],
             f"“{row['name']}”实际完成值{row['atext']}超过100%，此类比率不可能超过100%；请核实",
-            expected=100.0,
             actual=row["percent"],
+            threshold=100.0,
             anchor=("indicator", str(row["index"]), "actual"),
         )
 
@@ -85,6 +85,7 @@ def scale(ctx: Context) -> Iterator[Finding]:
             f"金额{fmt_num(row['value'])}万元约为本部门金额中位数{fmt_num(row['median'])}的"
             f"{row['value'] / row['median']:.0f}倍，疑似按“元”填报；请核实单位（万元）",
             actual=row["value"],
+            threshold=row["median"] * factor,
             anchor=("figure", row["block"], row["row"], row["column"]),
         )
 

@@ -49,6 +49,7 @@ def finding_json(f: Finding, scored: Location | None = None) -> dict[str, Any]:
     """A finding as report.json gives it (``scored``: where it is marked in the scored workbook)."""
     item: dict[str, Any] = {
         "rule": f.rule,
+        "rule_name": f.rule_name,
         "severity": f.severity,
         "department": f.department,
         "file": f.file,
@@ -57,6 +58,8 @@ def finding_json(f: Finding, scored: Location | None = None) -> dict[str, Any]:
         "message": f.message,
         "expected": f.expected,
         "actual": f.actual,
+        "threshold": f.threshold,
+        "basis": f.basis,
     }
     if scored is not None:
         item["scored"] = {"file": scored[0], "sheet": scored[1], "cell": scored[2]}

@@ -18,6 +18,7 @@ from xlsxwriter.worksheet import Worksheet
 from xltool.forms.blocks import Format as ValueFormat
 from xltool.model.records import SEVERITY_ORDER, Finding, WorkbookRead
 from xltool.model.rounding import fmt_num
+from xltool.rules.catalogue import RULES, SEVERITY_NAMES
 from xltool.rules.scorecard import SheetScore, over_claimed
 from xltool.write.looks import (
     BODY_FONT,
@@ -30,9 +31,6 @@ REVIEW_SHEET = "审核结果"
 
 
 FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "info": "#DDEBF7"}
-
-
-SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 KIND_NAMES: dict[str, str] = {
@@ -67,22 +65,26 @@ REVIEW_SCALE = 11 / 10  # the 审核结果 table is set in 10 pt
 
 
 REVIEW_COLUMNS: tuple[tuple[str, float], ...] = (
-    ("级别", 7),
-    ("规则", 22),
-    ("工作表", 18),
-    ("单元格", 8),
-    ("问题说明", 62),
-    ("应为", 12),
-    ("填报值", 12),
-    ("原表单元格", 11),
+    ("级别", 6),
+    ("规则名称", 14),
+    ("工作表", 16),
+    ("单元格", 7),
+    ("问题说明", 56),
+    ("应为", 11),
+    ("阈值/标准", 11),
+    ("填报值", 11),
+    ("依据", 30),
+    ("规则编号", 20),
+    ("原表单元格", 9),
 )
 
 
 MESSAGE_COLUMN = 4
+BASIS_COLUMN = 8
 
 
-# Rules whose 应为 / 填报值 are rates although the cell they mark holds an amount.
-RATE_FIGURES = frozenset({"B-EXEC-LOW"})
+# Rules whose 应为 / 阈值 / 填报值 are rates although the cell they mark holds an amount (catalogue).
+RATE_FIGURES = frozenset(info.id for info in RULES if info.rates)
 
 
 def internal_link(sheet: str, cell: str) -> str:
@@ -288,10 +290,11 @@ def _write_findings(ws: Worksheet, looks: Looks, r: int, marks: Sequence[Mark]) 
         return
     ordered = sorted(marks, key=review_order)
     width = REVIEW_COLUMNS[MESSAGE_COLUMN][1]
+    basis_width = REVIEW_COLUMNS[BASIS_COLUMN][1]
     for i, mark in enumerate(ordered, start=1):
         f = mark.finding
         ws.write_string(r + i, 0, SEVERITY_NAMES[f.severity], looks.severity(f.severity))
-        ws.write_string(r + i, 1, f.rule, looks.review("cell"))
+        ws.write_string(r + i, 1, f.rule_name, looks.review("cell"))
         ws.write_string(r + i, 2, mark.sheet, looks.review("cell"))
         if i <= MAX_LINKS:
             ws.write_url(
@@ -300,10 +303,15 @@ def _write_findings(ws: Worksheet, looks: Looks, r: int, marks: Sequence[Mark]) 
         else:
             ws.write_string(r + i, 3, mark.cell, looks.review("center"))
         ws.write_string(r + i, 4, f.message, looks.review("message"))
-        _write_value(ws, r + i, 5, f.expected, looks.review_number(mark.fmt))
-        _write_value(ws, r + i, 6, f.actual, looks.review_number(mark.fmt))
-        ws.write_string(r + i, 7, f.cell, looks.review("center"))
-        ws.set_row(r + i, max(18, rows_for(f.message, width * REVIEW_SCALE) * 13.5 + 5))
+        for c, value in enumerate((f.expected, f.threshold, f.actual), start=5):
+            _write_value(ws, r + i, c, value, looks.review_number(mark.fmt))
+        _write_value(ws, r + i, BASIS_COLUMN, f.basis, looks.review("message"))
+        ws.write_string(r + i, 9, f.rule, looks.review("cell"))
+        ws.write_string(r + i, 10, f.cell, looks.review("center"))
+        lines = max(
+            rows_for(f.message, width * REVIEW_SCALE), rows_for(f.basis or "", basis_width * REVIEW_SCALE)
+        )
+        ws.set_row(r + i, max(18, lines * 13.5 + 5))
     ws.autofilter(r, 0, r + len(ordered), len(REVIEW_COLUMNS) - 1)
     if r + 1 <= MAX_FROZEN_ROWS:
         ws.freeze_panes(r + 1, 0)

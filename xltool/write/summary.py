@@ -8,11 +8,12 @@ from typing import Any
 
 import xlsxwriter
 
+from xltool.rules.catalogue import SEVERITY_NAMES
 from xltool.write.atomic import atomic_path
 from xltool.write.looks import wrapped_lines
+from xltool.write.review import RATE_FIGURES
 
 SUMMARY_NAME = "审核汇总.xlsx"
-SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUS_NAMES = {"ok": "已读取", "skipped": "已跳过", "error": "无法读取"}
 KIND_NAMES = {
     "basic_data": "附件1 基础数据表",
@@ -136,32 +137,37 @@ def _projects(wb: Any, fmt: _Formats, departments: Iterable[dict[str, Any]], n: 
 def _findings(wb: Any, fmt: _Formats, findings: Iterable[dict[str, Any]], total: int) -> None:
     ws = wb.add_worksheet("问题清单")
     headers = [
-        ("级别", 6), ("规则", 22), ("部门", 22), ("文件", 34), ("工作表", 16), ("单元格", 7),
-        ("问题说明", 70), ("应为", 12), ("填报值", 12), ("打开评分表", 12),
+        ("级别", 6), ("规则名称", 14), ("部门", 22), ("文件", 34), ("工作表", 16), ("单元格", 7),
+        ("问题说明", 70), ("应为", 12), ("阈值/标准", 12), ("填报值", 12), ("依据", 30), ("规则编号", 22),
+        ("打开评分表", 12),
     ]  # fmt: skip
     _table(ws, fmt, headers, total)
     severity_format = {"error": fmt.error, "warning": fmt.warning, "info": fmt.info}
     for r, f in enumerate(findings, start=1):
         _put(ws, r, 0, SEVERITY_NAMES[f["severity"]], severity_format[f["severity"]])
-        for c, key in enumerate(("rule", "department", "file", "sheet", "cell"), start=1):
+        for c, key in enumerate(("rule_name", "department", "file", "sheet", "cell"), start=1):
             _put(ws, r, c, f.get(key), fmt.text)
         _put(ws, r, 6, f["message"], fmt.wrap)
-        ws.set_row(r, 14 * wrapped_lines(f["message"], 70, 0.0))
-        _put(ws, r, 7, f.get("expected"), fmt.score)
-        _put(ws, r, 8, f.get("actual"), fmt.score)
+        lines = max(wrapped_lines(f["message"], 70, 0.0), wrapped_lines(f.get("basis") or "", 30, 0.0))
+        ws.set_row(r, 14 * lines)
+        figures = fmt.rate if f["rule"] in RATE_FIGURES else fmt.score
+        for c, key in enumerate(("expected", "threshold", "actual"), start=7):
+            _put(ws, r, c, f.get(key), figures)
+        _put(ws, r, 10, f.get("basis"), fmt.wrap)
+        _put(ws, r, 11, f["rule"], fmt.text)
         scored = f.get("scored")
         if scored and r <= MAX_LINKS:
             target = _link(scored["file"], scored["sheet"], scored["cell"])
             ws.write_url(
                 r,
-                9,
+                12,
                 target,
                 fmt.link,
                 string="打开",
                 tip=f"{scored['file']} › {scored['sheet']}!{scored['cell']}",
             )
         elif scored:
-            _put(ws, r, 9, f"{scored['file']} › {scored['sheet']}!{scored['cell']}", fmt.text)
+            _put(ws, r, 12, f"{scored['file']} › {scored['sheet']}!{scored['cell']}", fmt.text)
 
 
 def _link(file: str, sheet: str, cell: str) -> str:
