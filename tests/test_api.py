@@ -224,3 +224,22 @@ def test_a_call_leaves_the_process_as_it_was(tmp_path: Path) -> None:
         assert gc.get_freeze_count() == 0
     finally:
         signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_two_runs_in_one_process_give_the_same_outputs(tmp_path: Path, jobs: int) -> None:
+    """The output folder deleted between two reconcile() calls: the second writes everything again."""
+    inputs, out = _sample(tmp_path), tmp_path / "审核结果"
+    first = xltool.reconcile(inputs, out, jobs=jobs)
+    written = _tree(out)
+    shutil.rmtree(out)
+    second = xltool.reconcile(inputs, out, jobs=jobs)
+    assert _tree(out) == written
+    assert sorted(written) == sorted(first.written) == sorted(second.written)
+    assert [name.split("/")[-1][:3] for name in sorted(written)] == [
+        "rep",
+        "审核汇",
+        "附件1",
+        "附件2",
+        "附件3",
+    ]

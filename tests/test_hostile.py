@@ -35,7 +35,7 @@ import corpus
 import openpyxl
 import pytest
 
-from xltool.read import limits, reader
+from xltool.read import limits, reader, worker
 from xltool.read.reader import read_file
 from xltool.write.summary import STATUS_NAMES, SUMMARY_NAME
 
@@ -514,13 +514,15 @@ def test_external_entity_url_is_never_fetched(tmp_path: Path) -> None:
 
 
 def test_time_limit_stops_a_slow_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read that never ends is stopped in its worker; the enclosing timer and handler are restored."""
     path = corpus.write_book(tmp_path / "慢.xlsx", {"项目": corpus.project_rows()})
+    rounds: list[int] = []
 
     def forever(file: str, grids: object) -> object:
         while True:
-            pass
+            rounds.append(1)
 
-    monkeypatch.setattr(reader, "TIME_LIMIT_SECONDS", 0.2)
+    monkeypatch.setattr(worker, "TIME_LIMIT_SECONDS", 0.2)
     monkeypatch.setattr(reader, "read_workbook", forever)
     outer: list[int] = []
 
@@ -528,27 +530,40 @@ def test_time_limit_stops_a_slow_file(tmp_path: Path, monkeypatch: pytest.Monkey
         outer.append(signum)
 
     previous = signal.signal(signal.SIGALRM, outer_handler)
-    signal.setitimer(signal.ITIMER_REAL, 30)
+    signal.setitimer(signal.ITIMER_REAL, 600)
     try:
-        started = time.perf_counter()
-        read = read_file(path, tmp_path)
-        elapsed = time.perf_counter() - started
+        read = worker.read_in_worker(path, tmp_path)
         # The enclosing timer and handler are as they were.
         remaining, _ = signal.getitimer(signal.ITIMER_REAL)
-        assert 25 < remaining <= 30
+        assert 0 < remaining <= 600
         assert signal.getsignal(signal.SIGALRM) is outer_handler
         assert outer == []
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert read.status == "error" and "读取超时（超过0.2秒）" in (read.message or "")
-    assert 0.2 <= elapsed < 2
+    assert rounds  # the reader did run, and was interrupted inside its loop
+
+
+def test_read_file_itself_arms_no_timer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """read_file, the library's reader, leaves signals alone: only a worker process limits its time."""
+    path = corpus.write_book(tmp_path / "附件3.xlsx", {"项目": corpus.project_rows()})
+    seen: list[object] = []
+    original = reader.read_workbook
+
+    def spy(file: str, grids: Any) -> Any:
+        seen.append((signal.getsignal(signal.SIGALRM), signal.getitimer(signal.ITIMER_REAL)))
+        return original(file, grids)
+
+    monkeypatch.setattr(reader, "read_workbook", spy)
+    assert read_file(path, tmp_path).status == "ok"
+    assert seen == [(signal.SIG_DFL, (0.0, 0.0))]
 
 
 def test_time_limit_is_not_armed_outside_the_main_thread(tmp_path: Path) -> None:
     path = corpus.write_book(tmp_path / "附件3.xlsx", {"项目": corpus.project_rows()})
     results: list[object] = []
-    thread = threading.Thread(target=lambda: results.append(read_file(path, tmp_path)))
+    thread = threading.Thread(target=lambda: results.append(worker.read_in_worker(path, tmp_path)))
     thread.start()
     thread.join()
     assert [getattr(r, "status", r) for r in results] == ["ok"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import xltool.read.reader
+import xltool.read.worker
 from xltool.model.records import WorkbookRead
 from xltool.run.pipeline import reconcile
 from xltool.run.plan import chunk_size
@@ -26,14 +26,14 @@ def test_a_file_that_kills_its_process_becomes_an_error_input(
     shutil.copytree(SAMPLES, src)
     killer = src / "桃源县自然资源局" / "崩溃.xlsx"
     shutil.copy(src / "桃源县自然资源局" / "附件2 部门整体支出绩效自评表.xlsx", killer)
-    original = xltool.read.reader.read_file
+    original = xltool.read.worker.read_file
 
     def read_file(path: Path, root: Path) -> WorkbookRead:
         if path.name == killer.name:
             os._exit(3)  # as a parser aborting the whole process would
         return original(path, root)
 
-    monkeypatch.setattr(xltool.read.reader, "read_file", read_file)
+    monkeypatch.setattr(xltool.read.worker, "read_file", read_file)
     result = reconcile(src, tmp_path / "out", jobs=jobs)
     inputs = {i["file"]: i for i in result.report["inputs"]}
     assert inputs["桃源县自然资源局/崩溃.xlsx"]["status"] == "error"

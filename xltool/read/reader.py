@@ -39,16 +39,9 @@ from xltool.read.labels import (
     layout_terms,
 )
 from xltool.read.sources import SourceError, read_grids, relative_name
-from xltool.read.time_limit import _time_limit, _TimeLimit
 
 __all__ = ["a1", "normalise_department", "read_file", "read_workbook"]
 
-# A file that takes longer than this to read is given up (its Python part: calamine is not interrupted).
-TIME_LIMIT_SECONDS = 30.0
-TIMEOUT_MESSAGE = (
-    "读取超时（超过{seconds}秒），已停止处理此文件；文件可能过大或结构异常，"
-    "请删除多余的工作表和空白行列后另存，再重新提交"
-)
 
 LEGACY_MESSAGE = (
     "旧版湖南部门整体支出绩效评价表（投入/过程/产出/效果），暂不支持评分；"
@@ -284,17 +277,11 @@ def read_workbook(file: str, grids: list[tuple[str, Rows]]) -> WorkbookRead:
 
 
 def read_file(path: Path, root: Path) -> WorkbookRead:
-    """Read one input file; never raises: an unreadable file gives status 'skipped' or 'error'."""
+    """Read one input file; never raises: an unreadable file gives status 'skipped' or 'error'.
+
+    No time limit and nothing silenced here: a worker process reads through `xltool.read.worker`.
+    """
     file = relative_name(path, root)
-    try:
-        with _time_limit(TIME_LIMIT_SECONDS):
-            return _read_file(path, file)
-    except _TimeLimit:
-        return WorkbookRead(file, "error", None, TIMEOUT_MESSAGE.format(seconds=f"{TIME_LIMIT_SECONDS:g}"))
-
-
-def _read_file(path: Path, file: str) -> WorkbookRead:
-    """read_file without its time limit."""
     try:
         grids = read_grids(path, max_rows=MAX_ROWS)
     except SourceError as exc:

@@ -12,11 +12,9 @@ refused) and the workbook is refused when its grids or texts exceed the limits i
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +76,7 @@ def read_grids(path: Path, max_rows: int | None = None) -> list[tuple[str, Grid]
     import python_calamine  # the only place that parses workbooks; kept lazy for a fast CLI start
 
     try:
-        with _quiet_stderr():
-            return _calamine_grids(python_calamine, data, max_rows)
+        return _calamine_grids(python_calamine, data, max_rows)
     except SourceError:
         raise
     except python_calamine.PasswordError as exc:
@@ -108,23 +105,6 @@ def _calamine_grids(python_calamine: Any, data: bytes, max_rows: int | None) -> 
         # calamine gives an empty cell as "": one pass per row, rows without one kept as they are.
         grids.append((name, [[None if v == "" else v for v in row] if "" in row else row for row in rows]))
     return grids
-
-
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Send file descriptor 2 to /dev/null: a Rust panic prints its message there before Python sees it."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def _classified_bytes(path: Path) -> bytes:

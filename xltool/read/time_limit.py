@@ -9,12 +9,12 @@ import time
 from collections.abc import Iterator
 
 
-class _TimeLimit(BaseException):
+class TimeLimit(BaseException):
     """SIGALRM's signal that a file ran over TIME_LIMIT_SECONDS (a BaseException: no handler swallows it)."""
 
 
 @contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
+def time_limit(seconds: float) -> Iterator[None]:
     """Interrupt the block after ``seconds`` (Python code only), in the main thread of a process."""
     if (
         seconds <= 0
@@ -25,7 +25,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
         return
 
     def expire(signum: int, frame: object) -> None:
-        raise _TimeLimit
+        raise TimeLimit
 
     started = time.monotonic()
     previous = signal.signal(signal.SIGALRM, expire)

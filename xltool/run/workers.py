@@ -26,10 +26,10 @@ MSG_WORKER_DIED = (
 
 def _read_one(task: tuple[int, str, str, str]) -> InputEntry:
     """Read one file (in a worker), spool its records, return what the parent needs to plan."""
-    from xltool.read.reader import read_file
+    from xltool.read.worker import read_in_worker
 
     index, path, root, spool = task
-    read = read_file(Path(path), Path(root))
+    read = read_in_worker(Path(path), Path(root))
     return InputEntry(
         index=index,
         file=read.file,
@@ -80,7 +80,7 @@ def read_all(tasks: Sequence[tuple[int, str, str, str]], jobs: int, notify: Prog
     # The reader and calamine imported once here, before the workers are forked, not in each worker.
     import python_calamine  # noqa: F401
 
-    import xltool.read.reader  # noqa: F401
+    import xltool.read.worker  # noqa: F401
 
     try:
         with _pool(jobs) as pool:
@@ -114,14 +114,14 @@ def _read_isolated(task: tuple[int, str, str, str]) -> InputEntry:
 
 def _read_whole(task: tuple[str, str]) -> WorkbookRead:
     """Read one file (in a worker) and send its records back whole."""
-    from xltool.read.reader import read_file
+    from xltool.read.worker import read_in_worker
 
-    return read_file(Path(task[0]), Path(task[1]))
+    return read_in_worker(Path(task[0]), Path(task[1]))
 
 
 def read_apart(path: Path, root: Path) -> WorkbookRead:
     """One file read in a process of its own, so that nothing it does reaches this one."""
-    import xltool.read.reader  # noqa: F401  (imported once, before the fork)
+    import xltool.read.worker  # noqa: F401  (imported once, before the fork)
 
     try:
         with _pool(1) as pool:

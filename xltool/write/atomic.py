@@ -50,7 +50,6 @@ def output_path(out: Path, relative: str, suffix: str | None = None) -> Path:
     return target
 
 
-_MADE_DIRS: set[Path] = set()
 _PART_COUNTER = itertools.count()
 
 
@@ -59,12 +58,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """A temporary path beside ``target``, renamed onto it only when the block succeeds.
 
     The temporary is a hidden ``.part`` file named by process and counter, created with the umask's
-    permissions; each folder is made once per process (a batch writes many files into each).
+    permissions; the folder is made when missing (every time: OUT may have been removed since).
     """
     parent = target.parent
-    if parent not in _MADE_DIRS:
-        parent.mkdir(parents=True, exist_ok=True)
-        _MADE_DIRS.add(parent)
+    parent.mkdir(parents=True, exist_ok=True)
     while True:  # a name an interrupted earlier process left behind is skipped
         tmp = parent / f".xltool-{os.getpid()}-{next(_PART_COUNTER)}{target.suffix}.part"
         try:
