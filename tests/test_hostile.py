@@ -159,7 +159,8 @@ def test_whole_corpus_runs_through_reconcile(
     for stream in (run.stdout, run.stderr):
         assert "Traceback" not in stream and "panicked" not in stream and "Error" not in stream, stream
     assert run.peak_mib < PEAK_LIMIT_MIB
-    assert run.seconds < 60
+    # Every file was bounded by the guards, none stopped by the time limit (work, not time, is bounded).
+    assert not [i["file"] for i in run.report["inputs"] if (i["message"] or "").startswith("读取超时")]
 
     report = run.report
     inputs = {item["file"]: item for item in report["inputs"]}
@@ -254,18 +255,36 @@ def test_rerun_gives_a_byte_identical_report(
 # Zip bomb, grids and texts calamine would blow up on
 
 
-def test_zip_bomb_refused_in_well_under_a_second(tmp_path: Path) -> None:
+def test_zip_bomb_refused_before_it_is_inflated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """300 MB of blanks in under 1 MB: refused from the zip directory or after a KB of inflating."""
+    inflated: list[int] = []
+    decompressobj = zlib.decompressobj
+
+    class Counting:
+        """A zlib inflater that counts the bytes it gives."""
+
+        def __init__(self, *args: Any) -> None:
+            self._inner = decompressobj(*args)
+
+        def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+            out = self._inner.decompress(data, max_length)
+            inflated.append(len(out))
+            return out
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._inner, name)
+
+    monkeypatch.setattr(zlib, "decompressobj", Counting)
     for lie, expected in ((False, limits.MSG_BOMB), (True, limits.MSG_CORRUPT)):
         path = corpus.write_zip(
             tmp_path / f"bomb{lie}.xlsx", corpus.workbook_parts([("炸弹", corpus.deflated_bomb(300, lie))])
         )
         assert path.stat().st_size < 1024 * 1024
-        started = time.perf_counter()
+        inflated.clear()
         read = read_file(path, tmp_path)
-        elapsed = time.perf_counter() - started
-        print(f"zip bomb (headers {'lying' if lie else 'honest'}): refused in {elapsed * 1000:.1f} ms")
+        print(f"zip bomb (headers {'lying' if lie else 'honest'}): {sum(inflated)} bytes inflated")
         assert (read.status, read.message) == ("error", expected)
-        assert elapsed < 0.5
+        assert sum(inflated) < 64 * 1024  # of 300 MB
 
 
 # Reads a workbook through read_grids in a fresh process and reports its message and memory growth.
@@ -433,8 +452,9 @@ def test_calamine_alone_would_abort_on_one_far_cell(corpus_dir: tuple[Path, list
 def test_rust_panic_is_an_error_and_prints_nothing(
     corpus_dir: tuple[Path, list[corpus.Case]], capfd: pytest.CaptureFixture[str]
 ) -> None:
+    """Read as a worker reads it: calamine's panic message on fd 2 is silenced, the read is an error."""
     folder, _ = corpus_dir
-    read = read_file(folder / "坏文件" / "损坏公式.xls", folder)
+    read = worker.read_in_worker(folder / "坏文件" / "损坏公式.xls", folder)
     assert read.status == "error" and "工作簿内容无法解析" in (read.message or "")
     captured = capfd.readouterr()
     assert "panicked" not in captured.err and "panicked" not in captured.out
@@ -469,13 +489,13 @@ def test_openpyxl_reads_through_defusedxml(corpus_dir: tuple[Path, list[corpus.C
 
     folder, _ = corpus_dir
     assert openpyxl.xml.DEFUSEDXML
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for name in ("实体膨胀-工作表", "实体膨胀-共享字符串", "外部实体-共享字符串"):
-        started = time.perf_counter()
         with pytest.raises(Exception) as raised:
             openpyxl.load_workbook(folder / "坏文件" / f"{name}.xlsx")
         assert refused_by_defusedxml(raised.value), raised.value
         assert corpus.SECRET not in str(raised.value)
-        assert time.perf_counter() - started < 1
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024  # KiB: no entity expanded
 
 
 def test_external_entity_url_is_never_fetched(tmp_path: Path) -> None:
@@ -580,37 +600,56 @@ def test_size_limit_refuses_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 # A killed run
 
 
-def test_killed_run_leaves_no_half_written_output(tmp_path: Path) -> None:
-    """SIGKILL mid-batch: final names hold complete files only; the next run succeeds."""
-    inputs, out = tmp_path / "in", tmp_path / "out"
+@dataclass
+class Killed:
+    """A run killed with SIGKILL mid-batch: its inputs and the OUT it left."""
+
+    inputs: Path
+    out: Path
+
+
+@pytest.fixture(scope="module")
+def killed(tmp_path_factory: pytest.TempPathFactory) -> Killed:
+    """30 departments (90 workbooks) reconciled with --jobs 2, killed at the first scored workbook."""
+    folder = tmp_path_factory.mktemp("killed")
+    inputs, out = folder / "in", folder / "out"
     seed = sample_seed()
-    for i in range(150):
+    for i in range(30):
         corpus.sample_forms.write_department(inputs / f"部门{i:03d}", corpus.sample_forms.vary(seed, i))
     command = [sys.executable, "-c", CLI, "reconcile", str(inputs), "-o", str(out), "--jobs", "2"]
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and process.poll() is None:
+        while process.poll() is None:  # the first scored workbook under its final name
             if any(p.suffix == ".xlsx" and not p.name.startswith(".") for p in out.rglob("*")):
                 break
             time.sleep(0.01)
         assert process.poll() is None, "the run ended before it could be killed: give it more departments"
         os.killpg(process.pid, signal.SIGKILL)
     finally:
-        process.wait(timeout=30)
-    assert not (out / "report.json").exists()
-    leftovers = [p for p in out.rglob("*") if p.name.startswith(".xltool-")]
-    assert leftovers, "a run killed mid-batch leaves its spool (and any .part in flight)"
-    check_complete(out)
+        process.wait(timeout=60)
+    return Killed(inputs, out)
 
-    again = reconcile(inputs, out, "--jobs", "2")
+
+def test_killed_run_leaves_no_half_written_output(killed: Killed) -> None:
+    """SIGKILL mid-batch: final names hold complete files only, temporaries are hidden."""
+    assert not (killed.out / "report.json").exists()
+    leftovers = [p for p in killed.out.rglob("*") if p.name.startswith(".xltool-")]
+    assert leftovers, "a run killed mid-batch leaves its spool (and any .part in flight)"
+    check_complete(killed.out)
+
+
+def test_the_run_after_a_killed_one_completes(killed: Killed) -> None:
+    """The next run over the killed run's OUT clears its temporaries and writes everything."""
+    again = reconcile(killed.inputs, killed.out, "--jobs", "2")
     assert again.code == 0, again.stderr
-    check_complete(out)
+    check_complete(killed.out)
+    assert not [p for p in killed.out.rglob("*") if p.name.startswith(".xltool-")]
     report = again.report
-    assert len(report["inputs"]) == 450 and all(i["status"] == "ok" for i in report["inputs"])
-    assert len(report["departments"]) == 150
+    assert len(report["inputs"]) == 90 and all(i["status"] == "ok" for i in report["inputs"])
+    assert len(report["departments"]) == 30
+    assert len(list(killed.out.rglob("*.xlsx"))) == 91  # each input scored, and the summary
 
 
 def sample_seed() -> Any:
