@@ -8,10 +8,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sample_forms import taoyuan_2022, write_department
+from sample_report import write_report
 
 
 def main(argv: list[str]) -> int:
-    """Write <OUT_DIR>/桃源县自然资源局/ with the three filled workbooks."""
+    """Write <OUT_DIR>/桃源县自然资源局/ with the three filled workbooks and the written report."""
     if len(argv) > 1 or (argv and argv[0] in ("-h", "--help")):
         print(__doc__)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
@@ -19,6 +20,7 @@ def main(argv: list[str]) -> int:
     dept = taoyuan_2022()
     for path in write_department(out / dept.name, dept):
         print(path)
+    print(write_report(out / dept.name))
     return 0
 
 

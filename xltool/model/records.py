@@ -140,6 +140,22 @@ class Finding:
     threshold: float | str | None = None  # the limit the figure crossed (a setting or a bound)
     rule_name: str = ""  # the rule's short Chinese name (from the catalogue)
     basis: str | None = None  # the policy document and clause the rule rests on (from the catalogue)
+    # A finding on a written report (family N) points at a paragraph and quotes its sentence; its
+    # ``sheet`` and ``cell`` are empty, and ``expected_at`` names the form cell the figure comes from.
+    paragraph: int | None = None
+    quote: str | None = None
+    expected_at: tuple[str, str, str] | None = None  # (file, sheet, cell)
+
+
+@dataclass(frozen=True)
+class WrittenReport:
+    """A written report (自评报告, .docx or .txt) as its non-empty paragraphs, and whose it is."""
+
+    file: str  # relative to INPUT, "/" separators
+    title: str  # the first paragraph
+    department: str | None  # as the title or the file name names it
+    year: int | None
+    paragraphs: tuple[str, ...]  # non-empty paragraphs, in order (paragraph n is paragraphs[n - 1])
 
 
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}

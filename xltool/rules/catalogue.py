@@ -21,6 +21,7 @@ FAMILIES = {
     "E": "派生指标（附件1）",
     "F": "合理性",
     "G": "表格结构",
+    "N": "书面自评报告（与表格核对、文内数字自洽）",
 }
 
 
@@ -379,6 +380,100 @@ RULES: tuple[RuleInfo, ...] = (
         name="未填绩效指标",
         basis=FORM_INDICATORS,
     ),
+    # Family N reads a written report (rules/narrative.py): the report must say what its forms say.
+    RuleInfo(
+        "N-BUDGET",
+        "N",
+        "error",
+        "报告所写部门年初预算、全年预算、执行数及按收入性质分的金额与附件2一致",
+        name="报告预算数与表不符",
+        basis=None,
+    ),
+    RuleInfo(
+        "N-SPENDING-SPLIT",
+        "N",
+        "error",
+        "报告所写基本支出、项目支出、公用经费与附件2按支出性质分、附件1一致",
+        name="报告支出结构与表不符",
+        basis=None,
+    ),
+    RuleInfo(
+        "N-EXEC-RATE",
+        "N",
+        "error",
+        "报告所写部门或项目的预算执行率等于表中全年执行数÷全年预算数",
+        name="报告执行率与表不符",
+        basis=FORM_BUDGET,
+    ),
+    RuleInfo(
+        "N-STAFF",
+        "N",
+        "error",
+        "报告所写编制数、实际在职人数、在职人员控制率与附件1一致",
+        name="报告人员数与表不符",
+        basis=None,
+    ),
+    RuleInfo(
+        "N-THREE-PUBLIC",
+        "N",
+        "error",
+        "报告所写“三公”经费及其各项的预算数、决算数与附件1一致",
+        name="报告“三公”经费与表不符",
+        basis=None,
+    ),
+    RuleInfo(
+        "N-PROJECT",
+        "N",
+        "error",
+        "报告所写项目的年初预算、全年预算、执行数与该项目附件3一致",
+        name="报告项目资金与表不符",
+        basis=None,
+    ),
+    RuleInfo(
+        "N-INDICATOR",
+        "N",
+        "error",
+        "报告所写绩效指标的年度指标值、实际完成值与附件2/附件3一致",
+        name="报告指标值与表不符",
+        basis=None,
+    ),
+    RuleInfo(
+        "N-SELF-SCORE",
+        "N",
+        "error",
+        "报告所写自评得分与附件2/附件3的总分一致",
+        name="报告自评得分与表不符",
+        basis=None,
+    ),
+    RuleInfo(
+        "N-PARTS-SUM",
+        "N",
+        "error",
+        "报告中“其中”所列各项之和不超过所写合计（基本支出＋项目支出等完整分项须相等）",
+        name="报告分项与合计不符",
+        basis=None,
+    ),
+    RuleInfo(
+        "N-RATE-COUNTS",
+        "N",
+        "warning",
+        "报告所写比率（办结率、销号率、整改率）与文中所写件数之比一致",
+        name="报告比率与件数不符",
+        basis=None,
+        rates=True,
+    ),
+    RuleInfo(
+        "N-NO-FORMS",
+        "N",
+        "info",
+        "书面报告所写部门有对应的自评表，报告中的数字能与表格核对",
+        name="报告无对应表格",
+        basis=None,
+    ),
 )
 
 BY_ID: dict[str, RuleInfo] = {r.id: r for r in RULES}
+
+# Families whose rules read a written report rather than the forms' frames (rules/narrative.py).
+DOCUMENT_FAMILIES = frozenset({"N"})
+FORM_RULES: tuple[RuleInfo, ...] = tuple(r for r in RULES if r.family not in DOCUMENT_FAMILIES)

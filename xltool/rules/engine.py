@@ -147,11 +147,11 @@ def _plain(value: object) -> float | str | None:
 
 
 def registered_rules() -> list[Rule]:
-    """All rules bound to their checks, in catalogue order (the check modules register on import)."""
+    """All form rules bound to their checks, in catalogue order (the check modules register on import)."""
     import xltool.rules.checks  # noqa: F401 — registers every rule
-    from xltool.rules.catalogue import RULES
+    from xltool.rules.catalogue import FORM_RULES
 
-    return [REGISTRY[info.id] for info in RULES]
+    return [REGISTRY[info.id] for info in FORM_RULES]
 
 
 def run_rules(frames: Frames, profile: Profile) -> tuple[list[Finding], Context]:
