@@ -142,7 +142,13 @@ def test_a_rate_with_two_candidate_counts_is_left_alone(forms: DepartmentForms) 
 
 def test_parts_exceeding_a_total_in_brackets(forms: DepartmentForms) -> None:
     (f,) = check_report(report("已完成封堵和垮塌矿硐177个（其中自然垮塌矿硐29个，完成封堵158个）。"), forms)
-    assert (f.rule, f.expected, f.actual) == ("N-PARTS-SUM", 177.0, 187.0)
+    assert (f.rule, f.expected, f.threshold, f.actual, f.rule_name) == (
+        "N-PARTS-SUM",
+        None,
+        177.0,
+        187.0,
+        "报告分项与合计不符",
+    )
 
 
 def test_a_report_without_forms_is_one_info_finding() -> None:

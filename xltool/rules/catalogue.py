@@ -418,7 +418,7 @@ RULES: tuple[RuleInfo, ...] = (
         "N",
         "error",
         "报告所写“三公”经费及其各项的预算数、决算数与附件1一致",
-        name="报告“三公”经费与表不符",
+        name="报告“三公”经费不符",
         basis=None,
     ),
     RuleInfo(

@@ -62,6 +62,7 @@ def _no_forms(report: WrittenReport) -> Finding:
             "请确认报告标题中的部门名称与表格一致，并与表格放在同一文件夹"
         ),
         department=report.department or "",
+        rule_name=BY_ID["N-NO-FORMS"].name,
         paragraph=1,
         quote=report.title,
     )
@@ -266,6 +267,8 @@ class _Checker:
                 expected=expected if expected is not None else (float(form.value) if form else None),
                 actual=actual,
                 department=self.forms.name,
+                rule_name=info.name,
+                basis=info.basis,
                 paragraph=s.paragraph,
                 quote=s.text.strip(),
                 expected_at=(form.file, form.sheet, form.cell) if form else None,

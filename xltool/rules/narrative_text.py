@@ -36,12 +36,14 @@ def _finding(
     rule: str,
     message: str,
     department: str,
-    expected: float | str,
+    expected: float | str | None,
     actual: float | str,
+    threshold: float | None = None,
 ) -> Finding:
+    info = BY_ID[rule]
     return Finding(
         rule=rule,
-        severity=BY_ID[rule].severity,
+        severity=info.severity,
         file=report.file,
         sheet="",
         cell="",
@@ -49,6 +51,9 @@ def _finding(
         expected=expected,
         actual=actual,
         department=department,
+        threshold=threshold,
+        rule_name=info.name,
+        basis=info.basis,
         paragraph=s.paragraph,
         quote=s.text.strip(),
     )
@@ -84,8 +89,9 @@ def _parts(report: WrittenReport, s: Sentence, department: str) -> list[Finding]
                 f"报告写合计{total.text}，其中各项{listed}共{fmt_num(added)}{unit}，{relation}所写合计；"
                 "请核对各分项和合计后更正",
                 department,
-                float(total.number),
+                float(total.number) if relation == "小于" else None,
                 float(added),
+                threshold=float(total.number) if relation == "大于" else None,
             )
         )
     return findings
