@@ -23,7 +23,7 @@ def test_help_is_chinese_with_examples() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
     assert "预算绩效自评表" in result.output and "示例" in result.output
-    for command in ("reconcile", "templates", "rules"):
+    for command in ("reconcile", "templates", "rules", "serve"):
         sub = runner.invoke(app, [command, "--help"])
         assert sub.exit_code == 0, sub.output
         assert "示例：xltool " + command in sub.output

@@ -189,6 +189,60 @@ def rules(
         typer.echo(f"  {key} = {value}    # {SETTING_NAMES.get(key, '')}")
 
 
+@app.command(cls=_Command)
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="监听地址；默认 127.0.0.1（仅本机）。局域网使用填 0.0.0.0")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="端口；默认 8765")] = 8765,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="保存上传文件、审核结果和记录的文件夹；默认当前用户的数据文件夹"),
+    ] = None,
+    open_browser: Annotated[bool, typer.Option("--open", help="启动后用默认浏览器打开页面")] = False,
+    token: Annotated[
+        str | None, typer.Option("--token", help="访问口令（局域网使用时建议设置）；打开页面时需输入")
+    ] = None,
+    keep_days: Annotated[
+        float,
+        typer.Option("--keep-days", min=0, help="审核记录保留天数，过期自动删除；0 为永久保留；默认 30"),
+    ] = 30.0,
+    max_upload_mb: Annotated[
+        int, typer.Option("--max-upload-mb", min=1, help="单次上传（含压缩包解压后）的大小上限，MB；默认 500")
+    ] = 500,
+    max_files: Annotated[
+        int, typer.Option("--max-files", min=1, help="单次上传的工作簿个数上限；默认 5000")
+    ] = 5000,
+) -> None:
+    """启动审核网页：在浏览器中拖入工作簿、文件夹或 zip 压缩包，查看得分和问题并下载结果。
+
+    示例：xltool serve --open
+    """
+    from xltool.serve import ServeError
+    from xltool.serve import serve as run_server
+    from xltool.serve.store import default_data_dir
+
+    folder = data or default_data_dir()
+
+    def ready(url: str) -> None:
+        typer.echo(f"审核页面已启动：{url}\n数据保存在 {folder}\n按 Ctrl+C 停止。")
+
+    try:
+        run_server(
+            host,
+            port,
+            folder,
+            open_browser=open_browser,
+            token=token,
+            keep_days=keep_days,
+            max_bytes=max_upload_mb << 20,
+            max_files=max_files,
+            on_ready=ready,
+        )
+    except ServeError as exc:
+        raise _fail(str(exc)) from None
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
