@@ -14,7 +14,8 @@ from xltool.forms.blocks import FormLayout
 from xltool.forms.layouts import BASIC_DATA, DEPARTMENT, FORMS, PROJECT
 from xltool.forms.terms import resolve
 from xltool.model.records import Figure, FormSheet, IndicatorRow, Text
-from xltool.write.render import Placement, render_form
+from xltool.write.canvas import Placement
+from xltool.write.render import render_form
 from xltool.write.templates import INSTRUCTIONS_SHEET, SHEET_NAMES, write_templates
 
 REPO = Path(__file__).resolve().parent.parent

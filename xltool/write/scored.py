@@ -51,6 +51,7 @@ from xltool.rules.scorecard import (
     over_claimed,
 )
 from xltool.write.atomic import output_path, write_bytes_atomic
+from xltool.write.canvas import Placement, anchor_key
 from xltool.write.looks import (
     A4_INCHES,
     BODY_FONT,
@@ -63,7 +64,7 @@ from xltool.write.looks import (
     Styles,
     display_units,
 )
-from xltool.write.render import Placement, anchor_key, column_widths, render_form
+from xltool.write.render import column_widths, render_form
 from xltool.write.review import (
     FILLS,
     RATE_FIGURES,
