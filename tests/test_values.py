@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from xltool.model.qualitative import achievement_level
 from xltool.model.values import (
     NOT_APPLICABLE,
     AmountError,
     NotApplicable,
     Qualitative,
     Quantity,
-    achievement_level,
     comparable,
     parse_amount,
     parse_rate,

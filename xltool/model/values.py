@@ -1,6 +1,7 @@
 """Parse the cell values of 预算绩效自评表: targets, actuals, amounts and rates.
 
-Standard library only, so that importing it stays fast: every reader and rule uses it.
+Standard library only, so that importing it stays fast: every reader and rule uses it. Operators,
+multipliers and units are `xltool.model.units`; qualitative achievement words `xltool.model.qualitative`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,16 @@ from enum import Enum
 from typing import Final, TypeAlias
 
 from xltool.model.pickling import compact_pickle
+from xltool.model.units import (
+    OP_PREFIXES,
+    SUPERSCRIPT_RE,
+    is_unit,
+    normalise_unit,
+    read_tail,
+    take_multiplier,
+    take_prefix,
+    take_suffix,
+)
 
 __all__ = [
     "NOT_APPLICABLE",
@@ -23,7 +34,6 @@ __all__ = [
     "Qualitative",
     "Quantity",
     "Value",
-    "achievement_level",
     "comparable",
     "parse_amount",
     "parse_rate",
@@ -72,10 +82,8 @@ class AmountError(ValueError):
 # --- text normalisation ------------------------------------------------------------------------
 
 _INVISIBLE: Final = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
-_SPACE_RE: Final = re.compile(r"\s+")
+SPACE_RE: Final = re.compile(r"\s+")
 _THOUSANDS_RE: Final = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))")
-# NFKC turns ㎡ and m² into "m2"; put the superscript back so the digit is not read as a number.
-_SUPERSCRIPT_RE: Final = re.compile(r"(?<=[A-Za-z])([23])(?![0-9.])")
 _BLANK_RE: Final = re.compile(r"[-—―─–/\\_]*")
 _NOT_APPLICABLE_WORDS: Final = frozenset({"不适用", "n/a", "na", "不涉及"})
 # Excel error values are missing data (a formula failed), not a statement that nothing applies.
@@ -89,7 +97,7 @@ _RANGE_SEP: Final = "~〜至到—–-"
 def _normalise(text: str) -> str:
     """NFKC, no spaces, no thousands separators: the form every parser works on."""
     s = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    s = _SPACE_RE.sub("", s).replace("−", "-").replace("(含)", "")
+    s = SPACE_RE.sub("", s).replace("−", "-").replace("(含)", "")
     return _THOUSANDS_RE.sub("", s.rstrip("。.;,"))
 
 
@@ -119,69 +127,6 @@ def _finite_decimal(raw: int | float | Decimal) -> Decimal | None:
     return None if number.is_nan() else number
 
 
-# --- operators, multipliers and units ----------------------------------------------------------
-
-
-def _longest_first(words: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(words.items(), key=lambda item: -len(item[0])))
-
-
-_OP_PREFIXES: Final = _longest_first(
-    {
-        **dict.fromkeys(["≥", "≧", "⩾", ">=", "=>", ">", "≮"], ">="),
-        **dict.fromkeys(
-            ["大于等于", "大于或等于", "不低于", "不少于", "不小于", "大于", "超过", "高于"], ">="
-        ),
-        "达到": ">=",
-        **dict.fromkeys(["≤", "≦", "⩽", "<=", "=<", "<", "≯"], "<="),
-        **dict.fromkeys(["小于等于", "小于或等于", "不高于", "不超过", "不大于", "不多于"], "<="),
-        **dict.fromkeys(["小于", "低于", "少于", "控制在"], "<="),
-        **dict.fromkeys(["==", "=", "等于"], "="),
-        # Approximate values: no operator, scored like a bare number.
-        **dict.fromkeys(["约", "大约"], ""),
-    }
-)
-_OP_SUFFIXES: Final = _longest_first(
-    {
-        **dict.fromkeys(["及以上", "或以上", "以上", "不少于", "不低于", "不小于"], ">="),
-        **dict.fromkeys(
-            ["及以下", "或以下", "以下", "以内", "之内", "内", "不超过", "不高于", "不大于"], "<="
-        ),
-        "左右": "",
-    }
-)
-_MULTIPLIERS: Final = (
-    ("万亿", 10**12),
-    ("千万", 10**7),
-    ("百万", 10**6),
-    ("十万", 10**5),
-    ("亿", 10**8),
-    ("万", 10**4),
-    ("千", 10**3),
-)
-# Units that begin with 千 but are units of their own, not 千 × something.
-_KILO_UNITS: Final = ("千克", "千米", "千瓦", "千伏", "千帕", "千焦", "千卡", "千字", "千兆")
-_UNIT_ALIASES: Final = {
-    "百分比": "%",
-    "百分点": "%",
-    "个百分点": "%",
-    "平方米": "㎡",
-    "平米": "㎡",
-    "m²": "㎡",
-    "平方公里": "km²",
-    "平方千米": "km²",
-    "立方米": "m³",
-    "km": "公里",
-    "千米": "公里",
-    "kg": "千克",
-    "公斤": "千克",
-}
-_UNIT_CHARS_RE: Final = re.compile(r"(?:[^\W\d_]|[/%‰°·²³])*")
-# Words that make trailing text a sentence or a date rather than a unit: "12月底前", "5G基站建设".
-_NOT_UNIT_RE: Final = re.compile(
-    r"前|后|底|初|完成|开展|建设|实施|启动|达到|达成|实现|达标|合格|确保|截至|截止|期间|年度|以来"
-    r"|提高|提升|降低|减少|增长|增加|覆盖|改善"
-)
 _QUANTITY_RE: Final = re.compile(
     rf"(?P<sign>[+-]?)(?P<n1>{_NUMBER})(?P<t1>[^0-9{_RANGE_SEP}]*)"
     rf"(?:[{_RANGE_SEP}]{{1,2}}(?P<n2>{_NUMBER})(?P<t2>[^0-9{_RANGE_SEP}]*))?"
@@ -189,57 +134,6 @@ _QUANTITY_RE: Final = re.compile(
 _AMOUNT_RE: Final = re.compile(rf"(?P<sign>[+-]?)(?P<number>{_NUMBER})(?P<tail>[^0-9]*)")
 _PLAIN_NUMBER_RE: Final = re.compile(rf"[+-]?{_NUMBER}(?:[eE][+-]?[0-9]{{1,4}})?")
 _PER_RE: Final = re.compile(r"每(?P<per>[^0-9.+-]+?)(?P<rest>(?:[+-]?[0-9.]|百分之).*)")
-
-
-def _take_prefix(s: str, words: tuple[tuple[str, str], ...]) -> tuple[str | None, str]:
-    for word, op in words:
-        if s.startswith(word):
-            return op, s[len(word) :]
-    return None, s
-
-
-def _take_suffix(s: str, words: tuple[tuple[str, str], ...]) -> tuple[str | None, str]:
-    for word, op in words:
-        if s.endswith(word):
-            return op, s[: -len(word)]
-    return None, s
-
-
-def _take_multiplier(tail: str) -> tuple[int, str]:
-    if not tail.startswith(_KILO_UNITS):
-        for word, factor in _MULTIPLIERS:
-            if tail.startswith(word):
-                return factor, tail[len(word) :]
-    return 1, tail
-
-
-def _is_unit(unit: str) -> bool:
-    return (
-        len(unit) <= 6
-        and _UNIT_CHARS_RE.fullmatch(unit) is not None
-        and not unit.startswith("/")
-        and not unit.endswith("/")
-        and ("%" not in unit or unit == "%")
-        and _NOT_UNIT_RE.search(unit) is None
-    )
-
-
-@functools.lru_cache(maxsize=4096)  # units repeat: 个, %, 万元, 亩 …
-def _normalise_unit(unit: str) -> str:
-    """Canonical spelling of a unit: 百分比 → %, 平方米 → ㎡, 元每亩 → 元/亩."""
-    unit = _SUPERSCRIPT_RE.sub(lambda m: "²" if m[1] == "2" else "³", unicodedata.normalize("NFKC", unit))
-    unit = unit.replace("每", "/")
-    parts = [_UNIT_ALIASES.get(part.lower() if part.isascii() else part, part) for part in unit.split("/")]
-    return "/".join(parts)
-
-
-def _read_tail(tail: str) -> tuple[str, int, str] | None:
-    """(suffix operator, multiplier, unit) of the text after a number, or None if it is not a unit."""
-    op, tail = _take_suffix(tail, _OP_SUFFIXES)
-    factor, unit = _take_multiplier(tail)
-    if not _is_unit(unit):
-        return None
-    return op or "", factor, unit
 
 
 def _scaled(number: Decimal, factor: int) -> Decimal:
@@ -256,16 +150,16 @@ def _looks_like_year(number: Decimal, unit: str) -> bool:
 
 def _parse_quantity(s: str, text: str) -> Quantity | None:
     """The (op)(number)(unit)(suffix) reading of normalised text, or None."""
-    s = _SUPERSCRIPT_RE.sub(lambda m: "²" if m[1] == "2" else "³", s)
-    prefix_op, s = _take_prefix(s, _OP_PREFIXES)
+    s = SUPERSCRIPT_RE.sub(lambda m: "²" if m[1] == "2" else "³", s)
+    prefix_op, s = take_prefix(s, OP_PREFIXES)
     per, per_op = "", None
     if s.startswith("每"):
         per_match = _PER_RE.fullmatch(s)
         if per_match is None:
             return None
-        per_op, per = _take_suffix(per_match["per"], _OP_PREFIXES)
+        per_op, per = take_suffix(per_match["per"], OP_PREFIXES)
         s = per_match["rest"]
-        if not per or len(per) > 4 or not _is_unit(per):
+        if not per or len(per) > 4 or not is_unit(per):
             return None
     percent_words = s.startswith("百分之")
     if percent_words:
@@ -273,7 +167,7 @@ def _parse_quantity(s: str, text: str) -> Quantity | None:
     match = _QUANTITY_RE.fullmatch(s)
     if match is None:
         return None
-    first = _read_tail(match["t1"])
+    first = read_tail(match["t1"])
     if first is None:
         return None
     suffix_op, factor, unit = first
@@ -287,7 +181,7 @@ def _parse_quantity(s: str, text: str) -> Quantity | None:
             return None
         op = ops.pop() if ops else ""
     else:
-        second = _read_tail(match["t2"])
+        second = read_tail(match["t2"])
         if second is None or suffix_op:
             return None
         _, factor2, unit2 = second
@@ -311,7 +205,7 @@ def _parse_quantity(s: str, text: str) -> Quantity | None:
         unit = "%"
     if per:
         unit = f"{unit}/{per}"
-    return Quantity(op, number, _normalise_unit(unit), text)
+    return Quantity(op, number, normalise_unit(unit), text)
 
 
 # --- public parsers ----------------------------------------------------------------------------
@@ -381,7 +275,7 @@ def parse_amount(raw: object) -> Decimal | None:
     if match is not None:
         number = Decimal(match["sign"] + match["number"])
         tail = match["tail"].replace("(", "").replace(")", "")
-        factor, unit = _take_multiplier(tail)
+        factor, unit = take_multiplier(tail)
         if unit == "" and factor == 1:
             return number
         if unit == "元" or unit == "":  # a bare 万/亿 means yuan: "1.4万" = 1.4万元
@@ -405,7 +299,7 @@ def parse_rate(raw: object) -> Decimal | None:
     match = _AMOUNT_RE.fullmatch(s)
     if match is not None:
         number = Decimal(match["sign"] + match["number"])
-        unit = _normalise_unit(match["tail"]) if match["tail"] else ""
+        unit = normalise_unit(match["tail"]) if match["tail"] else ""
         if percent_words and not unit:
             unit = "%"
         if unit == "%":
@@ -430,43 +324,9 @@ def to_decimal(raw: object) -> Decimal | None:
     return Decimal(s) if _PLAIN_NUMBER_RE.fullmatch(s) else None
 
 
-# --- qualitative bands -------------------------------------------------------------------------
-
-_ACHIEVE_WORDS: Final = (
-    r"达成|达到|完成|实现|达标|显著|明显|满意|合格|理想|到位|及时|开展|实施|启动|开工|验收|落实|见效"
-)
-# Checked first, because "未达成" contains "达成" and "部分未完成" contains "部分".
-_FAILED_RE: Final = re.compile(
-    rf"(?:不|未|没有|没|尚未)(?:能)?(?:按[时期])?(?:全部|完全)?(?:{_ACHIEVE_WORDS})"
-    r"|较差|很差|效果差|^差$|不好|无效果"
-    r"|修订中|进行中|实施中|建设中|推进中|办理中|审批中|施工中|^.{1,4}中$|正在|^待|延期|滞后|推迟|暂停|停滞|取消"
-)
-# Checked second, because "部分达成" and "基本完成" contain "达成" and "完成".
-_PARTIAL_RE: Final = re.compile(r"部分|基本|一定(?:效果|成效|程度|作用)|有所|一般|初步|^中$")
-_ACHIEVED_RE: Final = re.compile(
-    rf"{_ACHIEVE_WORDS}|良好|^良$|好|优|有效|提升|提高|改善|增强|全部|符合|按时|按期|^已"
-)
-
-
-def achievement_level(text: str) -> str | None:
-    """Qualitative band of a text: 'achieved', 'partial', 'failed', or None if it says nothing."""
-    if not isinstance(text, str):
-        return None
-    s = _SPACE_RE.sub("", unicodedata.normalize("NFKC", text))
-    if not s:
-        return None
-    if _FAILED_RE.search(s):
-        return "failed"
-    if _PARTIAL_RE.search(s):
-        return "partial"
-    if _ACHIEVED_RE.search(s):
-        return "achieved"
-    return None
-
-
 def comparable(a: Quantity, b: Quantity) -> tuple[Decimal, Decimal] | None:
     """Numbers of two quantities in a common unit, or None when their units do not convert."""
-    unit_a, unit_b = _normalise_unit(a.unit), _normalise_unit(b.unit)
+    unit_a, unit_b = normalise_unit(a.unit), normalise_unit(b.unit)
     if unit_a == unit_b:
         return a.number, b.number
     if unit_a and unit_b:

@@ -15,8 +15,9 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from xltool.model.qualitative import achievement_level
 from xltool.model.records import FormSheet, IndicatorRow
-from xltool.model.values import NOT_APPLICABLE, Qualitative, Quantity, Value, achievement_level, comparable
+from xltool.model.values import NOT_APPLICABLE, Qualitative, Quantity, Value, comparable
 
 SHEET_COLUMNS = [
     "sid",
