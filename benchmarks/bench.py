@@ -3,7 +3,7 @@
     python benchmarks/bench.py --departments 1000 [--jobs N] [--compare-jobs] [--keep DIR]
 
 1. Generates N departments of realistic forms (three workbooks each, several project sheets, varied
-   figures and anomalies, distinct names) with scripts/sample_forms.py.
+   figures and anomalies, distinct names) with tests/support/sample_forms.py.
 2. Runs `xltool reconcile` as a subprocess over the batch: CPU seconds (the process and all its
    workers), wall seconds, peak memory (sum of the resident sizes of the whole process tree, sampled).
 3. Floor: reads every input file's values with python-calamine, and writes the same cells xltool
@@ -30,9 +30,9 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "tests"))  # the generator is a test-support module
 
-import sample_forms  # noqa: E402
+from support import sample_forms  # noqa: E402
 
 
 def generate(folder: Path, departments: int) -> list[Path]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import openpyxl
 import pytest
 from hypothesis import settings
+from support import sample_forms
 
 from xltool.model.records import Finding
 from xltool.read.reader import read_file
@@ -35,9 +35,6 @@ settings.load_profile(os.environ.get("XLTOOL_HYPOTHESIS", "fixed"))
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "samples" / "桃源县自然资源局"
-sys.path.insert(0, str(REPO / "scripts"))
-
-import sample_forms  # noqa: E402 — lives in scripts/, put on sys.path just above
 
 Rows = Sequence[Sequence[object]]
 # (一级指标, 二级指标, 三级指标, 年度指标值, 实际完成值, 分值, 得分, 偏差原因)

@@ -20,12 +20,9 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import xlsxwriter
+from support import sample_forms
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO / "scripts") not in sys.path:
-    sys.path.insert(0, str(REPO / "scripts"))
-
-import sample_forms  # noqa: E402 — lives in scripts/, put on sys.path just above
 
 # Text that must never reach an output: the corpus's external entities point at it.
 SECRET = "机密-XXE-7f3a9c-不应出现在任何输出中"

@@ -653,7 +653,7 @@ def test_the_run_after_a_killed_one_completes(killed: Killed) -> None:
 
 
 def sample_seed() -> Any:
-    """The seed department of scripts/sample_forms.py."""
+    """The seed department of tests/support/sample_forms.py."""
     return corpus.sample_forms.taoyuan_2022()
 
 

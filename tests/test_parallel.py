@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from support import sample_forms
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import sample_forms  # noqa: E402
-
-from xltool.run.pipeline import reconcile  # noqa: E402
+from xltool.run.pipeline import reconcile
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from conftest import (
     replace_indicator,
     with_basic,
 )
-from sample_forms import YearAmounts
+from support.sample_forms import YearAmounts
 
 P = PROJECT_SHEET
 D = DEPARTMENT_SHEET

@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-import sample_forms
 from conftest import Run, check_folder
+from support import sample_forms
 
 DEPARTMENTS = 16  # vary(seed, 1 … 16): every kind of anomaly, in a chunk of 17 departments
 BASIC = "基础数据表"

@@ -10,7 +10,6 @@ import dataclasses
 from collections.abc import Callable
 
 import pytest
-import sample_forms
 from conftest import (
     DEPARTMENT_SHEET,
     PROJECT_SHEET,
@@ -20,7 +19,8 @@ from conftest import (
     with_basic,
     with_department,
 )
-from sample_forms import YearAmounts
+from support import sample_forms
+from support.sample_forms import YearAmounts
 
 from xltool.rules.departments import derived_indicators
 

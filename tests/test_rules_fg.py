@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from conftest import CLEAN_INDICATORS, PROJECT_SHEET, Run, project_sheet, replace_indicator, with_basic
-from sample_forms import YearAmounts
+from support.sample_forms import YearAmounts
 
 P = PROJECT_SHEET
 BASIC = "基础数据表"
