@@ -5,12 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(
-    0, str(Path(__file__).resolve().parents[1] / "tests")
-)  # the generator is a test-support module
+# The form generator is a test-support module (tests/support/sample_forms.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from sample_report import write_report
 from support.sample_forms import taoyuan_2022, write_department
-from sample_report import write_report  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
