@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from xltool.read import limits
+from xltool.read.folders import readable, walk_inputs
 from xltool.read.limits import (
     MSG_APPLEDOUBLE,
     MSG_DUPLICATE_SHEETS,
@@ -30,8 +31,6 @@ from xltool.read.limits import (
     MSG_NOT_XLSX,
     OLE2_MAGIC,
     RESAVE,
-    SKIPPED_DIRS,
-    SUFFIXES,
     ZIP_MAGICS,
     ZIP_SUFFIXES,
     Grid,
@@ -43,28 +42,23 @@ from xltool.read.scan_xls import clean_xls
 
 
 def find_inputs(root: Path) -> list[Path]:
-    """The workbooks under ``root`` (or ``root`` itself when a file), sorted by relative path."""
+    """The workbooks under ``root`` (or ``root`` itself when a file), sorted by relative path.
+
+    Links are followed as `folders.walk_inputs` allows; what it refuses is not returned here.
+    """
     if root.is_file():
         return [root]
-    found: list[tuple[str, Path]] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS]
-        for name in files:
-            if os.path.splitext(name)[1].lower() in SUFFIXES:
-                path = Path(folder, name)
-                found.append((relative_name(path, root), path))
-    found.sort(key=lambda item: item[0])
-    return [path for _, path in found]
+    return walk_inputs(root)[0]
 
 
 def relative_name(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` with ``/`` separators (the file name when ``root`` is a file)."""
+    """``path`` relative to ``root``, ``/`` separators, readable (the file name when ``root`` is a file)."""
     if path == root or root.is_file():
-        return path.name
+        return readable(path.name)
     try:
-        return path.relative_to(root).as_posix()
+        return readable(path.relative_to(root).as_posix())
     except ValueError:
-        return path.name
+        return readable(path.name)
 
 
 def read_grids(path: Path, max_rows: int | None = None) -> list[tuple[str, Grid]]:

@@ -11,14 +11,14 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
 from xltool.forms.blocks import Format as ValueFormat
 from xltool.forms.blocks import Grid
 from xltool.forms.layouts import BUDGET_WEIGHT, FORMS, FormKind
 from xltool.model.records import Anchor, FormSheet
-from xltool.model.rounding import fmt_rate
+from xltool.model.rounding import fmt_rate, round2_exact
 from xltool.rules.departments import derived_indicators
 from xltool.rules.engine import Context
 from xltool.rules.scoring import IndicatorStatus as S
@@ -163,11 +163,6 @@ def _depth(grid: Grid, key: str) -> int:
     return 1 + max((_depth(grid, p) for p in inner), default=0)
 
 
-def _round2(value: Decimal) -> Decimal:
-    """Excel's ROUND(x, 2)."""
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
 def _evaluate(formula: _Formula, values: Sequence[Decimal | None]) -> Decimal | None:
     """What a formula shows once its cells hold `values` (blank as None), as Excel computes it."""
     numbers = [v for v in values if v is not None]
@@ -175,12 +170,12 @@ def _evaluate(formula: _Formula, values: Sequence[Decimal | None]) -> Decimal | 
         if not numbers:
             return None
         total = sum(numbers, Decimal(0))
-        return _round2(total) if formula.op == "total" else total
+        return round2_exact(total) if formula.op == "total" else total
     if formula.op == "ratio":
         numerator, denominator = values
         return None if not denominator else (numerator or Decimal(0)) / denominator
     (rate,) = values
-    return None if rate is None else _round2(min(rate, Decimal(1)) * BUDGET_WEIGHT)
+    return None if rate is None else round2_exact(min(rate, Decimal(1)) * BUDGET_WEIGHT)
 
 
 def kept_figures(sheet: FormSheet, disputed: Iterable[Anchor]) -> dict[Anchor, Decimal]:
