@@ -10,16 +10,21 @@ import math
 from decimal import Decimal
 from pathlib import Path
 
+import faults
 import pytest
 from typer.testing import CliRunner
 
-import faults
 from xltool.cli import app
 from xltool.model.rounding import fmt_num, fmt_rate, round2, round_rate, stated_precision_tolerance
 from xltool.run.pipeline import reconcile
 
 ODD_FLOATS = (1e308, -1e308, 5e-324, -5e-324, -0.0, math.nan, math.inf, -math.inf, 2.0**53 + 0.5)
-ODD_DECIMALS = (Decimal("999999999999999999999999999995"), Decimal("1e400"), Decimal("-1e-400"), Decimal(10**30))
+ODD_DECIMALS = (
+    Decimal("999999999999999999999999999995"),
+    Decimal("1e400"),
+    Decimal("-1e-400"),
+    Decimal(10**30),
+)
 
 
 @pytest.mark.parametrize("value", [*ODD_FLOATS, *ODD_DECIMALS], ids=repr)
@@ -54,7 +59,7 @@ def odd_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict
 def test_odd_numbers_in_every_cell_complete_the_batch(
     odd_batch: tuple[Path, str, dict[str, object]], tmp_path: Path
 ) -> None:
-    src, clean, poisoned = odd_batch
+    src, _clean, poisoned = odd_batch
     result = CliRunner().invoke(app, ["reconcile", str(src), "-o", str(tmp_path / "out"), "--jobs", "2"])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output

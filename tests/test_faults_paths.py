@@ -6,9 +6,9 @@ import os
 import shutil
 from pathlib import Path
 
+import faults
 import pytest
 
-import faults
 from xltool.read.folders import MSG_LINK_DANGLING, MSG_LINK_LOOP, readable, walk_inputs
 from xltool.run.pipeline import reconcile
 
@@ -66,7 +66,10 @@ def test_names_that_are_not_utf8_are_read_and_shown_readably(tmp_path: Path) -> 
     junk = b"\xff\xfe\xfa.xlsx"
     for name in (gbk, junk):
         shutil.copy(SAMPLE / "附件3 项目支出绩效自评表.xlsx", os.path.join(os.fsencode(root), name))
-    assert sorted(readable(os.fsdecode(n)) for n in (gbk, junk)) == ["附件3 项目支出绩效自评表.xlsx", "\ufffd\ufffd\ufffd.xlsx"]
+    assert sorted(readable(os.fsdecode(n)) for n in (gbk, junk)) == [
+        "附件3 项目支出绩效自评表.xlsx",
+        "\ufffd\ufffd\ufffd.xlsx",
+    ]
     result = reconcile(root, tmp_path / "out", jobs=1)
     inputs = sorted((i["file"], i["status"]) for i in result.report["inputs"])
     assert inputs == [("附件3 项目支出绩效自评表.xlsx", "ok"), ("\ufffd\ufffd\ufffd.xlsx", "ok")]
@@ -101,3 +104,43 @@ def test_long_names_and_deep_paths(tmp_path: Path, depth: int) -> None:
     assert {i["status"] for i in result.report["inputs"]} == {"ok"}
     scored = [p for p in (tmp_path / "out").rglob("*.xlsx") if p.name != "审核汇总.xlsx"]
     assert len(scored) == 3 and all(len(p.name.encode()) <= 255 for p in scored)
+
+
+COLLIDING = (
+    "材料:2.xlsx",
+    "材料_2.xlsx",
+    "\u00e9报告.xlsx",  # NFC
+    "e\u0301报告.xlsx",  # NFD
+    "a" * 125 + "甲.xlsx",  # differ after 120 characters
+    "a" * 125 + "乙.xlsx",
+    "长" * 75 + "甲.xlsx",  # differ after 200 bytes
+    "长" * 75 + "乙.xlsx",
+    "表.xls",
+    "表.xlsx",
+    "Case.xlsx",
+    "case.xlsx",
+)
+
+
+def test_colliding_names_never_share_an_output_across_chunks(tmp_path: Path) -> None:
+    project = SAMPLE / "附件3 项目支出绩效自评表.xlsx"
+    root = tmp_path / "in"
+    (root / "共用").mkdir(parents=True)
+    for k, name in enumerate(COLLIDING):
+        dept = faults.sample_forms.vary(faults.seed(), 200 + k)
+        faults.sample_forms.write_department(tmp_path / "made" / str(k), dept)
+        shutil.copy(tmp_path / "made" / str(k) / project.name, root / "共用" / name)
+    shutil.copy(project, root / "审核汇总.xlsx")  # the summary's own name, at the top of INPUT
+    result = reconcile(root, tmp_path / "out", jobs=2, chunk_departments=1)
+    data = result.report
+    assert len(data["inputs"]) == len(COLLIDING) + 1
+    assert {i["status"] for i in data["inputs"]} == {"ok"}
+    outputs: dict[str, set[str]] = {}
+    for finding in data["findings"]:
+        outputs.setdefault(finding["file"], set()).add(finding["scored"]["file"])
+    assert sorted(outputs) == sorted(i["file"] for i in data["inputs"])
+    assert all(len(v) == 1 for v in outputs.values())
+    assert len({next(iter(v)).casefold() for v in outputs.values()}) == len(outputs)
+    written = [p for p in (tmp_path / "out").rglob("*.xlsx")]
+    assert len(written) == len(COLLIDING) + 2  # and the summary
+    assert "审核汇总.xlsx" not in {next(iter(v)) for v in outputs.values()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from xltool.model.names import group_forms
@@ -55,7 +55,11 @@ def check_workbooks(
     return findings, ctx
 
 
-ChunkTask = tuple[int, list[tuple[int, list[str]]], list[Spooled], str, str, Profile]
+# (number, [(file index, department key of each form sheet)], spooled reads, spool folder, OUT, profile,
+#  each file's output path relative to OUT)
+ChunkTask = tuple[
+    int, list[tuple[int, list[str]]], list[Spooled], str, str, Profile, dict[str, PurePosixPath]
+]
 
 
 def process_chunk(task: ChunkTask) -> ChunkResult:
@@ -63,10 +67,10 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     from xltool.rules.results import department_records
     from xltool.write.scored import write_scored_workbooks
 
-    number, chunk, spooled, spool, out, profile = task
+    number, chunk, spooled, spool, out, profile, names = task
     reads = load_reads(spooled)
     findings, ctx = check_workbooks(reads, profile, [keys for _, keys in chunk])
-    written, locations = write_scored_workbooks(Path(out), reads, ctx, findings, progress.ON_WRITTEN)
+    written, locations = write_scored_workbooks(Path(out), reads, ctx, findings, progress.ON_WRITTEN, names)
     findings_file = os.path.join(spool, f"findings-{number:06d}.jsonl")
     counts = spool_findings(Path(findings_file), findings, locations, sheet_order(reads))
     departments = with_finding_counts(department_records(ctx), counts)

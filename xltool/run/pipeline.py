@@ -21,15 +21,32 @@ from pathlib import Path
 from typing import Any
 
 from xltool.model.errors import InputNotFound
+from xltool.read.folders import Refused
+from xltool.read.sources import relative_name
 from xltool.rules.profile import Profile, load_profile
 from xltool.run.chunks import ChunkResult, ChunkTask
-from xltool.run.plan import CHUNK_DEPARTMENTS, InputEntry, input_files, input_json, plan_chunks
+from xltool.run.plan import (
+    CHUNK_DEPARTMENTS,
+    InputEntry,
+    input_files,
+    input_json,
+    plan_chunks,
+    refused_entry,
+)
 from xltool.run.progress import Progress
 from xltool.run.spool import SPOOL_PREFIX, remove_leftovers
 from xltool.run.workers import check_all, in_forked_process, read_all, succeeded
+from xltool.write.atomic import output_names
 from xltool.write.report import merge_sorted, write_report
 
 REPORT_NAME = "report.json"
+
+
+def reserved_names() -> tuple[str, ...]:
+    """The run's own files in OUT, never given to a scored workbook."""
+    from xltool.write.summary import SUMMARY_NAME
+
+    return (REPORT_NAME, SUMMARY_NAME)
 
 
 @dataclass
@@ -69,18 +86,33 @@ def reconcile(
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_leftovers(out_dir)
-    out_resolved = out_dir.resolve()
-    files = [p for p in input_files(root) if out_resolved not in p.resolve().parents]
+    found, refused = input_files(root, out_dir)
+    listed = sorted(
+        [(relative_name(p, root), p) for p in found] + [(r.file, r) for r in refused],
+        key=lambda item: item[0],
+    )
     jobs = max(1, jobs or os.cpu_count() or 1)
     spool = tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=out_dir)
     notify = progress or (lambda phase, done, total: None)
     try:
-        tasks = [(i, str(p), str(root), spool) for i, p in enumerate(files)]
+        tasks = [(i, str(p), str(root), spool) for i, (_, p) in enumerate(listed) if isinstance(p, Path)]
         entries = read_all(tasks, jobs, notify)
+        entries += [refused_entry(i, r) for i, (_, r) in enumerate(listed) if isinstance(r, Refused)]
+        entries.sort(key=lambda e: e.index)
+        names = output_names([e.file for e in entries if e.status == "ok"], ".xlsx", reserved_names())
         chunks = plan_chunks(entries, chunk_departments, jobs)
         spooled = {e.index: e.spooled for e in entries if e.spooled is not None}
+        files = {e.index: e.file for e in entries}
         chunk_tasks: list[ChunkTask] = [
-            (n, c, [spooled[i] for i, _ in c], spool, str(out_dir), rules_profile)
+            (
+                n,
+                c,
+                [spooled[i] for i, _ in c],
+                spool,
+                str(out_dir),
+                rules_profile,
+                {files[i]: names[files[i]] for i, _ in c},
+            )
             for n, c in enumerate(chunks)
         ]
         results = check_all(chunk_tasks, jobs, notify)

@@ -9,6 +9,7 @@ from typing import Any
 
 from xltool.model.names import group_forms
 from xltool.model.records import FormKind, Status
+from xltool.read.folders import Refused
 from xltool.run.spool import Spooled
 
 # Departments per chunk: as many as memory comfortably allows, because the rules run vectorised
@@ -82,11 +83,18 @@ def plan_chunks(
     return chunks
 
 
-def input_files(root: Path) -> list[Path]:
-    """The workbooks under ``root`` (or ``root`` itself), as the reader finds them."""
-    from xltool.read.sources import find_inputs
+def input_files(root: Path, skip: Path | None = None) -> tuple[list[Path], list[Refused]]:
+    """The workbooks under ``root`` (or ``root`` itself) as the reader finds them, and those refused."""
+    from xltool.read.folders import walk_inputs
 
-    return find_inputs(root)
+    if root.is_file():
+        return [root], []
+    return walk_inputs(root, skip)
+
+
+def refused_entry(index: int, refused: Refused) -> InputEntry:
+    """A file or folder found but not read (a link that loops or leads out of INPUT …), as an input."""
+    return InputEntry(index, refused.file, refused.status, None, refused.message, (), ())
 
 
 def input_json(e: InputEntry) -> dict[str, Any]:

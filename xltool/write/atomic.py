@@ -7,30 +7,34 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 _MAX_PART = 120
+# A file name may hold 255 bytes on most file systems: a part keeps room for " (99)" and ".xlsx".
+_MAX_PART_BYTES = 200
 
 
 class UnsafePath(ValueError):
-    """An output path that would leave OUT."""
+    """An output path that would leave OUT (through ``..`` or a symbolic link planted in OUT)."""
 
 
 def safe_part(name: str, fallback: str = "未命名") -> str:
     """One path component made safe on every system: no separators, no dots-only, limited length."""
     text = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip().strip(".")
     text = text[:_MAX_PART].strip()
+    while len(text.encode("utf-8", "surrogatepass")) > _MAX_PART_BYTES:
+        text = text[:-1]
     if not text or set(text) <= {".", "_", " "}:
         return fallback
     return text
 
 
-def output_path(out: Path, relative: str, suffix: str | None = None) -> Path:
-    """OUT joined with an input's relative path (each part sanitised); never outside OUT."""
+def relative_output(relative: str, suffix: str | None = None) -> PurePosixPath:
+    """An input's relative path as an output path: each part sanitised, ``suffix`` in place of its own."""
     parts = [
         safe_part(p)
         for p in PurePosixPath(relative.replace("\\", "/")).parts
@@ -42,11 +46,50 @@ def output_path(out: Path, relative: str, suffix: str | None = None) -> Path:
         parts[-1] = (
             str(PurePosixPath(parts[-1]).with_suffix(suffix)) if "." in parts[-1] else parts[-1] + suffix
         )
-    target = out.joinpath(*parts)
+    return PurePosixPath(*parts)
+
+
+def output_names(files: Sequence[str], suffix: str, reserved: Sequence[str] = ()) -> dict[str, PurePosixPath]:
+    """Each input's output path relative to OUT, unique across the whole run.
+
+    Names are normalised (NFC), sanitised and truncated first, then de-duplicated ignoring case (as
+    Windows and macOS compare names), so that no two inputs can map to one output: a later clash gets
+    `` (2)``, `` (3)`` …. Inputs that already have ``suffix`` keep their name before others (an ``.xlsx``
+    before the ``.xls`` of the same stem); otherwise the order given decides. ``reserved`` names (the
+    run's own files) and every folder an output needs are never given to a file.
+    """
+    wanted = {file: relative_output(file, suffix) for file in files}
+    taken = {name.casefold() for name in reserved}
+    taken.update(str(parent).casefold() for path in wanted.values() for parent in path.parents)
+    names: dict[str, PurePosixPath] = {}
+    for file in sorted(files, key=lambda f: not f.lower().endswith(suffix)):  # stable otherwise
+        target = candidate = wanted[file]
+        n = 2
+        while str(candidate).casefold() in taken:
+            candidate = target.with_name(f"{target.stem} ({n}){target.suffix}")
+            n += 1
+        taken.add(str(candidate).casefold())
+        names[file] = candidate
+    return names
+
+
+def output_path(out: Path, relative: str, suffix: str | None = None) -> Path:
+    """OUT joined with an input's relative path (each part sanitised); never outside OUT."""
+    return checked_target(out, relative_output(relative, suffix))
+
+
+def checked_target(out: Path, relative: PurePosixPath) -> Path:
+    """OUT joined with an output's relative path; UnsafePath when a link planted in OUT leads out."""
+    target = out.joinpath(*relative.parts)
     base = out.resolve()
-    resolved = target.resolve()
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError):  # a link loop planted in OUT
+        resolved = Path(os.sep)
     if base != resolved and base not in resolved.parents:
-        raise UnsafePath(f"输出路径超出输出目录：{relative}")
+        raise UnsafePath(
+            f"输出位置“{relative}”是指向输出文件夹之外的符号链接，为安全起见未写入；请删除该链接后重新运行"
+        )
     return target
 
 

@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import xlsxwriter
@@ -50,7 +50,7 @@ from xltool.rules.scorecard import (
     kept_figures,
     over_claimed,
 )
-from xltool.write.atomic import output_path, write_bytes_atomic
+from xltool.write.atomic import checked_target, output_names, write_bytes_atomic
 from xltool.write.canvas import Placement, anchor_key
 from xltool.write.looks import (
     A4_INCHES,
@@ -506,10 +506,13 @@ def write_scored_workbooks(
     ctx: Context,
     findings: Sequence[Finding],
     on_written: Callable[[], None] | None = None,
+    names: Mapping[str, PurePosixPath] | None = None,
 ) -> tuple[list[str], list[Location | None]]:
     """Write a scored workbook per 'ok' read; return the files (relative to OUT) and each finding's mark.
 
-    ``on_written`` is called after each 'ok' read is done with (written, or given up), for progress.
+    ``on_written`` is called after each 'ok' read is done with (written, or given up), for progress;
+    ``names`` gives each file's output path relative to OUT (a run decides them once for all its
+    chunks, see `atomic.output_names`); without it they are decided among ``reads``.
     """
     by_sheet: dict[tuple[str, str], list[tuple[int, Finding]]] = defaultdict(list)
     for position, finding in enumerate(findings):
@@ -523,14 +526,14 @@ def write_scored_workbooks(
     profile_name = ctx.profile.name
     written: list[str] = []
     locations: list[Location | None] = [None] * len(findings)
-    targets = output_targets(out, reads)
+    if names is None:
+        names = output_names([read.file for read in reads if read.status == "ok"], ".xlsx")
     sid = 0
     for read in reads:
         first_sid, sid = sid, sid + len(read.sheets)
         if read.status != "ok":
             continue
-        target = targets[read.file]
-        names = sheet_names([s.sheet for s in read.sheets])
+        sheets_named = sheet_names([s.sheet for s in read.sheets])
         jobs = [
             _SheetJob(
                 sheet,
@@ -540,10 +543,11 @@ def write_scored_workbooks(
                 scores.get(first_sid + order),
                 derived.get(departments.get(first_sid + order, ""), {}),
             )
-            for order, (sheet, name) in enumerate(zip(read.sheets, names, strict=True))
+            for order, (sheet, name) in enumerate(zip(read.sheets, sheets_named, strict=True))
         ]
         department = departments.get(first_sid, "") if read.sheets else ""
         try:
+            target = checked_target(out, names[read.file])
             data, marks = _write_workbook(read, jobs, department, profile_name)
             write_bytes_atomic(target, data)
         except Exception:  # a writer bug must not stop a batch of 30,000 files
@@ -557,19 +561,3 @@ def write_scored_workbooks(
         for mark in marks:
             locations[mark.position] = (relative, mark.sheet, mark.cell)
     return written, locations
-
-
-def output_targets(out: Path, reads: Sequence[WorkbookRead]) -> dict[str, Path]:
-    """Each 'ok' read's output path: an ``.xlsx`` input keeps its name, a clashing ``.xls`` gets ``(2)``."""
-    ok = [read.file for read in reads if read.status == "ok"]
-    taken: set[Path] = set()
-    targets: dict[str, Path] = {}
-    for file in sorted(ok, key=lambda f: not f.lower().endswith(".xlsx")):  # stable: input order otherwise
-        target = candidate = output_path(out, file, ".xlsx")
-        n = 2
-        while candidate in taken:
-            candidate = target.with_name(f"{target.stem} ({n}){target.suffix}")
-            n += 1
-        taken.add(candidate)
-        targets[file] = candidate
-    return targets

@@ -20,7 +20,9 @@ KIND_NAMES = {
     "department": "附件2 部门整体支出绩效自评表",
     "project": "附件3 项目支出绩效自评表",
 }
-# Excel keeps at most 65,530 hyperlinks per worksheet; past that, locations are written as text.
+# Excel keeps at most 65,530 hyperlinks per worksheet; past that, locations are written as text. A link
+# longer than Excel allows (a very deep path) is written as text too; a tip is shortened from the left.
+MAX_URL, MAX_TIP = 2079, 255
 MAX_LINKS = 65_000
 
 
@@ -156,18 +158,27 @@ def _findings(wb: Any, fmt: _Formats, findings: Iterable[dict[str, Any]], total:
         _put(ws, r, 10, f.get("basis"), fmt.wrap)
         _put(ws, r, 11, f["rule"], fmt.text)
         scored = f.get("scored")
-        if scored and r <= MAX_LINKS:
-            target = _link(scored["file"], scored["sheet"], scored["cell"])
-            ws.write_url(
-                r,
-                12,
-                target,
-                fmt.link,
-                string="打开",
-                tip=f"{scored['file']} › {scored['sheet']}!{scored['cell']}",
-            )
+        target = _link(scored["file"], scored["sheet"], scored["cell"]) if scored else ""
+        if scored and r <= MAX_LINKS and _utf16_len(target) <= MAX_URL:
+            where = f"{scored['file']} › {scored['sheet']}!{scored['cell']}"
+            ws.write_url(r, 12, target, fmt.link, string="打开", tip=_tail(where, MAX_TIP))
         elif scored:
             _put(ws, r, 12, f"{scored['file']} › {scored['sheet']}!{scored['cell']}", fmt.text)
+
+
+def _utf16_len(text: str) -> int:
+    """Length as Excel counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _tail(text: str, limit: int) -> str:
+    """``text`` within ``limit`` UTF-16 units, keeping its end (the file name, sheet and cell)."""
+    if _utf16_len(text) <= limit:
+        return text
+    kept = text[-(limit - 1) :]
+    while _utf16_len(kept) > limit - 1:
+        kept = kept[1:]
+    return "…" + kept
 
 
 def _link(file: str, sheet: str, cell: str) -> str:
