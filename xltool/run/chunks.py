@@ -56,9 +56,9 @@ def check_workbooks(
 
 
 # (number, [(file index, department key of each form sheet)], spooled reads, spool folder, OUT, profile,
-#  each file's output path relative to OUT)
+#  each file's output path relative to OUT by file index)
 ChunkTask = tuple[
-    int, list[tuple[int, list[str]]], list[Spooled], str, str, Profile, dict[str, PurePosixPath]
+    int, list[tuple[int, list[str]]], list[Spooled], str, str, Profile, dict[int, PurePosixPath]
 ]
 
 
@@ -67,8 +67,11 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     from xltool.rules.results import department_records
     from xltool.write.scored import write_scored_workbooks
 
-    number, chunk, spooled, spool, out, profile, names = task
+    number, chunk, spooled, spool, out, profile, outputs = task
     reads = load_reads(spooled)
+    names = {
+        read.file: outputs[index] for read, (index, _) in zip(reads, chunk, strict=True) if index in outputs
+    }
     findings, ctx = check_workbooks(reads, profile, [keys for _, keys in chunk])
     written, locations = write_scored_workbooks(Path(out), reads, ctx, findings, progress.ON_WRITTEN, names)
     findings_file = os.path.join(spool, f"findings-{number:06d}.jsonl")

@@ -24,6 +24,7 @@ from xltool.model.errors import InputNotFound
 from xltool.read.folders import Refused
 from xltool.read.sources import relative_name
 from xltool.rules.profile import Profile, load_profile
+from xltool.run.boundary import apply_failures
 from xltool.run.chunks import ChunkResult, ChunkTask
 from xltool.run.plan import (
     CHUNK_DEPARTMENTS,
@@ -111,11 +112,12 @@ def reconcile(
                 spool,
                 str(out_dir),
                 rules_profile,
-                {files[i]: names[files[i]] for i, _ in c},
+                {i: names[files[i]] for i, _ in c},
             )
             for n, c in enumerate(chunks)
         ]
-        results = check_all(chunk_tasks, jobs, notify)
+        results, failures = check_all(chunk_tasks, jobs, notify)
+        entries = apply_failures(entries, failures, out_dir, names)
         return _finish(out_dir, entries, results, rules_profile, jobs)
     finally:
         shutil.rmtree(spool, ignore_errors=True)

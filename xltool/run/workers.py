@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import itertools
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from xltool.model.records import WorkbookRead
 from xltool.run import progress
+from xltool.run.boundary import Failure, process_apart, retry_apart
 from xltool.run.chunks import ChunkResult, ChunkTask, process_chunk
 from xltool.run.plan import InputEntry
 from xltool.run.progress import PROGRESS_SECONDS, Progress
@@ -134,12 +136,30 @@ def read_apart(path: Path, root: Path) -> WorkbookRead:
         return WorkbookRead(relative_name(path, root), "error", None, MSG_WORKER_DIED)
 
 
-def check_all(tasks: Sequence[ChunkTask], jobs: int, notify: Progress) -> list[ChunkResult]:
+def check_all(
+    tasks: Sequence[ChunkTask], jobs: int, notify: Progress
+) -> tuple[list[ChunkResult], list[Failure]]:
     """Rules and writing for every chunk, spread over processes when there are several chunks.
 
     Progress counts workbooks: the chunk processes add to a shared counter, which this process
-    reads while it waits for them.
+    reads while it waits for them. A chunk that fails is run again department by department
+    (`boundary.retry_apart`); the departments that fail again are returned as failures.
     """
+    results, failed = _check_chunks(tasks, jobs, notify)
+    if not failed:
+        return results, []
+    numbers = itertools.count(max(task[0] for task in tasks) + 1)
+    fork = fork_context() is not None
+    again, failures = retry_apart(failed, numbers, functools.partial(process_apart, fork=fork))
+    return results + again, failures
+
+
+def _check_chunks(
+    tasks: Sequence[ChunkTask], jobs: int, notify: Progress
+) -> tuple[list[ChunkResult], list[ChunkTask]]:
+    """The chunks' results, and the chunks that failed."""
+    results: list[ChunkResult] = []
+    failed: list[ChunkTask] = []
     total = sum(len(task[1]) for task in tasks)
     done = 0
     if jobs > 1 and len(tasks) > 1:
@@ -163,18 +183,28 @@ def check_all(tasks: Sequence[ChunkTask], jobs: int, notify: Progress) -> list[C
                     finished = sum(len(t[1]) for t, f in zip(tasks, futures, strict=True) if f.done())
                     counted = counter.value if counter is not None else 0
                     notify("check", min(total, max(counted, finished)), total)
-                return [future.result() for future in futures]
+                for task, future in zip(tasks, futures, strict=True):
+                    try:
+                        results.append(future.result())
+                    except Exception:  # its departments are tried again one by one
+                        failed.append(task)
+                return results, failed
         finally:
             progress.ON_WRITTEN = None
 
     def written() -> None:
         nonlocal done
         done += 1
-        notify("check", done, total)
+        notify("check", min(done, total), total)
 
     progress.ON_WRITTEN = written
     try:
-        return [process_chunk(task) for task in tasks]
+        for task in tasks:
+            try:
+                results.append(process_chunk(task))
+            except Exception:  # its departments are tried again one by one
+                failed.append(task)
+        return results, failed
     finally:
         progress.ON_WRITTEN = None
 
