@@ -5,16 +5,24 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import faults
 import pytest
+from typer.testing import CliRunner
 
+from xltool.cli import MSG_INTERRUPTED, app
 from xltool.model.records import Finding
 from xltool.rules import engine
 from xltool.run.boundary import LOG_NAME, MSG_DEPARTMENT_FAILED
+from xltool.run.lock import LOCK_NAME, MSG_BUSY, OutputBusy, run_lock
 from xltool.run.pipeline import reconcile
+from xltool.run.plan import max_jobs, usable_jobs
 
 POISON_MARK = "第777局"
 
@@ -75,3 +83,142 @@ def test_a_poisoned_department_leaves_the_others_byte_identical(
         "ZeroDivisionError: injected" in log if how == "raise" else "BrokenProcessPool" in log
     )
     assert (tmp_path / "poisoned" / "审核汇总.xlsx").is_file()
+
+
+# ---------------------------------------------------------------------------------------------
+# One run per OUT; Ctrl-C; a kill at each phase
+
+# The command line in a child process; XLTOOL_TEST_KILL_AT names a phase at which the child kills its
+# whole process group (as an out-of-memory killer or a power cut would), XLTOOL_TEST_PAUSE one at which
+# it waits (so that a test can act while the run is under way).
+CHILD = """
+import os, signal, sys, time
+phase_kill = os.environ.get("XLTOOL_TEST_KILL_AT")
+phase_pause = os.environ.get("XLTOOL_TEST_PAUSE")
+import xltool.run.chunks as chunks, xltool.run.workers as workers, xltool.run.pipeline as pipeline
+
+def hook(module, name, phase):
+    original = getattr(module, name)
+    def wrapped(*args, **kwargs):
+        if phase == phase_kill:
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+        if phase == phase_pause:
+            open(os.environ["XLTOOL_TEST_FLAG"], "w").close()
+            time.sleep(60)
+        return original(*args, **kwargs)
+    wrapped.__qualname__, wrapped.__module__ = name, module.__name__  # pickled by name, as the original
+    setattr(module, name, wrapped)
+
+hook(workers, "_read_one", "read")
+hook(chunks, "check_workbooks", "check")
+hook(pipeline, "write_report", "finish")
+from xltool.cli import main
+sys.argv = ["xltool", *sys.argv[1:]]
+main()
+"""
+
+
+def _start(src: Path, out: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    command = [sys.executable, "-c", CHILD, "reconcile", str(src), "-o", str(out), "--jobs", "2"]
+    return subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(faults.ROOT), **env},
+        start_new_session=True,
+    )
+
+
+def _wait_for(path: Path, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 120
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
+
+
+def _no_process_left(group: int) -> bool:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_second_run_into_a_busy_out_stops_with_a_clear_message(
+    batches: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    clean, _, _ = batches
+    out, flag = tmp_path / "out", tmp_path / "paused"
+    first = _start(clean, out, {"XLTOOL_TEST_PAUSE": "check", "XLTOOL_TEST_FLAG": str(flag)})
+    try:
+        _wait_for(flag, first)
+        second = CliRunner().invoke(app, ["reconcile", str(clean), "-o", str(out)])
+        assert second.exit_code == 2
+        assert second.output.strip() == "错误：" + MSG_BUSY.format(out=out, pid=first.pid)
+        assert any(out.glob(".xltool-spool-*")), "the second run touched nothing of the first's"
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    again = CliRunner().invoke(app, ["reconcile", str(clean), "-o", str(out)])  # its lock died with it
+    assert again.exit_code == 0, again.output
+
+
+def test_a_stale_lock_of_a_dead_run_is_taken_over(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LOCK_NAME).write_text("999999\n", encoding="ascii")
+    reconcile(faults.ROOT / "samples", out, jobs=1)
+    assert not (out / LOCK_NAME).exists() and (out / "report.json").is_file()
+
+
+def test_a_lock_held_in_this_process_refuses_a_second_run(tmp_path: Path) -> None:
+    with run_lock(tmp_path), pytest.raises(OutputBusy, match=f"进程号 {os.getpid()}"):
+        reconcile(faults.ROOT / "samples", tmp_path, jobs=1)
+    reconcile(faults.ROOT / "samples", tmp_path, jobs=1)
+
+
+@pytest.mark.parametrize("phase", ["read", "check"])
+def test_ctrl_c_stops_the_workers_with_one_chinese_line(
+    batches: tuple[Path, Path, str], tmp_path: Path, phase: str
+) -> None:
+    clean, _, _ = batches
+    out, flag = tmp_path / "out", tmp_path / "paused"
+    process = _start(clean, out, {"XLTOOL_TEST_PAUSE": phase, "XLTOOL_TEST_FLAG": str(flag)})
+    _wait_for(flag, process)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal sends Ctrl-C: to every process of the group
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr.strip() == f"错误：{MSG_INTERRUPTED}" and "Traceback" not in stdout
+    assert _no_process_left(process.pid)
+    assert not list(out.rglob(".xltool-*")), "no spool, no temporaries, no lock left"
+    assert not (out / "report.json").exists()
+
+
+@pytest.mark.parametrize("phase", ["read", "check", "finish"])
+def test_a_kill_at_each_phase_leaves_a_folder_the_next_run_completes(
+    batches: tuple[Path, Path, str], tmp_path: Path, phase: str
+) -> None:
+    clean, _, _ = batches
+    out = tmp_path / "out"
+    process = _start(clean, out, {"XLTOOL_TEST_KILL_AT": phase})
+    process.communicate(timeout=120)
+    assert process.returncode == -signal.SIGKILL
+    assert not (out / "report.json").exists()
+    again = CliRunner().invoke(app, ["reconcile", str(clean), "-o", str(out), "--jobs", "2"])
+    assert again.exit_code == 0, again.output
+    assert len(faults.report(out)["departments"]) == 5
+    assert not list(out.rglob(".xltool-*"))
+
+
+def test_jobs_are_capped_with_a_message(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["reconcile", str(faults.ROOT / "samples"), "-o", str(tmp_path), "-j", "999"]
+    )
+    assert result.exit_code == 0
+    assert f"已按 {max_jobs()} 个进程运行" in result.output
+    assert usable_jobs(999) == max_jobs() == 2 * (os.cpu_count() or 1)

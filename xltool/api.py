@@ -62,19 +62,20 @@ def _files(paths: PathLike | Sequence[PathLike]) -> list[tuple[Path, Path]]:
     given = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
     items = [_existing(p) for p in given]
     if len(items) == 1:
-        pairs = [(file, items[0]) for file in input_files(items[0])]
+        pairs = [(file, items[0]) for file in input_files(items[0])[0]]
     else:  # named from the folder the items share, so that two folders' 附件3 stay apart
         resolved = [p.resolve() for p in items]
         try:
             common: Path | None = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in resolved]))
         except ValueError:  # different drives: each item names its own files
             common = None
-        pairs = [(file, common or item) for item in resolved for file in input_files(item)]
-    seen: set[Path] = set()
+        pairs = [(file, common or item) for item in resolved for file in input_files(item)[0]]
+    seen: set[str] = set()
     files: list[tuple[Path, Path]] = []
     for file, root in pairs:
-        if file.resolve() not in seen:
-            seen.add(file.resolve())
+        real = os.path.realpath(file)  # never raises, not even on a link loop
+        if real not in seen:
+            seen.add(real)
             files.append((file, root))
     return files
 

@@ -48,6 +48,9 @@ app = typer.Typer(
 )
 
 
+MSG_INTERRUPTED = "已中断（Ctrl-C）：本次审核未完成，输出文件夹中的结果不完整；请重新运行"
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"错误：{message}", err=True)
     return typer.Exit(code)
@@ -80,12 +83,17 @@ def reconcile(
     """
     from xltool.api import XltoolError
     from xltool.api import reconcile as run
+    from xltool.run.plan import max_jobs
 
+    if jobs is not None and jobs > max_jobs():
+        typer.echo(f"并行进程数 {jobs} 超过本机CPU核数的2倍，已按 {max_jobs()} 个进程运行。", err=True)
     try:
         with _progress() as notify:
             result = run(input_path, out, profile=profile, jobs=jobs, progress=notify)
     except XltoolError as exc:
         raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise _fail(MSG_INTERRUPTED, 130) from None
     counts = result.counts()
     typer.echo(
         f"已审核 {counts['departments']} 个部门、{counts['projects']} 个项目；"
@@ -245,7 +253,11 @@ def serve(
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:  # outside a command (while starting): the same one line, no traceback
+        typer.echo(f"错误：{MSG_INTERRUPTED}", err=True)
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from xltool.read.limits import SKIPPED_DIRS, SUFFIXES
 
@@ -31,7 +32,7 @@ class Refused:
     """A file or folder found but not read, with the Chinese reason (listed as an input)."""
 
     file: str  # relative to INPUT, ``/`` separators, readable
-    status: str  # "error" or "skipped"
+    status: Literal["skipped", "error"]
     message: str
 
 

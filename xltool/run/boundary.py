@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from xltool.run.chunks import ChunkResult, ChunkTask, process_chunk
 from xltool.run.plan import InputEntry
+from xltool.run.pools import Pool
 
 LOG_NAME = "xltool.log"
 MSG_DEPARTMENT_FAILED = (
@@ -91,9 +91,7 @@ def process_apart(task: ChunkTask, fork: bool) -> ChunkResult:
     """One (small) chunk in a process of its own, so that even a dying process costs only it."""
     if not fork:
         return process_chunk(task)
-    import multiprocessing
-
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+    with Pool(1) as pool:
         return pool.submit(process_chunk, task).result()
 
 

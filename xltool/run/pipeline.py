@@ -12,7 +12,6 @@ rules and writing), `progress`.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -24,8 +23,9 @@ from xltool.model.errors import InputNotFound
 from xltool.read.folders import Refused
 from xltool.read.sources import relative_name
 from xltool.rules.profile import Profile, load_profile
-from xltool.run.boundary import apply_failures
+from xltool.run.boundary import LOG_NAME, apply_failures
 from xltool.run.chunks import ChunkResult, ChunkTask
+from xltool.run.lock import run_lock
 from xltool.run.plan import (
     CHUNK_DEPARTMENTS,
     InputEntry,
@@ -33,6 +33,7 @@ from xltool.run.plan import (
     input_json,
     plan_chunks,
     refused_entry,
+    usable_jobs,
 )
 from xltool.run.progress import Progress
 from xltool.run.spool import SPOOL_PREFIX, remove_leftovers
@@ -47,7 +48,7 @@ def reserved_names() -> tuple[str, ...]:
     """The run's own files in OUT, never given to a scored workbook."""
     from xltool.write.summary import SUMMARY_NAME
 
-    return (REPORT_NAME, SUMMARY_NAME)
+    return (REPORT_NAME, SUMMARY_NAME, LOG_NAME)
 
 
 @dataclass
@@ -86,15 +87,25 @@ def reconcile(
     rules_profile = profile if isinstance(profile, Profile) else load_profile(profile)
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    notify = progress or (lambda phase, done, total: None)
+    with run_lock(out_dir):
+        return _run(root, out_dir, rules_profile, usable_jobs(jobs), notify, chunk_departments)
+
+
+def _run(
+    root: Path, out_dir: Path, profile: Profile, jobs: int, notify: Progress, chunk_departments: int | None
+) -> RunResult:
+    """The run, once OUT is this run's alone."""
     remove_leftovers(out_dir)
+    log = out_dir / LOG_NAME
+    if log.is_file() and not log.is_symlink():  # an earlier run's: this run writes its own if need be
+        log.unlink()
     found, refused = input_files(root, out_dir)
     listed = sorted(
         [(relative_name(p, root), p) for p in found] + [(r.file, r) for r in refused],
         key=lambda item: item[0],
     )
-    jobs = max(1, jobs or os.cpu_count() or 1)
     spool = tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=out_dir)
-    notify = progress or (lambda phase, done, total: None)
     try:
         tasks = [(i, str(p), str(root), spool) for i, (_, p) in enumerate(listed) if isinstance(p, Path)]
         entries = read_all(tasks, jobs, notify)
@@ -111,14 +122,17 @@ def reconcile(
                 [spooled[i] for i, _ in c],
                 spool,
                 str(out_dir),
-                rules_profile,
+                profile,
                 {i: names[files[i]] for i, _ in c},
             )
             for n, c in enumerate(chunks)
         ]
         results, failures = check_all(chunk_tasks, jobs, notify)
         entries = apply_failures(entries, failures, out_dir, names)
-        return _finish(out_dir, entries, results, rules_profile, jobs)
+        return _finish(out_dir, entries, results, profile, jobs)
+    except KeyboardInterrupt:  # the workers are stopped: their half-written temporaries go too
+        remove_leftovers(out_dir)
+        raise
     finally:
         shutil.rmtree(spool, ignore_errors=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,16 @@ from xltool.run.spool import Spooled
 # process. None: chosen from the batch (see `chunk_size`).
 CHUNK_DEPARTMENTS: int | None = None
 MIN_CHUNK, MAX_CHUNK = 20, 100
+
+
+def max_jobs() -> int:
+    """The most processes a run starts: twice the CPU cores (more only adds memory and switching)."""
+    return 2 * (os.cpu_count() or 1)
+
+
+def usable_jobs(jobs: int | None) -> int:
+    """The processes a run uses for ``jobs`` asked: the CPU cores by default, at most `max_jobs`."""
+    return max(1, min(jobs or os.cpu_count() or 1, max_jobs()))
 
 
 def chunk_size(departments: int, jobs: int) -> int:

@@ -8,7 +8,7 @@ import gc
 import itertools
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from xltool.run import progress
 from xltool.run.boundary import Failure, process_apart, retry_apart
 from xltool.run.chunks import ChunkResult, ChunkTask, process_chunk
 from xltool.run.plan import InputEntry
+from xltool.run.pools import Pool, fork_context, run_uninterrupted
 from xltool.run.progress import PROGRESS_SECONDS, Progress
 from xltool.run.spool import spool_read
 
@@ -44,8 +45,8 @@ def _read_one(task: tuple[int, str, str, str]) -> InputEntry:
     )
 
 
-def _pool(jobs: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=fork_context())
+def _pool(jobs: int) -> Pool:
+    return Pool(jobs)
 
 
 @contextlib.contextmanager
@@ -214,7 +215,7 @@ def in_forked_process(work: Callable[[], str]) -> multiprocessing.process.BasePr
     context = fork_context()
     if context is None:
         return None
-    process = context.Process(target=work, daemon=True)  # type: ignore[attr-defined]
+    process = context.Process(target=run_uninterrupted, args=(work,), daemon=True)  # type: ignore[attr-defined]
     with frozen_for_fork():
         process.start()
     return process
@@ -224,10 +225,3 @@ def succeeded(process: multiprocessing.process.BaseProcess) -> bool:
     """Wait for a forked writer; whether it finished cleanly."""
     process.join()
     return process.exitcode == 0
-
-
-def fork_context() -> multiprocessing.context.BaseContext | None:
-    """Fork where the platform has it (workers start at once, sharing the parent's imports)."""
-    if "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return None
