@@ -30,7 +30,9 @@ ODD_NUMBERS: tuple[object, ...] = (
     "999999999999999999999999999995个",
 )
 # Which of them are absurd magnitudes (a finding on their cell), as the rule sees them.
-ABSURD = frozenset({1e308, -1e308, 10**30, "1e308", "999999999999999999999999999995"})
+ABSURD = frozenset(
+    {1e308, -1e308, 10**30, "1e308", "999999999999999999999999999995", "999999999999999999999999999995个"}
+)
 _QUANTITY_TEXT = re.compile(r"^[≥≤<>]?\s*\d")
 
 

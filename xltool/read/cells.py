@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from xltool.forms.terms import Term
 from xltool.model.caching import SHORT_TEXT
+from xltool.model.magnitude import MAX_MAGNITUDE, magnitude_problem
 from xltool.model.values import AmountError, Quantity, parse_amount, parse_rate, parse_value, to_decimal
 
 
@@ -57,7 +58,18 @@ def _short_text(raw: object) -> bool:
 
 
 def _number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
-    """(value, problem) of a numeric cell in a layout format (amount, rate, score, count, area)."""
+    """(value, problem) of a numeric cell in a layout format (amount, rate, score, count, area).
+
+    A figure too large to be a real one is set aside with a problem saying so (see model/magnitude).
+    """
+    value, problem = _any_number(raw, fmt)
+    if value is not None and not -MAX_MAGNITUDE < value < MAX_MAGNITUDE:
+        return None, magnitude_problem(raw)
+    return value, problem
+
+
+def _any_number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
+    """`_number` whatever its size."""
     if raw is None:
         return None, None
     if type(raw) is float:

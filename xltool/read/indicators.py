@@ -10,8 +10,10 @@ from decimal import Decimal
 from xltool.forms.blocks import FormLayout
 from xltool.forms.indicator_table import LEVEL1
 from xltool.model.caching import SHORT_TEXT, short_text_cache
+from xltool.model.magnitude import absurd, magnitude_problem
 from xltool.model.records import Figure, IndicatorRow
-from xltool.model.values import Quantity, Value, parse_value
+from xltool.model.rounding import fmt_num
+from xltool.model.values import Qualitative, Quantity, Value, parse_value
 from xltool.read.cells import _all_blank, _blank, _column_letters, _number, _short_text, _text, a1
 from xltool.read.labels import Sheet
 
@@ -158,6 +160,10 @@ class _IndicatorRows:
                     if problem
                 )
             nature, unit = _text(values[7]), _text(values[8])
+            target = _indicator_value(target_raw, nature, unit)
+            actual = _indicator_value(actual_raw, "", unit)
+            if _absurd(target) or _absurd(actual):
+                target, actual, problems = _set_aside(target_raw, actual_raw, target, actual, problems)
             number = str(r + 1)
             out.append(
                 IndicatorRow(
@@ -170,8 +176,8 @@ class _IndicatorRows:
                     name=_text(name),
                     target_raw=target_raw,
                     actual_raw=actual_raw,
-                    target=_indicator_value(target_raw, nature, unit),
-                    actual=_indicator_value(actual_raw, "", unit),
+                    target=target,
+                    actual=actual,
                     weight=weight,
                     self_score=score,
                     reason=_text(values[9]),
@@ -200,6 +206,28 @@ def _split_level1(text: str) -> tuple[str, Decimal | None]:
     if match is None or not match.group(1).strip():
         return text, None
     return match.group(1).strip(), Decimal(match.group(2))
+
+
+def _absurd(value: Value) -> bool:
+    """Whether a target or actual is a quantity too large to be a real one."""
+    return isinstance(value, Quantity) and absurd(value.number)
+
+
+def _set_aside(
+    target_raw: object,
+    actual_raw: object,
+    target: Value,
+    actual: Value,
+    problems: tuple[tuple[str, str], ...],
+) -> tuple[Value, Value, tuple[tuple[str, str], ...]]:
+    """An absurd target or actual kept as text (it scores as no number) with a problem on its cell."""
+    values = []
+    for key, raw, value in (("target", target_raw, target), ("actual", actual_raw, actual)):
+        if _absurd(value):
+            problems += ((key, magnitude_problem(raw)),)
+            value = Qualitative(raw if isinstance(raw, str) else fmt_num(raw))
+        values.append(value)
+    return values[0], values[1], problems
 
 
 def _indicator_value(raw: object, nature: str, unit: str) -> Value:

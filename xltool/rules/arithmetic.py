@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from xltool.forms.layouts import FORMS, FormLayout, Grid, Total, resolve
+from xltool.model.magnitude import is_magnitude_problem, shown
 from xltool.model.records import Finding
 from xltool.model.rounding import fmt_num, fmt_rate, stated_precision_tolerance
 from xltool.rules.engine import Context, rule
@@ -417,21 +418,29 @@ def score_range(ctx: Context) -> Iterator[Finding]:
 @rule("A-UNREADABLE")
 def unreadable_numbers(ctx: Context) -> Iterator[Finding]:
     """Cells that should hold a number but hold text that is not one."""
+    return unreadable_cells(ctx, "A-UNREADABLE", magnitude=False)
+
+
+def unreadable_cells(ctx: Context, rule_id: str, magnitude: bool) -> Iterator[Finding]:
+    """The cells whose problem is text that is no number, or (``magnitude``) a figure far too large."""
     fig = ctx.frames.figures
-    for row in ctx.rows(fig[fig["problem"] != ""]):
+    flagged = fig[fig["problem"] != ""]
+    for row in ctx.rows(flagged[flagged["problem"].map(is_magnitude_problem) == magnitude]):
         yield ctx.finding(
-            "A-UNREADABLE",
+            rule_id,
             row["sid"],
             row["cell"],
             row["problem"],
-            actual=row["raw"],
+            actual=shown(row["raw"]) if magnitude else row["raw"],  # 1e+308, not 309 digits
             anchor=("figure", row["block"], row["row"], row["column"]),
         )
     for sid, form in enumerate(ctx.frames.forms):
         for ind in form.indicators:
             for column, message in ind.problems:
+                if is_magnitude_problem(message) != magnitude:
+                    continue
                 yield ctx.finding(
-                    "A-UNREADABLE",
+                    rule_id,
                     sid,
                     ind.cells.get(column, ""),
                     message,

@@ -347,6 +347,14 @@ RULES: tuple[RuleInfo, ...] = (
         name="“三公经费”增长",
         basis=MOF2013_THREE_PUBLIC,
     ),
+    RuleInfo(
+        "F-MAGNITUDE",
+        "F",
+        "error",
+        "数字的绝对值小于1000万亿（更大的数不像实际填报，不参与计算，需核对）",
+        name="数值大得不合理",
+        basis=None,
+    ),
     RuleInfo("F-NEGATIVE", "F", "error", "金额不为负数", name="金额为负数", basis=None),
     RuleInfo(
         "F-RATE-OVER-100",

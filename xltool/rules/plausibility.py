@@ -10,6 +10,7 @@ import pandas as pd
 from xltool.forms.layouts import FORMS
 from xltool.model.records import Finding
 from xltool.model.rounding import fmt_num
+from xltool.rules.arithmetic import unreadable_cells
 from xltool.rules.engine import Context, rule
 
 # (block, column) pairs that hold amounts in 万元 — the scale check looks only at these.
@@ -29,6 +30,12 @@ def _amounts(ctx: Context):  # type: ignore[no-untyped-def]
         amount = pd.MultiIndex.from_arrays([fig["block"], fig["column"]]).isin(list(AMOUNT_COLUMNS))
         ctx.memo[("amounts",)] = fig[amount]
     return ctx.memo[("amounts",)]
+
+
+@rule("F-MAGNITUDE")
+def absurd_magnitudes(ctx: Context) -> Iterator[Finding]:
+    """Figures far too large to be real ones (set aside by the reader, see model/magnitude)."""
+    return unreadable_cells(ctx, "F-MAGNITUDE", magnitude=True)
 
 
 @rule("F-RATE-OVER-100")
