@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from xltool.read.limits import SKIPPED_DIRS, SUFFIXES
+from xltool.read.limits import MSG_NOT_REGULAR, SKIPPED_DIRS, SUFFIXES
 
 MSG_LINK_LOOP = "是循环的快捷方式（符号链接指回自身或上级文件夹），未读取；请删除此链接，或换成文件本身"
 MSG_LINK_DANGLING = "是失效的快捷方式（符号链接指向的文件不存在），未读取；请把文件本身放入输入文件夹"
@@ -118,7 +118,9 @@ def walk_inputs(root: Path, skip: Path | None = None) -> tuple[list[Path], list[
         real = os.path.realpath(entry.path)
         key = (info.st_dev, info.st_ino)
         shown = readable(relative)
-        if is_link and not _inside(real, base):
+        if not stat.S_ISREG(info.st_mode):  # a device or a pipe named like a workbook, linked or not
+            refused.append(Refused(shown, "error", MSG_NOT_REGULAR))
+        elif is_link and not _inside(real, base):
             refused.append(Refused(shown, "error", MSG_LINK_OUTSIDE.format(target=readable(real))))
         elif skipped is not None and _inside(real, skipped):
             continue
