@@ -11,8 +11,8 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-import faults
 import pytest
+from support import faults
 from typer.testing import CliRunner
 
 from xltool.cli import app

@@ -6,8 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
-import faults
 import pytest
+from support import faults
 
 from xltool.read.folders import MSG_LINK_DANGLING, MSG_LINK_LOOP, readable, walk_inputs
 from xltool.run.pipeline import reconcile

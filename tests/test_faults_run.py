@@ -12,8 +12,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-import faults
 import pytest
+from support import faults
 from typer.testing import CliRunner
 
 from xltool.cli import MSG_INTERRUPTED, app

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+from support import sample_forms
 
-import sample_forms  # noqa: E402 — lives in scripts/, put on sys.path just above
+ROOT = Path(__file__).resolve().parents[2]
 
 # Numbers of every size and kind a cell can hold: typed as numbers, and typed as text.
 ODD_NUMBERS: tuple[object, ...] = (
