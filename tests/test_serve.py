@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import struct
+import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -51,6 +53,7 @@ def test_run_gives_what_reconcile_gives_and_downloads_open(tmp_path: Path) -> No
         run_id = created(upload(base, sample(), profile="mof2020"))
         status = wait_done(base, run_id)
         assert (status["status"], status["progress"], status["label"]) == ("done", 1.0, DEPT)
+        assert status["summary_file"] == "审核汇总.xlsx"
         assert status["report"] == expected
         assert {k: status["counts"][k] for k in ("departments", "projects", "error")} == {
             "departments": 1,
@@ -117,6 +120,12 @@ def test_status_while_queued_and_page_and_config(tmp_path: Path) -> None:
         assert last["status"] in ("queued", "running", "done")
         assert (last["report"] is None) == (last["status"] != "done") and 0.0 <= last["progress"] <= 1.0
         assert [wait_done(base, run_id)["status"] for run_id in ids] == ["done"] * 3
+
+
+def test_the_server_process_does_not_import_pandas() -> None:
+    code = "import sys, xltool.serve.app, xltool.serve.server; print('pandas' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"  # the runs' processes import it, the server stays small
 
 
 # ---------------------------------------------------------------------------------------------

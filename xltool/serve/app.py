@@ -32,6 +32,7 @@ from xltool.serve.limits import KEEP_DAYS, RUN_SECONDS, Limits
 from xltool.serve.store import ACTIVE, RunRecord, Store
 from xltool.serve.upkeep import Upkeep
 from xltool.serve.uploads import UploadRefused, UploadWriter
+from xltool.serve.worker import read_outcome
 
 MSG_NOT_FOUND = "没有找到这次审核（可能已被删除，或已超过保留期限被清理）"
 MSG_NOT_DONE = "这次审核尚未完成，完成后才能下载"
@@ -160,6 +161,7 @@ class _Api:
         return Response(data, media_type=STATIC[name], headers=headers)
 
     async def config(self, request: Request) -> Response:
+        from xltool.read.limits import SUFFIXES
         from xltool.rules.profile import BUILTIN, load_profile
         from xltool.version import __version__
 
@@ -170,6 +172,7 @@ class _Api:
                 "version": __version__,
                 "profiles": profiles,
                 "limits": {"max_bytes": limits.max_bytes, "max_files": limits.max_files},
+                "suffixes": sorted({*SUFFIXES, ".zip"}),
                 "keep_days": self.settings.keep_days,
             }
         )
@@ -186,7 +189,10 @@ class _Api:
     async def rules(self, request: Request) -> Response:
         from xltool.rules.catalogue import FAMILIES, RULES
 
-        items = [{"id": r.id, "family": r.family, "severity": r.severity, "title": r.title} for r in RULES]
+        items = [
+            {"id": r.id, "family": r.family, "severity": r.severity, "name": r.name, "title": r.title}
+            for r in RULES
+        ]
         return JSONResponse({"rules": items, "families": FAMILIES})
 
     # -- runs
@@ -214,14 +220,16 @@ class _Api:
             profile = received.profile or DEFAULT
             if profile not in BUILTIN:
                 raise UploadRefused(400, MSG_PROFILE.format(name=profile, names="、".join(BUILTIN)))
-        except (UploadRefused, ClientDisconnect, ValueError) as exc:
+        except BaseException as exc:  # nothing of a refused or broken upload is kept
             if writer is not None:
                 writer.close()
             await anyio.to_thread.run_sync(self.store.remove_folder, run_id)
             if isinstance(exc, UploadRefused):
                 notes = [{"name": n, "message": m} for n, m in exc.notes]
                 return error(exc.status, exc.message, notes=notes)
-            return error(400, "上传中断或格式有误，请重新上传")
+            if isinstance(exc, ClientDisconnect | ValueError):
+                return error(400, "上传中断或格式有误，请重新上传")
+            raise
         record = RunRecord(
             id=run_id,
             created=time.time(),
@@ -246,11 +254,9 @@ class _Api:
     def _status(self, record: RunRecord) -> dict[str, Any]:
         body = record.summary()
         body["progress"] = 1.0 if record.status in ("done", "failed") else 0.0
-        if record.status == "done":
-            from xltool.write.summary import SUMMARY_NAME
-
-            summary = self.store.folder(record.id) / "out" / SUMMARY_NAME
-            body["summary_file"] = SUMMARY_NAME if summary.is_file() else None
+        if record.status == "done":  # the summary's name, from its run (the writer imports pandas)
+            outcome = read_outcome(self.store.folder(record.id)) or {}
+            body["summary_file"] = outcome.get("summary_file")
         if record.status in ACTIVE:
             state = self.runner.state(record.id)
             if state is not None:

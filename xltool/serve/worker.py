@@ -41,6 +41,7 @@ def run_job(folder: str, profile: str, jobs: int, progress: Any) -> None:
         os.setpgrp()  # this run and the workers it forks can be stopped together
     from xltool import XltoolError, reconcile
     from xltool.write.atomic import write_json_atomic
+    from xltool.write.summary import SUMMARY_NAME
 
     def notify(phase: str, done: int, total: int) -> None:
         progress[0], progress[1], progress[2] = PHASES.get(phase, 0.0), float(done), float(total)
@@ -52,6 +53,7 @@ def run_job(folder: str, profile: str, jobs: int, progress: Any) -> None:
             "status": "done",
             "counts": result.counts(),
             "label": _label(run / "out" / "report.json"),
+            "summary_file": SUMMARY_NAME if (run / "out" / SUMMARY_NAME).is_file() else None,
         }
     except XltoolError as exc:  # an invalid profile: the library's message says what to do
         outcome = {"status": "failed", "message": str(exc)}

@@ -1,7 +1,6 @@
 // xltool serve: the page. Everything it shows comes from the JSON API (/api/...); no libraries, no CDN.
 "use strict";
 
-const WORKBOOK = /\.(xlsx|xlsm|xls|zip)$/i;
 const SEVERITY = { error: "错误", warning: "警告", info: "提示" };
 const STATUS = { queued: "排队中", running: "审核中", done: "已完成", failed: "未完成" };
 const PAGE_ROWS = 300;
@@ -92,7 +91,8 @@ async function sendToken(event) {
 
 function addFiles(items) {
   for (const { file, path } of items) {
-    if (!WORKBOOK.test(file.name) || file.name.startsWith("~$")) {
+    const suffix = file.name.includes(".") ? `.${file.name.split(".").pop().toLowerCase()}` : "";
+    if (!state.config.suffixes.includes(suffix) || file.name.startsWith("~$")) {
       state.ignored += 1;
       continue;
     }
@@ -181,6 +181,8 @@ function start() {
   form.append("profile", $("profile").value);
   state.busy = true;
   $("start").disabled = true;
+  performance.clearMarks();
+  performance.mark("xltool:start");
   showUploadError("");
   showWorking("正在上传", 0, "正在上传文件……");
   const request = new XMLHttpRequest();
@@ -196,6 +198,8 @@ function start() {
     let body = {};
     try { body = JSON.parse(request.responseText); } catch (e) { body = {}; }
     if (request.status === 201) {
+      performance.mark("xltool:uploaded");
+      state.polled = Date.now();
       clearChosen();
       location.hash = `#/runs/${body.id}`;
       refreshRuns();
@@ -221,6 +225,7 @@ function openFromHash() {
   state.current = match ? match[1] : null;
   state.report = null;
   markCurrent();
+  state.polled = Date.now();
   if (state.current) poll(state.current);
   else showView("empty");
 }
@@ -238,14 +243,18 @@ async function poll(id) {
   if (id !== state.current) return;
   if (run.status === "queued" || run.status === "running") {
     showWorking("正在审核", run.progress, phaseText(run));
-    state.timer = setTimeout(() => poll(id), 300);
+    // Often at first (a department's forms take about a second), then less often.
+    const waited = Date.now() - (state.polled || 0);
+    state.timer = setTimeout(() => poll(id), waited < 5000 ? 100 : 500);
   } else if (run.status === "failed") {
     showFailed(run.message || "审核未能完成，请重新上传。");
     refreshRuns();
   } else {
+    performance.mark("xltool:done");
     state.run = run;
     state.report = run.report;
     renderResult(run);
+    performance.mark("xltool:shown");
     refreshRuns();
   }
 }

@@ -139,8 +139,8 @@ function fillFilters(report) {
     ...Object.entries(SEVERITY).map(([key, name]) => el("option", { value: key, text: `${name}（${bySeverity[key] || 0}）` })));
   $("f-rule").replaceChildren(el("option", { value: "", text: "全部规则" }),
     ...[...byRule.keys()].sort().map((id) => {
-      const title = state.rules[id] ? ` ${state.rules[id].title}` : "";
-      const label = `${id}（${byRule.get(id)}）${title}`;
+      const name = state.rules[id] ? state.rules[id].name : id;
+      const label = `${name}（${byRule.get(id)}） ${id}`;
       return el("option", { value: id, title: label, text: label.length > 48 ? `${label.slice(0, 47)}…` : label });
     }));
   $("f-text").value = "";
@@ -176,7 +176,8 @@ function renderFindings() {
       : el("span", { title: f.file, text: baseName(f.file) });
     body.append(el("tr", { "data-rule": f.rule, "data-severity": f.severity },
       el("td", {}, el("span", { class: `chip ${f.severity}`, text: SEVERITY[f.severity] || f.severity })),
-      el("td", { class: "c-rule" }, el("span", { class: "rule-id", text: f.rule }), rule ? el("span", { class: "rule-title", text: rule.title, title: rule.title }) : null),
+      el("td", { class: "c-rule", title: [rule ? rule.title : "", f.basis ? `依据：${f.basis}` : ""].filter(Boolean).join("\n") },
+        el("span", { class: "rule-name", text: f.rule_name || (rule ? rule.name : f.rule) }), el("span", { class: "rule-id", text: f.rule })),
       several ? el("td", { text: f.department || "—" }) : null,
       el("td", { class: "c-file" }, file),
       el("td", { class: "c-sheet", text: f.sheet || "" }),
