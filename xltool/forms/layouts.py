@@ -40,7 +40,7 @@ YEAR_LINE = "（{year}年度）"
 
 BUDGET_COLUMNS = (
     Column("initial", Term("年初预算数", ("年初预算", "年初预算金额"))),
-    Column("full_year", Term("全年预算数", ("全年预算", "调整后预算数", "全年预算金额"))),
+    Column("full_year", Term("全年预算数", ("全年预算", "调整后预算数", "全年预算金额"), exact=("预算数",))),
     Column("executed", Term("全年执行数", ("全年执行", "执行数", "实际执行数", "全年执行金额"))),
     Column("weight", Term("分值"), fmt="score", width=8),
     Column("rate", Term("执行率", ("预算执行率",)), fmt="rate", width=10),
@@ -221,6 +221,7 @@ DEPARTMENT = FormLayout(
             Term(
                 "部门（单位）名称",
                 ("部门(单位)名称", "预算单位名称", "一级预算单位名称", "单位名称", "部门名称"),
+                exact=("部门", "单位", "预算单位", "填报单位", "部门（单位）", "预算部门"),
             ),
         ),
         *GOALS,
@@ -294,13 +295,13 @@ PROJECT = FormLayout(
     fields=(
         TextField("project", Term("项目名称")),
         TextField("department", Term("主管部门", ("主管部门名称", "主管单位"))),
-        TextField("implementer", Term("实施单位", ("项目实施单位",))),
+        TextField("implementer", Term("实施单位", ("项目实施单位",), exact=("项目单位", "执行单位"))),
         *GOALS,
     ),
     grids=(
         Grid(
             key="budget",
-            corner=Term("项目资金（万元）", ("项目资金",), slack=6),
+            corner=Term("项目资金（万元）", ("项目资金",), slack=6, exact=("资金",)),
             columns=BUDGET_COLUMNS,
             rows=(
                 Row("total", Term("年度资金总额", ("资金总额",)), _BUDGET_TOTAL_ROLES),

@@ -17,6 +17,10 @@ _NUMBERING = re.compile(r"^(?:[（(]?[0-9一二三四五六七八九十]+[)）�
 _CIRCLED = re.compile(r"^[①-⑳]")
 _YEAR = re.compile(r"^(?:19|20)\d{2}年(?:度)?")
 _SPACES = re.compile(r"\s+")
+# Marks publishers put on labels: ★ for key indicators, (A) / (B/A) naming a column in a formula.
+_MARKS = re.compile(r"^[★☆※*▲△●◆]+|[★☆※*▲△●◆]+$|\([A-Z](?:[/+*-][A-Z])*\)$")
+# A unit in brackets ending a label (项目资金（元）, 预算投资（万元）): read apart, see `amount_unit`.
+_UNIT_BRACKET = re.compile(r"\((?:金额)?(?:单位:)?(?:万元|元|千元|百万元|亿元)\)$")
 
 
 def label_core(text: object) -> str:
@@ -30,6 +34,7 @@ def label_core(text: object) -> str:
 def _label_core(text: str) -> str:
     core = _SPACES.sub("", unicodedata.normalize("NFKC", _CIRCLED.sub("", text.strip())))
     core = core.replace("“", "").replace("”", "").replace('"', "")
+    core = _UNIT_BRACKET.sub("", _MARKS.sub("", core))
     core = _NUMBERING.sub("", core)
     # NFKC turns the full-width colon into ':'; 其中 may stand with or without it.
     if core.startswith("其中"):
@@ -57,6 +62,8 @@ class Term:
     synonyms: tuple[str, ...] = ()
     # A label cell may carry a little more than the term (``公车运行维护费``); how much more.
     slack: int = 4
+    # Short synonyms matched only exactly (``部门`` must not match ``部门负责人``).
+    exact: tuple[str, ...] = ()
 
     def cores(self) -> tuple[str, ...]:
         """The normalised forms this term matches, the printed one first (computed once per term)."""
@@ -65,9 +72,12 @@ class Term:
     def quality(self, core: str) -> int | None:
         """How well a normalised label matches: 0 exact, n for n extra characters, None for no match."""
         best: int | None = None
+        exact = _exact_cores(self)
         for pattern in self.cores():
             if core == pattern:
                 return 0
+            if pattern in exact:
+                continue
             if core.startswith(pattern) and len(core) <= len(pattern) + self.slack:
                 extra = len(core) - len(pattern)
                 best = extra if best is None else min(best, extra)
@@ -81,7 +91,30 @@ class Term:
 
 @functools.cache
 def _term_cores(term: Term) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(label_core(resolve(t, 2000)) for t in (term.text, *term.synonyms)))
+    texts = (term.text, *term.synonyms, *term.exact)
+    return tuple(dict.fromkeys(label_core(resolve(t, 2000)) for t in texts))
+
+
+@functools.cache
+def _exact_cores(term: Term) -> frozenset[str]:
+    loose = {label_core(resolve(t, 2000)) for t in (term.text, *term.synonyms)}
+    return frozenset(label_core(t) for t in term.exact) - loose
+
+
+# A money unit declared in a label or a note: 项目资金（元）, 单位：元, 金额单位：千元 → 万元 per unit.
+AMOUNT_UNITS = {"元": "0.0001", "千元": "0.1", "万元": "1", "百万元": "100", "亿元": "10000"}
+_UNIT_DECLARED = re.compile(r"(?:^|[(:])(?:金额)?(?:单位:)?(百万元|千元|万元|亿元|元)\)?$")
+
+
+def amount_unit(text: object) -> str | None:
+    """The money unit a label or note declares: ``项目资金（元）`` → 元, ``金额单位：千元`` → 千元."""
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    normal = _SPACES.sub("", unicodedata.normalize("NFKC", text))
+    if "单位" not in normal and "(" not in normal:
+        return None
+    match = _UNIT_DECLARED.search(normal)
+    return match.group(1) if match else None
 
 
 def resolve(text: str, year: int | None) -> str:

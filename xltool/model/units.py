@@ -28,7 +28,7 @@ OP_PREFIXES: Final = _longest_first(
         **dict.fromkeys(["≤", "≦", "⩽", "<=", "=<", "<", "≯"], "<="),
         **dict.fromkeys(["小于等于", "小于或等于", "不高于", "不超过", "不大于", "不多于"], "<="),
         **dict.fromkeys(["小于", "低于", "少于", "控制在"], "<="),
-        **dict.fromkeys(["==", "=", "等于"], "="),
+        **dict.fromkeys(["==", "=", "═", "等于"], "="),
         # Approximate values: no operator, scored like a bare number.
         **dict.fromkeys(["约", "大约"], ""),
     }
@@ -100,7 +100,7 @@ def take_multiplier(tail: str) -> tuple[int, str]:
 
 def is_unit(unit: str) -> bool:
     return (
-        len(unit) <= 6
+        len(unit) <= 8
         and _UNIT_CHARS_RE.fullmatch(unit) is not None
         and not unit.startswith("/")
         and not unit.endswith("/")
@@ -109,19 +109,33 @@ def is_unit(unit: str) -> bool:
     )
 
 
+# How compound units multiply: 人*月, 人×月, 人x月, 人·月, 人•月 all mean 人·月.
+_PRODUCT_RE: Final = re.compile(r"[*×•∙⋅・]|(?<=[^\x00-\x7f])[xX](?=[^\x00-\x7f])")
+_BRACKETS: Final = str.maketrans("", "", "()[]【】")
+
+
+def compound(unit: str) -> str:
+    """A unit with its brackets dropped and its product signs written ``·``: 元/(人*月) → 元/人·月."""
+    if not unit:
+        return unit
+    return _PRODUCT_RE.sub("·", unit.translate(_BRACKETS))
+
+
 @functools.lru_cache(maxsize=4096)  # units repeat: 个, %, 万元, 亩 …
 def normalise_unit(unit: str) -> str:
-    """Canonical spelling of a unit: 百分比 → %, 平方米 → ㎡, 元每亩 → 元/亩."""
+    """Canonical spelling of a unit: 百分比 → %, 平方米 → ㎡, 元每亩 → 元/亩, 元/人/月 → 元/人·月."""
     unit = SUPERSCRIPT_RE.sub(lambda m: "²" if m[1] == "2" else "³", unicodedata.normalize("NFKC", unit))
-    unit = unit.replace("每", "/")
+    unit = compound(unit).replace("每", "/")
     parts = [_UNIT_ALIASES.get(part.lower() if part.isascii() else part, part) for part in unit.split("/")]
+    if len(parts) > 2:  # 元/人/月: per person and per month, one denominator 人·月
+        return f"{parts[0]}/{'·'.join(parts[1:])}"
     return "/".join(parts)
 
 
 def read_tail(tail: str) -> tuple[str, int, str] | None:
     """(suffix operator, multiplier, unit) of the text after a number, or None if it is not a unit."""
     op, tail = take_suffix(tail, _OP_SUFFIXES)
-    factor, unit = take_multiplier(tail)
+    factor, unit = take_multiplier(compound(tail))
     if not is_unit(unit):
         return None
     return op or "", factor, unit
