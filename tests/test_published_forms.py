@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -349,3 +350,14 @@ def test_a_stated_rate_on_a_carried_over_row_is_checked(tmp_path: Path) -> None:
     write_book(folder / "附件3.xlsx", {"测试项目": (rows, merges)})
     run = check_folder(folder)
     assert ("A-RATE-STATED", "测试项目", "H8") in run.keys("A-RATE-STATED")
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. Rules a reviewer expects
+
+
+def test_execution_far_below_plan_on_basic_data_lines(check_department: Any) -> None:
+    run = check_department()
+    low = {(f.cell, f.expected, f.actual) for f in run.findings if f.rule == "B-EXEC-LOW-LINE"}
+    # 项目支出 57.05 %, 公用经费 43.53 %, 政府采购金额 77.89 % of their 2022 budgets (the seed's figures).
+    assert low == {("F13", 64291.25, 36675.8), ("F17", 511.2, 222.54), ("F21", 1500.0, 1168.35)}

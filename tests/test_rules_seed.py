@@ -15,6 +15,10 @@ FILE_PROJECTS = "附件3 项目支出绩效自评表.xlsx"
 # Everything the shipped sample shows on first run, as (rule, sheet, cell).
 SEED_FINDINGS = {
     ("D-PART-EXCEEDS-WHOLE", BASIC, "D13"),
+    # 项目支出, 公用经费 and 政府采购金额 spent at 57 %, 43.5 % and 77.9 % of their 2022 budgets.
+    ("B-EXEC-LOW-LINE", BASIC, "F13"),
+    ("B-EXEC-LOW-LINE", BASIC, "F17"),
+    ("B-EXEC-LOW-LINE", BASIC, "F21"),
     ("B-ADJUSTMENT", DEPARTMENT, "D5"),
     ("C-REASON-MISSING", DEPARTMENT, "H16"),
     ("C-UNIT-MISMATCH", DEPARTMENT, "E18"),

@@ -233,9 +233,9 @@ class _GridReading:
     ) -> None:
         rows = self.sheet.rows
         row = rows[r] if 0 <= r < len(rows) else []
-        for column, role in zip(grid.columns, roles, strict=True):
+        for column in grid.columns:  # every role: a figure where the form takes none is checked too
             c = columns.get(column.key)
-            if c is None or role == "blank" or not 0 <= c < len(row):  # no such cell in the file
+            if c is None or not 0 <= c < len(row):  # no such cell in the file
                 continue
             raw = row[c]
             value, problem = _number(raw, column.fmt)

@@ -28,6 +28,8 @@ TOTALS: tuple[tuple[FormLayout, Grid, Total], ...] = tuple(
     (layout, grid, total) for layout in FORMS.values() for grid in layout.grids for total in grid.totals
 )
 _EXTRA = re.compile(r"_extra_\d+$")  # rows a department added under a total: <total>_extra_<n>
+# The 其中 rows of the 项目资金 block: each may state an execution rate of its own.
+PART_ROWS = tuple(r.key for r in FORMS["project"].grid("budget").rows[1:])
 
 
 def _total_links() -> pd.DataFrame:
@@ -201,30 +203,28 @@ def stated_execution_rate(ctx: Context) -> Iterator[Finding]:
             actual=row["stated_rate"],
             anchor=("figure", "budget", "total", "rate"),
         )
-    # 其中 rows that carry a rate of their own (当年财政拨款).
-    parts = ctx.frames.figure_table("budget", ("fiscal",))
+    # 其中 rows that state a rate of their own (当年财政拨款, and 上年结转资金 / 其他资金 where filled).
+    parts = ctx.frames.figure_table("budget", PART_ROWS)
     if parts.empty:
         return
-    wide = parts.pivot_table(index="sid", columns="column", values="value", aggfunc="first")
-    cells = parts.pivot_table(index="sid", columns="column", values="cell", aggfunc="first")
+    wide = ctx.frames.lines("budget")
     if not {"rate", "full_year", "executed"} <= set(wide.columns):
         return
-    frame = wide.assign(rate_cell=cells["rate"].reindex(wide.index).fillna(""))
-    for row in ctx.rows(frame):
+    wide = wide[wide.index.get_level_values("row").isin(PART_ROWS)].reset_index()
+    labels = {r.key: r.term.text for r in FORMS["project"].grid("budget").rows}
+    for row in ctx.rows(wide[wide["rate"].notna() & wide["executed"].notna() & (wide["full_year"] > 0)]):
         full, executed, stated = row["full_year"], row["executed"], row["rate"]
-        if pd.isna(full) or full <= 0 or pd.isna(executed) or pd.isna(stated):
-            continue
         computed = executed / full
         if _rate_mismatch(stated, computed):
             yield ctx.finding(
                 "A-RATE-STATED",
                 int(row["sid"]),
                 str(row["rate_cell"]),
-                f"当年财政拨款执行率填报为{fmt_rate(stated)}，按{fmt_num(executed)}÷{fmt_num(full)}"
-                f"应为{fmt_rate(computed)}",
+                f"{labels.get(row['row'], '')}执行率填报为{fmt_rate(stated)}，"
+                f"按{fmt_num(executed)}÷{fmt_num(full)}应为{fmt_rate(computed)}",
                 expected=round(computed, 4),
                 actual=stated,
-                anchor=("figure", "budget", "fiscal", "rate"),
+                anchor=("figure", "budget", row["row"], "rate"),
             )
 
 

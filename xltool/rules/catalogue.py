@@ -170,6 +170,14 @@ RULES: tuple[RuleInfo, ...] = (
         rates=True,
     ),
     RuleInfo(
+        "B-EXEC-LOW-LINE",
+        "B",
+        "warning",
+        "附件1各项（项目支出、公用经费、政府采购…）决算数不远低于预算数（默认不低于80%）",
+        name="执行远低于计划",
+        basis=None,
+    ),
+    RuleInfo(
         "B-EXEC-OVER",
         "B",
         "error",

@@ -25,6 +25,7 @@ SETTING_NAMES = {
     "amount_tolerance": "金额舍位容差（每个加项，万元）",
     "score_tolerance": "得分比较容差（分）",
     "low_execution_rate": "执行率低于此值时提示",
+    "low_line_execution_rate": "附件1各项决算数低于预算数的此比例时提示（执行远低于计划）",
     "adjustment_limit": "全年预算数偏离年初预算数超过此比例时提示",
     "over_target_ratio": "实际完成值超出指标值达此比例时提示“指标值可能设定偏低”",
     "over_target_deduction": "每个超目标指标扣分",
@@ -57,6 +58,7 @@ class Profile:
     grades: tuple[tuple[float, str], ...]
     scale_factor: float
     capped_rate_words: tuple[str, ...]
+    low_line_execution_rate: float = 0.8
 
     def grade(self, score: float | None) -> str | None:
         """The grade (优/良/中/差) for a total score."""
@@ -90,9 +92,14 @@ def _number(data: dict[str, Any], key: str, low: float, high: float, prefix: str
     return float(value)
 
 
+# Settings added after profiles were first published: a file without them takes these defaults.
+OPTIONAL = {"low_line_execution_rate": 0.8}
+
+
 def _validate(data: object, source: str) -> Profile:
     if not isinstance(data, dict):
         raise ProfileError(f"规则配置文件 {source} 应为一个JSON对象（{{…}}）")
+    data = OPTIONAL | data
     known = set(Profile.__dataclass_fields__)
     unknown = sorted(set(data) - known)
     if unknown:
@@ -150,6 +157,7 @@ def _validate(data: object, source: str) -> Profile:
         amount_tolerance=_number(data, "amount_tolerance", 0, 1000),
         score_tolerance=_number(data, "score_tolerance", 0, 10),
         low_execution_rate=_number(data, "low_execution_rate", 0, 1),
+        low_line_execution_rate=_number(data, "low_line_execution_rate", 0, 1),
         adjustment_limit=_number(data, "adjustment_limit", 0, 10),
         over_target_ratio=_number(data, "over_target_ratio", 0, 100),
         over_target_deduction=_number(data, "over_target_deduction", 0, 100),

@@ -75,6 +75,8 @@ def _grid_cell(
         cv.formula(anchor, r, c, column.fmt, rank, build, to_col=to_col)
     elif role == "none":
         cv.write(r, c, NO_VALUE, NONE, to_col=to_col)
+    elif cv.value_of(anchor)[0] is not None:  # a figure written where the form takes none: kept as written
+        cv.input(anchor, r, c, column.fmt, to_col=to_col)
     else:
         cv.write(r, c, None, BLANK, to_col=to_col)
 
