@@ -178,11 +178,13 @@ PROJECT_BUDGET = [
     ("carryover", "full_year", D("0"), "E8"),
     ("carryover", "executed", D("0"), "F8"),
     ("carryover", "weight", None, "G8"),
+    ("carryover", "rate", None, "H8"),  # the form takes no rate here; one written there is checked
     ("carryover", "score", None, "I8"),
     ("other", "initial", D("0"), "D9"),
     ("other", "full_year", D("0"), "E9"),
     ("other", "executed", D("0"), "F9"),
     ("other", "weight", None, "G9"),
+    ("other", "rate", None, "H9"),
     ("other", "score", None, "I9"),
 ]
 

@@ -96,6 +96,8 @@ class FormSheet:
     missing: tuple[str, ...] = ()  # required labels not found, as Chinese phrases
     extra_columns: tuple[str, ...] = ()  # headers of indicator columns beyond the official ones
     title_cell: str | None = None
+    units: dict[str, str] = field(default_factory=dict)  # block → money unit as written, when not 万元
+    variant: str = ""  # the published variant recognised (what it omits by design), "" for the official form
 
     def figure(self, block: str, row: str, column: str) -> Figure | None:
         """The figure at a layout position, if the sheet has it."""

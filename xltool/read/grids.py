@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from xltool.forms.blocks import FormLayout, Grid, ListBlock, Role, Total
-from xltool.forms.terms import Term, label_year
+from xltool.forms.terms import Term, amount_unit, label_year
 from xltool.model.records import Figure
 from xltool.read.cells import _blank, _label_text, _number, a1
 from xltool.read.labels import RECOGNITION_ORDER, BestKeys, Label, Sheet
+from xltool.read.units import in_wan_yuan, unit_note_above, unit_scale
 
 # How far below a grid's corner label its column headers may start.
 HEADER_SEARCH_ROWS = 5
@@ -63,6 +65,9 @@ class _GridReading:
     column_years: dict[str, int]
     label_cells: set[tuple[int, int]]
     boundaries: list[int]
+    header_cells: set[tuple[int, int]]  # cells of the upper row of a two-row grid header
+    scales: dict[str, Decimal]  # amount column key → 万元 per unit, for the grid being read
+    units: dict[str, str]  # block key → the money unit its amounts are written in, when not 万元
 
     def _next_boundary(self, after: int, skip: Iterable[int] = ()) -> int:
         skipped = set(skip)
@@ -99,6 +104,7 @@ class _GridReading:
             self.missing.append(f"未找到“{names}”等列标题（{where}）")
             return None
         header_row, columns = headers[0]
+        self._set_units(grid, corner, headers)
         own_rows = [r for r, _ in headers] + ([corner.row] if corner is not None else [])
         stop = self._next_boundary(header_row, skip=own_rows)
         if single:
@@ -109,10 +115,34 @@ class _GridReading:
         for i, column in enumerate(grid.columns):
             if column.key not in found and any(row.roles[i] == "input" for row in grid.rows):
                 self.missing.append(f"未找到“{_label_text(column.term)}”列（在“{corner_name}”的标题行查找）")
-        years = {key: y for key, c in columns.items() if (y := label_year(sheet.cell(header_row, c)))}
+        years = {key: y for key, c in columns.items() if (y := label_year(self._header_text(header_row, c)))}
         if all("{Y" in c.term.text for c in grid.columns):  # 附件1 经费控制情况: every column has a year
             self.column_years.update(years)
         return _form_year_from(grid, years)
+
+    def _set_units(self, grid: Grid, corner: Label | None, headers: list[tuple[int, dict[str, int]]]) -> None:
+        """The money unit of each amount column: its own header's, else the corner's, else a unit line
+        above the table (单位：元); kept in ``scales`` (万元 per unit) and ``units`` (as written)."""
+        top = min([r for r, _ in headers] + ([corner.row] if corner is not None else []))
+        declared = amount_unit(self.sheet.cell(corner.row, corner.col)) if corner is not None else None
+        declared = declared or unit_note_above(self.sheet, top)
+        self.scales = {}
+        for header_row, mapping in headers:
+            for key, c in mapping.items():
+                if grid.column(key).fmt != "amount":
+                    continue
+                unit = amount_unit(self._header_text(header_row, c)) or declared
+                scale = unit_scale(unit)
+                if scale is not None and unit is not None:
+                    self.scales[key] = scale
+                    self.units.setdefault(grid.key, unit)
+
+    def _header_text(self, r: int, c: int) -> object:
+        """The header of column ``c`` in header row ``r``, or in the row above it when merged there."""
+        value = self.sheet.cell(r, c)
+        if _blank(value) and (r - 1, c) in self.header_cells:
+            return self.sheet.cell(r - 1, c)
+        return value
 
     def _header_rows(
         self, grid: Grid, rows: range, title_year: int | None
@@ -124,12 +154,25 @@ class _GridReading:
             for label, _ in self.sheet.find(term):
                 if label.row in rows:
                     by_row.setdefault(label.row, []).append(label)
-        headers = []
+        headers: list[tuple[int, dict[str, int]]] = []
         for r in sorted(by_row):
             if len({(label.col) for label in by_row[r]}) < 2:
                 continue
             mapping = self._assign_columns(grid, r, self.sheet.best_keys(by_row[r], keyed), title_year)
-            if len(mapping) >= 2:
+            if len(mapping) < 2:
+                continue
+            previous = headers[-1] if headers else None
+            # A header over two rows (预算执行情况 over 年初 / 全年 / 执行数, 分值 … merged down): one header
+            # ending at its lower row, when the rows name different columns.
+            if (
+                previous is not None
+                and previous[0] == r - 1
+                and not previous[1].keys() & mapping.keys()
+                and not set(previous[1].values()) & set(mapping.values())
+            ):
+                self.header_cells.update({(r - 1, c) for c in previous[1].values()})
+                headers[-1] = (r, previous[1] | mapping)
+            else:
                 headers.append((r, mapping))
         return headers
 
@@ -239,6 +282,8 @@ class _GridReading:
                 continue
             raw = row[c]
             value, problem = _number(raw, column.fmt)
+            if self.scales and column.key in self.scales:
+                value = in_wan_yuan(value, self.scales[column.key])
             self.figures.append(Figure(grid.key, row_key, column.key, value, raw, a1(r, c), problem))
 
     # -- list blocks ----------------------------------------------------------------------
@@ -268,6 +313,12 @@ class _GridReading:
         for pos, (_, keys) in sorted(best.items()):
             found.setdefault(keys[0], pos)
         by_pos = {(label.row, label.col): label.inline for label in candidates if label.inline is not None}
+        # The breakdown of a grid's total shares its unit (附件2: the 年度预算申请 block's).
+        grid_units = [self.units[g.key] for g in self.layout.grids if g.key in self.units]
+        unit = grid_units[0] if grid_units else unit_note_above(sheet, heading.row)
+        scale = unit_scale(unit)
+        if scale is not None and unit is not None:
+            self.units[block.key] = unit
         for item in block.items:
             at = found.get(item.key)
             if at is None:
@@ -283,6 +334,8 @@ class _GridReading:
                     continue
                 c, raw = value_col, sheet.cell(r, value_col)
             value, problem = _number(raw, "amount")
+            if scale is not None:
+                value = in_wan_yuan(value, scale)
             self.figures.append(Figure(block.key, item.key, "value", value, raw, a1(r, c), problem))
 
     def _list_value_col(self, r: int, label_col: int, col_end: int) -> int | None:

@@ -8,7 +8,8 @@ import unicodedata
 from decimal import Decimal
 
 from xltool.forms.blocks import FormLayout
-from xltool.forms.indicator_table import LEVEL1
+from xltool.forms.indicator_table import LEVEL1, IndicatorTable
+from xltool.forms.terms import Term
 from xltool.model.caching import SHORT_TEXT, short_text_cache
 from xltool.model.magnitude import absurd, magnitude_problem
 from xltool.model.records import Figure, IndicatorRow
@@ -18,6 +19,14 @@ from xltool.read.cells import _all_blank, _blank, _column_letters, _number, _sho
 from xltool.read.labels import Sheet
 
 _LEVEL1_WEIGHT = re.compile(r"^(.*?)[（(]\s*([0-9]+(?:\.[0-9]+)?)\s*分?\s*[)）]$")
+# How many rows an indicator table's header may take.
+HEADER_ROWS = 3
+
+
+@functools.cache
+def _keyed_columns(table: IndicatorTable) -> list[tuple[str, Term]]:
+    """(key, term) of the table's columns, official then extra."""
+    return [(c.key, c.term) for c in (*table.columns, *table.extra_columns)]
 
 
 class _IndicatorReading:
@@ -26,46 +35,91 @@ class _IndicatorReading:
     sheet: Sheet
     layout: FormLayout
     missing: list[str]
-    indicator_header: int | None
+    indicator_header: tuple[int, int] | None  # first and last row of the header block
     footer_rows: list[int]
 
-    def _indicator_header(self) -> int | None:
+    def _indicator_header(self) -> tuple[int, int] | None:
+        """The first and last rows of the indicator table's header block (one row, or several)."""
         table = self.layout.indicators
         if table is None:
             return None
         name_rows = {label.row for label, _ in self.sheet.find(table.column("name").term)}
-        return next(
-            (
-                label.row
-                for label, _ in self.sheet.find(table.column("level1").term)
-                if label.row in name_rows
-            ),
-            None,
+        for label, _ in self.sheet.find(table.column("level1").term):
+            r = label.row
+            # 三级指标 in the 一级指标 row, or in the row just above or below it (a header over two rows).
+            near = [n for n in (r, r - 1, r + 1) if n in name_rows]
+            if not near:
+                continue
+            first, last = min(r, *near), max(r, *near)
+            while first > 0 and first > r - HEADER_ROWS + 1 and self._header_row(first - 1):
+                first -= 1
+            while last < r + HEADER_ROWS - 1 and self._header_row(last + 1):
+                last += 1
+            return first, last
+        return None
+
+    def _header_row(self, r: int) -> bool:
+        """Whether row ``r`` continues an indicator header: labels of its columns only, no figures."""
+        table = self.layout.indicators
+        if table is None or not 0 <= r < len(self.sheet.rows):
+            return False
+        cells = [(c, v) for c, v in enumerate(self.sheet.rows[r]) if not _blank(v)]
+        if not cells or any(not isinstance(v, str) for _, v in cells):
+            return False
+        labels = self.sheet.labels_in(range(r, r + 1))
+        keyed = _keyed_columns(table)
+        matched = {pos for pos in self.sheet.best_keys(labels, keyed)}
+        lead = table.lead
+        return all((r, c) in matched or (lead is not None and lead.matches(v)) for c, v in cells) and bool(
+            matched
         )
+
+    def _header_columns(self, first: int, last: int, level1_col: int) -> dict[str, int]:
+        """Column key → column, over the header rows: a lower row's label names its column before the
+        group label spanning it above (年度指标值 over 指标性质 / 指标值 / 度量单位)."""
+        table = self.layout.indicators
+        assert table is not None
+        keyed = _keyed_columns(table)
+        columns: dict[str, int] = {}
+        taken: set[int] = set()
+        for r in range(last, first - 1, -1):
+            in_row = [label for label in self.sheet.labels_in(range(r, r + 1)) if label.col >= level1_col]
+            for (_, c), (_, keys) in sorted(
+                self.sheet.best_keys(in_row, keyed).items(), key=lambda i: i[0][1]
+            ):
+                if c not in taken and keys[0] not in columns:
+                    columns[keys[0]] = c
+                    taken.add(c)
+        return columns
+
+    def _header_texts(self, first: int, last: int) -> dict[int, str]:
+        """Column → the lowest header text written in it."""
+        texts: dict[int, str] = {}
+        for r in range(first, last + 1):
+            for c, value in enumerate(self.sheet.rows[r]):
+                if not _blank(value):
+                    texts[c] = _text(value)
+        return texts
 
     def _read_indicators(self) -> tuple[list[IndicatorRow], Figure | None, Figure | None, list[str]]:
         """The 三级指标 rows, the 总分 row's 分值 and 得分, and the headers of non-official columns."""
         table = self.layout.indicators
         if table is None:
             return [], None, None, []
-        header = self.indicator_header
-        if header is None:
+        if self.indicator_header is None:
             self.missing.append("未找到指标表的标题行（应有“一级指标”“三级指标”等列，在整张表中查找）")
             return [], None, None, []
+        first, header = self.indicator_header
         sheet = self.sheet
-        level1_label = sheet.first(table.column("level1").term, range(header, header + 1))
+        level1_label = sheet.first(table.column("level1").term, range(first, header + 1))
         level1_col = level1_label.col if level1_label is not None else 0
-        in_row = [label for label in sheet.labels_in(range(header, header + 1)) if label.col >= level1_col]
-        keyed = [(c.key, c.term) for c in (*table.columns, *table.extra_columns)]
-        columns: dict[str, int] = {}
-        for (_, c), (_, keys) in sorted(self.sheet.best_keys(in_row, keyed).items(), key=lambda i: i[0][1]):
-            columns.setdefault(keys[0], c)
+        columns = self._header_columns(first, header, level1_col)
         official = {c.key for c in table.columns}
         used = {c for k, c in columns.items() if k in official}
         extra = [
-            (c, _text(value))
-            for c, value in enumerate(sheet.rows[header])
-            if c > level1_col and c not in used and not _blank(value)
+            (c, text)
+            for c, text in sorted(self._header_texts(first, header).items())
+            if c > level1_col and c not in used
         ]
         for column in table.columns:
             if column.required and column.key not in columns:

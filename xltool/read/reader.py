@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from xltool.forms.blocks import FormLayout
 from xltool.forms.layouts import DEPARTMENT, LEGACY_DEPARTMENT_SIGNATURE, NON_FORM_SHEET_NAMES
-from xltool.forms.terms import label_core
+from xltool.forms.terms import AMOUNT_UNITS, label_core
 from xltool.model.caching import short_text_cache
 
 # One normalisation of department names for the whole package; re-exported for the reader's callers.
@@ -93,6 +94,9 @@ class _FormReader(_GridReading, _IndicatorReading):
         self.missing: list[str] = []
         self.figures: list[Figure] = []
         self.column_years: dict[str, int] = {}
+        self.header_cells: set[tuple[int, int]] = set()
+        self.scales: dict[str, Decimal] = {}
+        self.units: dict[str, str] = {}
         self.label_cells = self._label_cells()
         self.indicator_header = self._indicator_header()
         self.footer_rows = self._footer_rows()
@@ -127,6 +131,7 @@ class _FormReader(_GridReading, _IndicatorReading):
             missing=tuple(self.missing),
             extra_columns=tuple(extra_columns),
             title_cell=title_cell,
+            units=self.units,
         )
 
     # -- structure ------------------------------------------------------------------------
@@ -157,7 +162,7 @@ class _FormReader(_GridReading, _IndicatorReading):
         ):
             rows.update(label.row for label, _ in self.sheet.find(term))
         if self.indicator_header is not None:
-            rows.add(self.indicator_header)
+            rows.add(self.indicator_header[0])
         return sorted(rows)
 
     # -- text fields and title ------------------------------------------------------------
@@ -165,8 +170,13 @@ class _FormReader(_GridReading, _IndicatorReading):
     def _texts(self) -> dict[str, Text]:
         texts: dict[str, Text] = {}
         for text_field in self.layout.fields:
-            label = self.sheet.first(text_field.term)
-            found = self._field_value(label) if label is not None else None
+            label, found = None, None
+            for label, _ in self.sheet.find(text_field.term):
+                found = self._field_value(label)
+                # 单位：万元 above a form is its unit, not the 单位 (department) it names.
+                if found is None or found[0].strip() not in AMOUNT_UNITS:
+                    break
+                label, found = None, None
             if found is not None:
                 texts[text_field.key] = Text(text_field.key, found[0], found[1])
             if text_field.key in ("department", "project") and label is None:
