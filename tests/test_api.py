@@ -154,7 +154,7 @@ def test_check_writes_nothing_and_gives_the_report_of_a_run(
     )
     assert result.counts() == {
         "error": 4,
-        "warning": 11,
+        "warning": 14,
         "info": 5,
         "inputs_ok": 3,
         "departments": 1,
@@ -162,7 +162,7 @@ def test_check_writes_nothing_and_gives_the_report_of_a_run(
     }
     assert result.has_errors
     frame = result.findings_frame()
-    assert len(frame) == len(result.findings) == 20
+    assert len(frame) == len(result.findings) == 23
     assert list(frame[["rule", "sheet", "cell"]].itertuples(index=False, name=None)) == [
         (f.rule, f.sheet, f.cell) for f in result.findings
     ]
