@@ -9,6 +9,7 @@ with clean defaults; a test passes only the rows or figures its case is about.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -106,6 +107,36 @@ class Run:
         hit = ind[(ind["sid"] == self.sid(sheet)) & (ind["name"] == name)]
         assert len(hit) == 1, f"no single indicator “{name}” on {sheet}"
         return dict(hit.iloc[0])
+
+    def read(self, sheet: str, *cells: str) -> tuple[float | None, ...]:
+        """The numbers read from cells of a sheet (None: blank or not a number); fails on a cell not read."""
+        fig = self.ctx.frames.figures
+        fig = fig[fig["sid"] == self.sid(sheet)]
+        values = dict(zip(fig["cell"], fig["value"].astype(float), strict=True))
+        missing = [cell for cell in cells if cell not in values]
+        assert not missing, f"no figure read at {sheet}!{missing}"
+        return tuple(None if math.isnan(values[cell]) else round(values[cell], 6) for cell in cells)
+
+    def read_indicator(self, sheet: str, name: str) -> tuple[object, ...]:
+        """What was read of an indicator: target and actual (kind, number, unit), level, weight, score."""
+        ind = self.indicator(sheet, name)
+
+        def number(key: str) -> float | None:
+            value = float(ind[key])  # type: ignore[arg-type]
+            return None if math.isnan(value) else round(value, 6)
+
+        level = ind["level"] if isinstance(ind["level"], str) else None
+        return (
+            ind["tkind"],
+            number("tnum"),
+            ind["tunit"],
+            ind["akind"],
+            number("anum"),
+            ind["aunit"],
+            level,
+            number("weight"),
+            number("self_score"),
+        )
 
     def budget(self, sheet: str) -> dict[str, object]:
         """The budget line (amounts, rate, score) of a sheet."""

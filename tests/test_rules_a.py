@@ -47,7 +47,11 @@ def test_sum_parts_fires_on_basic_data_three_public(check_department: Callable[.
 
 
 def test_sum_parts_quiet_on_the_seed_basic_data(check_department: Callable[..., Run]) -> None:
-    assert check_department().keys("A-SUM-PARTS") == set()
+    run = check_department()
+    assert run.keys("A-SUM-PARTS") == set()
+    # The totals and parts it added up were read: 三公经费 25 + 0 + 15 = 40, 项目支出 and its three parts.
+    assert run.read(BASIC, "D7", "D8", "D11", "D12") == (40, 25, 0, 15)
+    assert run.read(BASIC, "D13", "D14", "D15", "D16") == (64291.25, 61236.45, 1854.8, 1200)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -79,6 +83,7 @@ def test_total_empty_fires_when_total_row_is_blank(check_project: ProjectCheck) 
 def test_total_empty_quiet_when_total_and_parts_are_all_zero(check_project: ProjectCheck) -> None:
     run = check_project(total=(0, 0, 0, 10, None, 0), fiscal=(0, 0, 0, "——", None, "——"))
     assert run.keys("A-TOTAL-EMPTY") == set()
+    assert run.read(P, "D6", "E6", "F6", "D7", "E7", "F7") == (0, 0, 0, 0, 0, 0)
 
 
 def test_total_empty_fires_on_basic_data_three_public(check_department: Callable[..., Run]) -> None:
@@ -107,6 +112,7 @@ def test_partial_exceeds_quiet_when_breakdown_equals_total(check_department: Cal
     run = check_department(with_basic(office=YearAmounts(38.62, 401.20, 35.17)))
     assert run.keys("A-PARTIAL-EXCEEDS") == set()
     assert run.keys("A-SUM-PARTS") == set()
+    assert run.read(BASIC, "D17", "D18", "D19", "D20") == (511.2, 401.2, 90, 20)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,6 +137,7 @@ def test_block_sum_quiet_when_blocks_break_down_the_executed_column(check_rows: 
     run = check_rows({"附件2.xlsx": {D: sheet}})
     assert run.keys("A-BLOCK-SUM") == set()
     assert run.rules() == set()
+    assert run.read(D, "E5", "D7", "D8", "D9", "D10", "H7", "H8") == (950, 900, 50, 0, 0, 350, 600)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,6 +163,7 @@ def test_rate_stated_quiet_on_each_way_of_writing_80_percent(
         total=(100, 100, 80, 10, stated, 8), fiscal=(100, 100, 80, "——", stated, "——"), total_score=98
     )
     assert run.keys("A-RATE-STATED") == set()
+    assert run.read(P, "H6", "H7") == (0.8, 0.8)  # each way of writing it read as 80 %
 
 
 def test_rate_stated_tolerates_the_precision_the_rate_was_written_with(check_project: ProjectCheck) -> None:
@@ -195,6 +203,7 @@ def test_ratio_stated_quiet_on_right_staff_control_rate(
 ) -> None:
     run = check_department(with_basic(control_rate=stated, formulas=False))
     assert run.keys("A-RATIO-STATED") == set()
+    assert run.read(BASIC, "B5", "D5", "F5") == (216, 205, 0.9491)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,6 +230,7 @@ def test_score_range_quiet_at_its_bounds(check_project: ProjectCheck, score: flo
         indicators=replace_indicator(CLEAN_INDICATORS, "完成数量", score=score), total_score=80 + score
     )
     assert run.keys("A-SCORE-RANGE") == set()
+    assert run.read_indicator(P, "完成数量")[-2:] == (20, score)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,6 +250,8 @@ def test_total_stated_quiet_when_total_is_the_sum(check_project: ProjectCheck) -
     indicators = replace_indicator(CLEAN_INDICATORS, "完成数量", actual="8个", score=16, reason="受天气影响")
     run = check_project(indicators=indicators, total_score=96)
     assert run.rules() == set()
+    assert run.read_indicator(P, "完成数量")[-2:] == (20, 16)
+    assert (run.total(P)["self_score"], run.total(P)["score"]) == (96, 96)
 
 
 @pytest.mark.parametrize("stated", [90, 100])
@@ -289,7 +301,8 @@ def test_unreadable_quiet_on_amounts_written_as_text(check_project: ProjectCheck
     )
     assert run.keys("A-UNREADABLE") == set()
     assert run.rules() == set()
-    assert run.budget(P)["executed"] == 1000
+    assert run.read(P, "D6", "E6", "F6", "H6", "D7", "E7", "F7") == (1000, 1000, 1000, 1, 1000, 1000, 1000)
+    assert run.read(P, "D8", "D9", "E9", "F9") == (None, None, None, None)  # ——, 无, blank, -: no amount
 
 
 # ---------------------------------------------------------------------------------------------
@@ -325,6 +338,8 @@ def test_weight_rules_quiet_on_the_clean_project(check_project: ProjectCheck) ->
     assert run.keys("A-WEIGHT-LEVEL1") == set()
     assert run.keys("A-WEIGHT-TOTAL") == set()
     assert run.rules() == set()
+    weights = [run.read_indicator(P, ind[2])[-2] for ind in CLEAN_INDICATORS]
+    assert weights == [20, 10, 10, 10, 30, 10]
 
 
 def test_weight_total_fires_on_stated_total_weight(check_project: ProjectCheck) -> None:

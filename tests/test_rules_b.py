@@ -44,6 +44,7 @@ def test_exec_over_fires_when_executed_exceeds_full_year(check_project: ProjectC
 def test_exec_over_quiet_within_a_cent(check_project: ProjectCheck) -> None:
     run = check_project(**budget(100, 100, 100.01, 10))
     assert run.keys("B-EXEC-OVER") == set()
+    assert run.read(P, "E6", "F6") == (100, 100.01)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -65,6 +66,7 @@ def test_exec_low_quiet_at_90_percent(check_project: ProjectCheck) -> None:
     run = check_project(**budget(100, 100, 90, 9))
     assert run.keys("B-EXEC-LOW") == set()
     assert run.rules() == set()
+    assert run.read(P, "E6", "F6", "H6") == (100, 90, 0.9)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -85,6 +87,7 @@ def test_exec_stated_fires_when_budget_score_ignores_the_rate(check_project: Pro
 def test_exec_stated_quiet_within_the_score_tolerance(check_project: ProjectCheck, stated: float) -> None:
     run = check_project(**budget(100, 100, 80, 8) | {"total": (100, 100, 80, 10, 0.8, stated)})
     assert run.keys("B-EXEC-STATED") == set()
+    assert run.read(P, "H6", "I6") == (0.8, stated)
 
 
 def test_exec_stated_when_full_year_budget_is_empty(check_project: ProjectCheck) -> None:
@@ -114,6 +117,7 @@ def test_adjustment_fires_beyond_20_percent(check_project: ProjectCheck) -> None
 def test_adjustment_quiet_at_20_percent(check_project: ProjectCheck, full_year: float) -> None:
     run = check_project(**budget(100, full_year, full_year, 10))
     assert run.keys("B-ADJUSTMENT") == set()
+    assert run.read(P, "D6", "E6") == (100, full_year)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,6 +146,7 @@ def test_unbudgeted_quiet_when_the_money_has_a_full_year_budget(check_project: P
     )
     assert run.keys("B-UNBUDGETED") == set()
     assert run.rules() == set()
+    assert run.read(P, "D9", "E9", "F9") == (0, 5, 5)
 
 
 def test_unbudgeted_fires_on_basic_data_spending_without_budget(check_department: DepartmentCheck) -> None:
@@ -157,6 +162,7 @@ def test_unbudgeted_quiet_on_the_budget_adjustment_row(check_department: Departm
     # its 预算数 is naturally 0.
     run = check_department()
     assert run.keys("B-UNBUDGETED") == set()
+    assert run.read(BASIC, "D22", "F22") == (0, 59.73)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,7 +179,17 @@ def test_actual_above_budget_is_info_on_basic_data(check_department: DepartmentC
 
 
 def test_actual_above_budget_quiet_on_the_seed(check_department: DepartmentCheck) -> None:
-    assert check_department().keys("B-ACTUAL-ABOVE-BUDGET") == set()
+    run = check_department()
+    assert run.keys("B-ACTUAL-ABOVE-BUDGET") == set()
+    # The budgets and actuals it compared were read (each actual below its budget).
+    assert run.read(BASIC, "D7", "F7", "D13", "F13", "D17", "F17") == (
+        40,
+        33.44,
+        64291.25,
+        36675.8,
+        511.2,
+        222.54,
+    )
 
 
 def test_actual_above_budget_leaves_three_public_to_family_e(check_department: DepartmentCheck) -> None:

@@ -52,6 +52,7 @@ def test_score_over_and_under_quiet_on_the_rule_score(check_project: ProjectChec
     run = check_project(**one("完成数量", actual="8个", score=score, reason="受天气影响"))
     assert run.keys("C-SCORE-OVER") == set()
     assert run.keys("C-SCORE-UNDER") == set()
+    assert run.read_indicator(P, "完成数量") == ("quantity", 10, "个", "quantity", 8, "个", None, 20, score)
 
 
 def test_score_under_fires_on_an_achieved_qualitative_marked_down(check_project: ProjectCheck) -> None:
@@ -86,7 +87,7 @@ def test_totals_quiet_when_self_total_is_the_rule_total(check_project: ProjectCh
     assert run.keys("C-TOTAL-OVER") == set()
     assert run.keys("C-TOTAL-UNDER") == set()
     assert run.rules() == set()
-    assert run.total(P)["score"] == 96
+    assert (run.total(P)["self_score"], run.total(P)["score"]) == (96, 96)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,6 +118,8 @@ def test_qualitative_band_quiet_inside_the_band(
     run = check_project(**one("群众生产生活条件", actual=actual, score=score, reason="疫情影响"))
     assert run.keys("C-QUALITATIVE-BAND") == set()
     assert run.rules() == set()
+    level = "partial" if actual == PARTIAL else "failed"
+    assert run.read_indicator(P, "群众生产生活条件")[3:] == ("text", None, "", level, 30, score)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,6 +140,7 @@ def test_qualitative_unclear_quiet_on_words_of_achievement(check_project: Projec
     run = check_project(**one("群众生产生活条件", actual=actual))
     assert run.keys("C-QUALITATIVE-UNCLEAR") == set()
     assert run.rules() == set()
+    assert run.read_indicator(P, "群众生产生活条件")[3:] == ("text", None, "", "achieved", 30, 30)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,6 +171,15 @@ def test_missing_rules_quiet_on_filled_rows(check_project: ProjectCheck) -> None
     run = check_project()
     for rule in ("C-TARGET-MISSING", "C-ACTUAL-MISSING", "C-ACTUAL-NONNUMERIC", "C-UNIT-MISMATCH"):
         assert run.keys(rule) == set()
+    read = {ind[2]: run.read_indicator(P, ind[2])[:6] for ind in CLEAN_INDICATORS}
+    assert read == {
+        "完成数量": ("quantity", 10, "个", "quantity", 10, "个"),
+        "验收合格率": ("quantity", 100, "%", "quantity", 100, "%"),
+        "按期完成": ("text", None, "", "text", None, ""),
+        "项目成本": ("quantity", 1000000, "元", "quantity", 1000000, "元"),  # 100万元, in 元
+        "群众生产生活条件": ("text", None, "", "text", None, ""),
+        "群众满意度": ("quantity", 90, "%", "quantity", 95, "%"),
+    }
 
 
 def test_actual_nonnumeric_fires_on_words_for_a_number(check_project: ProjectCheck) -> None:
@@ -183,6 +196,7 @@ def test_actual_nonnumeric_fires_on_words_for_a_number(check_project: ProjectChe
 def test_actual_nonnumeric_quiet_on_a_number_with_its_unit(check_project: ProjectCheck) -> None:
     run = check_project(**one("完成数量", actual="1万个"))
     assert run.keys("C-ACTUAL-NONNUMERIC") == set()
+    assert run.read_indicator(P, "完成数量")[3:6] == ("quantity", 10000, "个")
 
 
 def test_unit_mismatch_fires_on_units_that_do_not_convert(check_project: ProjectCheck) -> None:
@@ -199,6 +213,7 @@ def test_unit_mismatch_quiet_on_convertible_units(check_project: ProjectCheck, a
     run = check_project(**one("完成数量", actual=actual))
     assert run.keys("C-UNIT-MISMATCH") == set()
     assert run.scores(P)["完成数量"] == 20
+    assert run.read_indicator(P, "完成数量")[3:5] == ("quantity", 10)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,6 +242,8 @@ def test_over_target_quiet_below_30_percent(check_project: ProjectCheck, name: s
     run = check_project(**one(name, actual=actual))
     assert run.keys("C-OVER-TARGET") == set()
     assert run.rules() == set()
+    target, read = {"完成数量": (10, 12.9), "项目成本": (1000000, 710000)}[name]
+    assert (run.read_indicator(P, name)[1], run.read_indicator(P, name)[4]) == (target, read)
 
 
 def test_reason_missing_fires_on_shortfall_and_over_target(check_project: ProjectCheck) -> None:
@@ -260,6 +277,9 @@ def test_reason_missing_quiet_when_the_reason_is_given(check_project: ProjectChe
     indicators = replace_indicator(indicators, "项目成本", actual="60万元", reason="招标节约")
     run = check_project(indicators=indicators, total_score=96)
     assert run.keys("C-REASON-MISSING") == set()
+    reasons = {name: run.indicator(P, name)["reason"] for name in ("完成数量", "项目成本")}
+    assert reasons == {"完成数量": "受天气影响", "项目成本": "招标节约"}
+    assert run.read_indicator(P, "完成数量")[4] == 8  # below its target: a reason was due
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,7 +294,10 @@ def test_not_applicable_fires_and_drops_the_indicator(check_project: ProjectChec
 
 
 def test_not_applicable_quiet_on_applicable_rows(check_project: ProjectCheck) -> None:
-    assert check_project().keys("C-NOT-APPLICABLE") == set()
+    run = check_project()
+    assert run.keys("C-NOT-APPLICABLE") == set()
+    kinds = [run.read_indicator(P, ind[2])[3] for ind in CLEAN_INDICATORS]
+    assert kinds == ["quantity", "quantity", "text", "quantity", "text", "quantity"]  # none read as ——
 
 
 def rate_75() -> dict[str, object]:
@@ -298,6 +321,7 @@ def test_execution_cap_quiet_under_the_default_profile(check_project: ProjectChe
     run = check_project(**rate_75())
     assert run.keys("C-EXECUTION-CAP") == set()
     assert run.total(P)["score"] == 97.5
+    assert run.read(P, "H6") == (0.75,)
 
 
 def test_execution_cap_quiet_at_80_percent_under_yitihua(check_project: ProjectCheck) -> None:
@@ -309,3 +333,4 @@ def test_execution_cap_quiet_at_80_percent_under_yitihua(check_project: ProjectC
     )
     assert run.keys("C-EXECUTION-CAP") == set()
     assert run.total(P)["score"] == 98
+    assert run.read(P, "E6", "F6", "H6") == (100, 80, 0.8)

@@ -59,6 +59,8 @@ def test_part_exceeds_whole_quiet_when_projects_fit_the_whole(check_department: 
     )
     assert run.keys("D-PART-EXCEEDS-WHOLE") == set()
     assert run.keys("A-SUM-PARTS") == set()
+    assert run.read(BASIC, "D13") == (60000,)
+    assert run.read(DEPARTMENT_SHEET, "C5") == (60596.97,)  # the whole the projects fit in
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,7 +79,9 @@ def test_projects_actual_fires_when_basic_data_and_department_table_disagree(
 
 
 def test_projects_actual_quiet_on_the_seed(check_department: DepartmentCheck) -> None:
-    assert check_department().keys("D-PROJECTS-ACTUAL") == set()
+    run = check_department()
+    assert run.keys("D-PROJECTS-ACTUAL") == set()
+    assert run.read(BASIC, "F13") == run.read(DEPARTMENT_SHEET, "H8") == (36675.8,)
 
 
 def test_projects_actual_quiet_when_department_table_is_in_budget_terms(
@@ -86,6 +90,8 @@ def test_projects_actual_quiet_when_department_table_is_in_budget_terms(
     # The 按支出性质分 block breaks down another column than 全年执行数: the two cannot be compared.
     run = check_department(with_department(expense_basic=3000.00, expense_project=40000.00))
     assert run.keys("D-PROJECTS-ACTUAL") == set()
+    assert run.read(DEPARTMENT_SHEET, "H7", "H8") == (3000, 40000)
+    assert run.read(BASIC, "F13") == (36675.8,)
 
 
 def test_project_sum_fires_when_projects_exceed_the_department_projects(
@@ -100,7 +106,16 @@ def test_project_sum_fires_when_projects_exceed_the_department_projects(
 
 
 def test_project_sum_quiet_on_the_seed(check_department: DepartmentCheck) -> None:
-    assert check_department().keys("D-PROJECT-SUM") == set()
+    run = check_department()
+    assert run.keys("D-PROJECT-SUM") == set()
+    sheets = run.ctx.frames.sheets
+    assert sorted(sheets.loc[sheets["kind"] == "project", "sheet"]) == [
+        "地质灾害应急治理",
+        "废弃矿硐封堵",
+        "旱改水项目",
+        "矿山生态修复",
+    ]
+    assert run.read("旱改水项目", "D6", "E6", "F6") == (3970.96, 3970.96, 3279.93)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,6 +141,11 @@ def test_department_name_quiet_on_a_seal_or_code_around_the_name(check_departmen
     second = dataclasses.replace(dept.projects[1], supervisor="219-桃源县自然资源局")
     run = check_department(dataclasses.replace(dept, projects=(first, second, *dept.projects[2:])))
     assert run.keys("D-DEPARTMENT-NAME") == set()
+    sheets = run.ctx.frames.sheets
+    assert set(sheets["dept"]) == {"桃源县自然资源局"}  # all five forms grouped as one department
+    assert {"桃源县自然资源局（盖章）", "219-桃源县自然资源局"} <= {
+        form.texts["department"].value for form in run.ctx.frames.forms if "department" in form.texts
+    }
 
 
 def test_missing_form_fires_for_a_department_without_attachment_1(check_department: DepartmentCheck) -> None:
@@ -137,7 +157,11 @@ def test_missing_form_fires_for_a_department_without_attachment_1(check_departme
 
 
 def test_missing_form_quiet_when_all_three_are_there(check_department: DepartmentCheck) -> None:
-    assert check_department().keys("D-MISSING-FORM") == set()
+    run = check_department()
+    assert run.keys("D-MISSING-FORM") == set()
+    sheets = run.ctx.frames.sheets
+    assert sorted(sheets["kind"].unique()) == ["basic_data", "department", "project"]
+    assert set(sheets["dept"]) == {"桃源县自然资源局"}
 
 
 def test_year_fires_on_a_project_of_another_year(check_rows: Callable[..., Run]) -> None:
@@ -160,6 +184,7 @@ def test_year_quiet_when_the_forms_agree(check_rows: Callable[..., Run]) -> None
     )
     assert run.keys("D-YEAR") == set()
     assert run.rules() == set()
+    assert sorted(run.ctx.frames.sheets["year"]) == [2022, 2022]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,6 +202,7 @@ def test_staff_over_fires_above_the_establishment(check_department: DepartmentCh
 def test_staff_over_quiet_at_the_establishment(check_department: DepartmentCheck) -> None:
     run = check_department(with_basic(actual_staff=216, control_rate=1.0))
     assert run.keys("E-STAFF-OVER") == set()
+    assert run.read(BASIC, "B5", "D5") == (216, 216)
 
 
 def test_three_public_growth_and_control_fire(check_department: DepartmentCheck) -> None:
@@ -202,6 +228,8 @@ def test_family_e_quiet_on_the_seed(check_department: DepartmentCheck) -> None:
     run = check_department()
     for rule in ("E-STAFF-OVER", "E-THREE-PUBLIC-GROWTH", "E-THREE-PUBLIC-CONTROL", "E-PUBLIC-FUNDS-CONTROL"):
         assert run.keys(rule) == set()
+    assert run.read(BASIC, "B5", "D5") == (216, 205)
+    assert run.read(BASIC, "B7", "D7", "F7", "D17", "F17") == (48.6, 40, 33.44, 511.2, 222.54)
 
 
 def test_family_e_quiet_when_spending_equals_its_reference(check_department: DepartmentCheck) -> None:
@@ -215,6 +243,7 @@ def test_family_e_quiet_when_spending_equals_its_reference(check_department: Dep
     )
     for rule in ("E-THREE-PUBLIC-GROWTH", "E-THREE-PUBLIC-CONTROL", "E-PUBLIC-FUNDS-CONTROL"):
         assert run.keys(rule) == set()
+    assert run.read(BASIC, "B7", "D7", "F7", "D17", "F17") == (33.44, 33.44, 33.44, 222.54, 222.54)
 
 
 def test_derived_indicators_of_the_seed(check_department: DepartmentCheck) -> None:

@@ -44,6 +44,8 @@ def test_rate_over_100_quiet_on_100_or_on_rates_that_may_exceed_it(
     indicators = replace_indicator(CLEAN_INDICATORS, "验收合格率", name=name, actual=actual)
     run = check_project(indicators=indicators)
     assert run.keys("F-RATE-OVER-100") == set()
+    expected = {"100%": (100, "%"), 1: (1, ""), 0.98: (0.98, ""), "120%": (120, "%")}[actual]
+    assert run.read_indicator(P, name)[4:6] == expected
 
 
 # ---------------------------------------------------------------------------------------------
@@ -61,7 +63,9 @@ def test_negative_fires_on_a_negative_amount(check_project: ProjectCheck) -> Non
 
 
 def test_negative_quiet_on_zero_amounts(check_project: ProjectCheck) -> None:
-    assert check_project().keys("F-NEGATIVE") == set()
+    run = check_project()
+    assert run.keys("F-NEGATIVE") == set()
+    assert run.read(P, "D8", "E8", "F8", "D9", "E9", "F9") == (0, 0, 0, 0, 0, 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,7 +84,9 @@ def test_scale_fires_on_yuan_entered_as_wan_yuan(check_department: DepartmentChe
 
 def test_scale_quiet_on_the_seed(check_department: DepartmentCheck) -> None:
     # The seed's amounts run from 6.25 to 64291.25: large, but not a thousand times the median.
-    assert check_department().keys("F-SCALE") == set()
+    run = check_department()
+    assert run.keys("F-SCALE") == set()
+    assert run.read(BASIC, "F20", "D13") == (6.25, 64291.25)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,7 +111,11 @@ def test_missing_label_fires_without_a_column(check_rows: Callable[..., Run]) ->
 
 
 def test_missing_label_quiet_on_the_full_form(check_project: ProjectCheck) -> None:
-    assert check_project().keys("G-MISSING-LABEL") == set()
+    run = check_project()
+    assert run.keys("G-MISSING-LABEL") == set()
+    (form,) = run.ctx.frames.forms
+    assert form.missing == ()
+    assert (form.total_score is not None and form.total_score.cell, len(form.indicators)) == ("H19", 6)
 
 
 def test_no_indicators_fires_on_an_empty_indicator_table(check_project: ProjectCheck) -> None:
@@ -119,4 +129,6 @@ def test_no_indicators_fires_on_an_empty_indicator_table(check_project: ProjectC
 
 
 def test_no_indicators_quiet_with_indicators(check_project: ProjectCheck) -> None:
-    assert check_project().keys("G-NO-INDICATORS") == set()
+    run = check_project()
+    assert run.keys("G-NO-INDICATORS") == set()
+    assert [ind.name for ind in run.ctx.frames.forms[0].indicators] == [ind[2] for ind in CLEAN_INDICATORS]
