@@ -14,11 +14,15 @@ from typing import Any
 
 import openpyxl
 import pytest
+from conftest import CLEAN_INDICATORS, check_folder
+from typer.testing import CliRunner
 
-from tests.conftest import CLEAN_INDICATORS, check_folder
+from xltool.cli import app
 from xltool.model.records import FormSheet
 from xltool.model.values import Quantity
 from xltool.read.reader import read_file
+from xltool.run.pipeline import reconcile
+from xltool.write.scored import REVIEW_SHEET
 
 D = Decimal
 Rows = Sequence[Sequence[object]]
@@ -200,6 +204,22 @@ def test_a_unit_line_above_a_table(tmp_path: Path) -> None:
     assert budget[("total", "executed")][0] == D(90)
 
 
+def test_the_scored_copy_shows_amounts_as_written_with_their_unit(tmp_path: Path) -> None:
+    rows, merges = project_rows(corner="项目资金（元）", amounts=(1_000_000, 1_000_000, 900_000))
+    folder = tmp_path / "dept"
+    write_book(folder / "附件3.xlsx", {"测试项目": (rows, merges)})
+    reconcile(folder, tmp_path / "out", jobs=1)
+    book = openpyxl.load_workbook(tmp_path / "out" / "附件3.xlsx")
+    ws = book["测试项目"]
+    cells = {c.value: c.coordinate for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    corner = next(text for text in cells if text.startswith("项目资金"))
+    assert corner.replace("\n", "") == "项目资金（元）"
+    executed = ws.cell(ws[cells["年度资金总额"]].row, 6).value
+    assert executed == 900_000
+    review = [c.value for row in book[REVIEW_SHEET].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("金额以“元”为单位填报" in text for text in review)
+
+
 def test_amounts_in_yuan_reach_the_rules_in_wan_yuan(tmp_path: Path) -> None:
     rows, merges = project_rows(corner="项目资金（元）", amounts=(1_000_000, 1_000_000, 900_000))
     folder = tmp_path / "dept"
@@ -295,6 +315,33 @@ def test_project_labels_publishers_use(tmp_path: Path) -> None:
         "测试中心",
         (),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Variants that omit blocks by design
+
+
+def test_a_department_form_without_initial_budget_or_breakdowns_is_a_variant(tmp_path: Path) -> None:
+    """A correct variant form passes --strict (D-MISSING-FORM, for the absent 附件1 / 附件3, is info)."""
+    rows = department_rows(head=("全年预算数", "全年执行数", "分值", "执行率", "得分"), blocks=False)
+    rows[4] = ["年度资金总额", None, 1000, 1000, 10, 1, 10]
+    folder = tmp_path / "dept"
+    sheet = read_one(write_book(folder / "附件2.xlsx", {"部门整体": (rows, ())}))
+    assert (sheet.variant, sheet.missing) == ("无年初预算数、无按收入性质分、按支出性质分", ())
+    run = check_folder(folder)
+    assert [f.rule for f in run.findings if f.severity == "error"] == []
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["reconcile", str(folder), "-o", str(out), "--jobs", "1", "--strict"])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_block_missing_alone_is_still_reported(tmp_path: Path) -> None:
+    rows = department_rows()
+    del rows[6:10]  # 按收入性质分 kept as a heading, its items gone; 按支出性质分 gone
+    rows[5] = ["按收入性质分："]
+    sheet = read_one(write_book(tmp_path / "附件2.xlsx", {"部门整体": (rows, ())}))
+    assert sheet.variant == ""
+    assert any("按支出性质分" in m for m in sheet.missing) and any("一般公共预算" in m for m in sheet.missing)
 
 
 # ---------------------------------------------------------------------------------------------

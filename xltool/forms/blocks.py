@@ -98,6 +98,19 @@ class TextField:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """A published variant of a form that omits some of its blocks by design (older or provincial forms).
+
+    ``omits`` names what is absent, as the reader keys what it cannot find: ``grid:<grid>``,
+    ``column:<grid>.<column>``, ``row:<grid>.<row>``, ``list:<list>``, ``field:<field>``. A sheet lacking
+    all of them is that variant: their absence is no finding, and the scored copy says so.
+    """
+
+    name: str  # Chinese, as shown: 无年初预算数
+    omits: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class FormLayout:
     """One official form: how to recognise it, its blocks and its canonical rendering."""
 
@@ -114,6 +127,7 @@ class FormLayout:
     footer: tuple[str, ...] = ()
     widths: tuple[float, ...] = field(default=())
     landscape: bool = False
+    variants: tuple[Variant, ...] = ()
 
     def grid(self, key: str) -> Grid:
         """The grid declared under ``key``."""

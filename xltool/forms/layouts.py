@@ -19,7 +19,18 @@ the indicator table in `xltool.forms.indicator_table`.
 
 from __future__ import annotations
 
-from xltool.forms.blocks import Column, FormLayout, Grid, ListBlock, Ratio, Role, Row, TextField, Total
+from xltool.forms.blocks import (
+    Column,
+    FormLayout,
+    Grid,
+    ListBlock,
+    Ratio,
+    Role,
+    Row,
+    TextField,
+    Total,
+    Variant,
+)
 from xltool.forms.indicator_table import (
     INDICATOR_COLUMNS,
     INDICATOR_EXTRA_COLUMNS,
@@ -203,6 +214,10 @@ BASIC_DATA = FormLayout(
     ),
     footer=("填表人：", "填报日期：", "联系电话：", "单位负责人签字："),
     widths=(34.0, 18.0, 18.0, 18.0),
+    variants=(
+        Variant("无财政供养人员情况", ("grid:staff",)),
+        Variant("无楼堂馆所控制情况", ("grid:buildings",)),
+    ),
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -279,6 +294,10 @@ DEPARTMENT = FormLayout(
     ),
     widths=(16.0, 14.0, 26.0, 14.0, 14.0, 9.0, 10.0, 30.0),
     landscape=True,
+    variants=(
+        Variant("无年初预算数", ("column:budget.initial",)),
+        Variant("无按收入性质分、按支出性质分", ("list:by_source", "list:by_use")),
+    ),
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -334,6 +353,7 @@ PROJECT = FormLayout(
     ),
     widths=(7.0, 12.0, 14.0, 26.0, 14.0, 14.0, 9.0, 10.0, 30.0),
     landscape=True,
+    variants=(Variant("无年初预算数", ("column:budget.initial",)),),
 )
 
 FORMS: dict[FormKind, FormLayout] = {f.kind: f for f in (BASIC_DATA, DEPARTMENT, PROJECT)}

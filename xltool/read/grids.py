@@ -60,7 +60,11 @@ class _GridReading:
 
     sheet: Sheet
     layout: FormLayout
-    missing: list[str]
+    missing: list[tuple[str, str]]  # (what, Chinese message): see `Variant.omits` for the keys
+
+    def _missing(self, key: str, message: str) -> None:
+        self.missing.append((key, message))
+
     figures: list[Figure]
     column_years: dict[str, int]
     label_cells: set[tuple[int, int]]
@@ -101,7 +105,7 @@ class _GridReading:
         if not headers:
             names = "”“".join(_label_text(c.term) for c in grid.columns[:3])
             where = f"在“{corner_name}”右侧和下方查找" if corner is not None else "在整张表中查找"
-            self.missing.append(f"未找到“{names}”等列标题（{where}）")
+            self._missing(f"grid:{grid.key}", f"未找到“{names}”等列标题（{where}）")
             return None
         header_row, columns = headers[0]
         self._set_units(grid, corner, headers)
@@ -114,7 +118,10 @@ class _GridReading:
         found = {key for _, mapping in headers for key in mapping}
         for i, column in enumerate(grid.columns):
             if column.key not in found and any(row.roles[i] == "input" for row in grid.rows):
-                self.missing.append(f"未找到“{_label_text(column.term)}”列（在“{corner_name}”的标题行查找）")
+                self._missing(
+                    f"column:{grid.key}.{column.key}",
+                    f"未找到“{_label_text(column.term)}”列（在“{corner_name}”的标题行查找）",
+                )
         years = {key: y for key, c in columns.items() if (y := label_year(self._header_text(header_row, c)))}
         if all("{Y" in c.term.text for c in grid.columns):  # 附件1 经费控制情况: every column has a year
             self.column_years.update(years)
@@ -213,7 +220,10 @@ class _GridReading:
             if at is not None:
                 self._add_figures(grid, row.key, row.roles, at, columns)
             elif row.key not in grid.optional_rows:
-                self.missing.append(f"未找到“{_label_text(row.term)}”行（在“{corner_name}”下方查找）")
+                self._missing(
+                    f"row:{grid.key}.{row.key}",
+                    f"未找到“{_label_text(row.term)}”行（在“{corner_name}”下方查找）",
+                )
         taken = {r for r, _ in best}
         for total in grid.totals:
             self._read_extra_parts(grid, total, candidates, taken, positions, stop, columns)
@@ -296,7 +306,7 @@ class _GridReading:
             return  # every declared list block has a heading
         heading = sheet.first(heading_term)
         if heading is None:
-            self.missing.append(f"未找到“{_label_text(heading_term)}”（在整张表中查找）")
+            self._missing(f"list:{block.key}", f"未找到“{_label_text(heading_term)}”（在整张表中查找）")
             return
         others = [
             label.col
@@ -322,8 +332,9 @@ class _GridReading:
         for item in block.items:
             at = found.get(item.key)
             if at is None:
-                self.missing.append(
-                    f"未找到“{_label_text(item.term)}”（在“{_label_text(heading_term)}”下方查找）"
+                self._missing(
+                    f"item:{block.key}.{item.key}",
+                    f"未找到“{_label_text(item.term)}”（在“{_label_text(heading_term)}”下方查找）",
                 )
                 continue
             r, c = at

@@ -34,7 +34,11 @@ class _IndicatorReading:
 
     sheet: Sheet
     layout: FormLayout
-    missing: list[str]
+    missing: list[tuple[str, str]]  # (what, Chinese message): see `Variant.omits` for the keys
+
+    def _missing(self, key: str, message: str) -> None:
+        self.missing.append((key, message))
+
     indicator_header: tuple[int, int] | None  # first and last row of the header block
     footer_rows: list[int]
 
@@ -107,7 +111,9 @@ class _IndicatorReading:
         if table is None:
             return [], None, None, []
         if self.indicator_header is None:
-            self.missing.append("未找到指标表的标题行（应有“一级指标”“三级指标”等列，在整张表中查找）")
+            self._missing(
+                "indicators", "未找到指标表的标题行（应有“一级指标”“三级指标”等列，在整张表中查找）"
+            )
             return [], None, None, []
         first, header = self.indicator_header
         sheet = self.sheet
@@ -123,7 +129,10 @@ class _IndicatorReading:
         ]
         for column in table.columns:
             if column.required and column.key not in columns:
-                self.missing.append(f"未找到指标表的“{column.term.text}”列（在“一级指标”所在的标题行查找）")
+                self._missing(
+                    f"column:indicators.{column.key}",
+                    f"未找到指标表的“{column.term.text}”列（在“一级指标”所在的标题行查找）",
+                )
 
         value_cols = [columns[k] for k in ("target", "actual", "weight", "score") if k in columns]
         first_value_col = min(value_cols, default=1 << 30)
@@ -140,7 +149,7 @@ class _IndicatorReading:
             end = total_label.row
         else:
             total_label = None
-            self.missing.append(f"未找到“{table.total.text}”行（在指标表下方查找）")
+            self._missing("row:indicators.total", f"未找到“{table.total.text}”行（在指标表下方查找）")
 
         rows = _IndicatorRows(sheet, columns, extra).read(header + 1, end)
         total_weight = total_score = None

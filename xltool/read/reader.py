@@ -91,7 +91,7 @@ class _FormReader(_GridReading, _IndicatorReading):
         self.name = name
         self.sheet = sheet
         self.layout = layout
-        self.missing: list[str] = []
+        self.missing: list[tuple[str, str]] = []
         self.figures: list[Figure] = []
         self.column_years: dict[str, int] = {}
         self.header_cells: set[tuple[int, int]] = set()
@@ -115,6 +115,7 @@ class _FormReader(_GridReading, _IndicatorReading):
         year = (header_year or title_year) if layout.kind == "basic_data" else (title_year or header_year)
         department = texts.get("department")
         project = texts.get("project") if layout.kind == "project" else None
+        variant, missing = recognised_variant(layout, self.missing)
         return FormSheet(
             file=self.file,
             sheet=self.name,
@@ -128,10 +129,11 @@ class _FormReader(_GridReading, _IndicatorReading):
             total_weight=total_weight,
             total_score=total_score,
             column_years=self.column_years,
-            missing=tuple(self.missing),
+            missing=tuple(message for _, message in missing),
             extra_columns=tuple(extra_columns),
             title_cell=title_cell,
             units=self.units,
+            variant=variant,
         )
 
     # -- structure ------------------------------------------------------------------------
@@ -180,7 +182,7 @@ class _FormReader(_GridReading, _IndicatorReading):
             if found is not None:
                 texts[text_field.key] = Text(text_field.key, found[0], found[1])
             if text_field.key in ("department", "project") and label is None:
-                self.missing.append(f"未找到“{text_field.term.text}”（在表头区域查找）")
+                self._missing(f"field:{text_field.key}", f"未找到“{text_field.term.text}”（在表头区域查找）")
         return texts
 
     def _field_value(self, label: Label) -> tuple[str, str] | None:
@@ -223,6 +225,26 @@ class _FormReader(_GridReading, _IndicatorReading):
 
 # ---------------------------------------------------------------------------------------------
 # Workbooks
+
+
+def recognised_variant(
+    layout: FormLayout, missing: list[tuple[str, str]]
+) -> tuple[str, list[tuple[str, str]]]:
+    """The declared variants whose omissions are all missing (their names joined), and what else is."""
+    keys = {key for key, _ in missing}
+    variants = [v for v in layout.variants if set(v.omits) <= keys]
+    if not variants:
+        return "", missing
+    omitted = {key for v in variants for key in v.omits}
+    # An omitted block's parts (按收入性质分 → its items) go with it.
+    rest = [(k, m) for k, m in missing if k not in omitted and not _part_of(k, omitted)]
+    return "、".join(v.name for v in variants), rest
+
+
+def _part_of(key: str, omitted: set[str]) -> bool:
+    kind, _, name = key.partition(":")
+    block = name.split(".")[0]
+    return kind in ("item", "row", "column") and any(o.endswith(f":{block}") for o in omitted)
 
 
 def _recognise(sheet: Sheet) -> FormLayout | None:

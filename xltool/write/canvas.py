@@ -16,7 +16,8 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from xltool.forms.blocks import Format as ValueFormat
-from xltool.forms.layouts import NO_VALUE_MARKS, FormKind
+from xltool.forms.layouts import FORMS, NO_VALUE_MARKS, FormKind
+from xltool.forms.terms import AMOUNT_UNITS
 from xltool.write.looks import (
     CELL_PADDING,
     FIXED,
@@ -220,7 +221,11 @@ class Canvas:
             return None, None
         kind = anchor[0]
         if kind == "figure":
-            return _figure_value(self.content.figure(anchor[1], anchor[2], anchor[3]))
+            plain, number = _figure_value(self.content.figure(anchor[1], anchor[2], anchor[3]))
+            if number is not None and anchor[1] in self.content.units:
+                number = as_written(self.content, anchor, number)
+                return number, number
+            return plain, number
         if kind == "text":
             text = self.content.texts.get(anchor[1])
             return (text.value if text else _text_fallback(self.content, anchor[1])), None
@@ -249,6 +254,32 @@ def _as_value(value: float | str | None) -> Number | str:
     if value is None or isinstance(value, str):
         return value
     return Decimal(str(value))
+
+
+def as_written(content: FormSheet, anchor: Anchor, value: Decimal) -> Decimal:
+    """An amount (万元) back in the unit the department wrote its block in (元, 千元 …)."""
+    unit = content.units.get(anchor[1]) if anchor[0] == "figure" else None
+    if unit is None or not _is_amount(content.kind, anchor[1], anchor[3]):
+        return value
+    written = value / Decimal(AMOUNT_UNITS[unit])
+    return written.quantize(Decimal(1)) if written == written.to_integral_value() else written.normalize()
+
+
+@functools.cache
+def _is_amount(kind: FormKind, block: str, column: str) -> bool:
+    layout = FORMS[kind]
+    if any(b.key == block for b in layout.lists):
+        return True
+    grid = next((g for g in layout.grids if g.key == block), None)
+    return grid is not None and any(c.key == column and c.fmt == "amount" for c in grid.columns)
+
+
+def unit_label(content: FormSheet | None, text: str, block: str | None = None) -> str:
+    """A printed label naming 万元, naming instead the unit the department wrote (its block's, or any)."""
+    if content is None or not content.units:
+        return text
+    unit = content.units.get(block) if block is not None else next(iter(content.units.values()))
+    return text.replace("万元", unit) if unit is not None else text
 
 
 def _figure_value(figure: object) -> tuple[Plain, Number]:

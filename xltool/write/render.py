@@ -20,7 +20,15 @@ from xltool.forms.blocks import Format as ValueFormat
 from xltool.forms.blocks import FormLayout, Grid
 from xltool.forms.layouts import YEAR_LINE, FormKind
 from xltool.forms.terms import resolve
-from xltool.write.canvas import BLANK_YEAR, COLON, NUMERIC_INPUTS, Canvas, Placement, break_label
+from xltool.write.canvas import (
+    BLANK_YEAR,
+    COLON,
+    NUMERIC_INPUTS,
+    Canvas,
+    Placement,
+    break_label,
+    unit_label,
+)
 from xltool.write.draw_grids import (
     figure_anchor,
     header_row,
@@ -159,7 +167,9 @@ def _draw_basic_data(cv: Canvas, layout: FormLayout, year: int | None, minimum: 
     department = printed_label(layout.kind, "field", "department", layout.field_("department").term.text)
     cv.write(r, 0, department, CellStyle("plain", align="right"))
     cv.input(("text", "department"), r, 1, "text", to_col=2)
-    cv.write(r, 3, layout.field_("unit_note").term.text, CellStyle("plain", align="right"))
+    cv.write(
+        r, 3, unit_label(cv.content, layout.field_("unit_note").term.text), CellStyle("plain", align="right")
+    )
     r = _small_grid(cv, layout.grid("staff"), r + 1, year)
     r = _spending(cv, layout, layout.grid("spending"), r, year)
     r = _small_grid(cv, layout.grid("buildings"), r, year)
@@ -177,7 +187,9 @@ def _draw_basic_data(cv: Canvas, layout: FormLayout, year: int | None, minimum: 
 
 def _corner(cv: Canvas, grid: Grid, year: int | None) -> str:
     """A grid's corner label for column A, broken before its bracket when too wide."""
-    return break_label(resolve(grid.corner.text, year), cv.widths[0]) if grid.corner else ""
+    if grid.corner is None:
+        return ""
+    return break_label(unit_label(cv.content, resolve(grid.corner.text, year), grid.key), cv.widths[0])
 
 
 def _small_grid(cv: Canvas, grid: Grid, r: int, year: int | None) -> int:

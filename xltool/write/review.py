@@ -235,6 +235,7 @@ def write_review(
         + "　　（单元格一列可点击，跳转到标注的单元格；红色为错误，黄色为警告，蓝色为提示）",
     ]  # fmt: skip
     lines += [f"未审核的工作表“{sheet}”：{reason}" for sheet, reason in read.skipped_sheets]
+    lines += _form_notes(read)
     for r, line in enumerate(lines, start=1):
         ws.merge_range(r, 0, r, last, "", looks.review("wrap"))
         ws.write_string(r, 0, line, looks.review("wrap"))
@@ -246,6 +247,20 @@ def write_review(
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.fit_to_pages(1, 0)
     ws.set_footer(f'&C&"{BODY_FONT}"&9第 &P 页，共 &N 页')
+
+
+def _form_notes(read: WorkbookRead) -> list[str]:
+    """What the reader recognised beyond the official form: a published variant, amounts not in 万元."""
+    notes = []
+    for sheet in read.sheets:
+        if sheet.variant:
+            notes.append(
+                f"工作表“{sheet.sheet}”：识别为{KIND_NAMES[sheet.kind]}的已知变体（{sheet.variant}），"
+                "所缺部分按该表式不填，不作为问题"
+            )
+        for unit in dict.fromkeys(sheet.units.values()):
+            notes.append(f"工作表“{sheet.sheet}”：金额以“{unit}”为单位填报，审核与评分时已换算为万元")
+    return notes
 
 
 def _write_overview(ws: Worksheet, looks: Looks, r: int, overview: Sequence[Overview]) -> int:

@@ -51,7 +51,7 @@ from xltool.rules.scorecard import (
     over_claimed,
 )
 from xltool.write.atomic import checked_target, output_names, write_bytes_atomic
-from xltool.write.canvas import Placement, anchor_key
+from xltool.write.canvas import Placement, anchor_key, as_written
 from xltool.write.looks import (
     A4_INCHES,
     BODY_FONT,
@@ -215,7 +215,7 @@ def _draw_sheet(
     sheet, layout = job.sheet, FORMS[job.sheet.kind]
     ws = workbook.add_worksheet(job.name)
     disputed = {anchor_key(f.anchor) for _, f in job.findings if f.actual is not None}
-    kept = kept_figures(sheet, disputed)
+    kept = {anchor: as_written(sheet, anchor, v) for anchor, v in kept_figures(sheet, disputed).items()}
     computed = {anchor: float(value) for anchor, value in kept.items()}
     placement = render_form(
         workbook, ws, layout, year=sheet.year, content=sheet, styles=styles, computed=computed
