@@ -420,3 +420,38 @@ def test_foreign_host_and_cross_site_writes_are_refused(tmp_path: Path) -> None:
         assert request(base + "api/runs", "POST", b"--x--\r\n", body_type).status == 403
         same = {"Origin": base.rstrip("/")}
         assert request(base + "api/runs/0123456789abcdef", "DELETE", headers=same).status == 404
+
+
+# ---------------------------------------------------------------------------------------------
+# The command
+
+
+def test_xltool_serve_starts_says_where_and_stops(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "xltool.cli", "serve", "--port", "0", "--data", str(tmp_path / "d")]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        url = first.split("：", 1)[1].strip()
+        assert first.startswith("审核页面已启动：http://127.0.0.1:") and url.endswith("/")
+        assert server.stdout.readline().strip() == f"数据保存在 {tmp_path / 'd'}"
+        assert request(url + "api/runs").json() == {"runs": []}
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=30)
+    assert "Traceback" not in errors
+    assert (tmp_path / "d" / "runs.sqlite3").is_file()
+
+
+def test_xltool_serve_on_a_taken_port_says_what_to_do(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "xltool.cli", "serve", "--port", str(port), "--data", str(tmp_path)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"错误：无法在 127.0.0.1:{port} 上启动：端口已被占用")
+    assert "--port 8766" in done.stderr

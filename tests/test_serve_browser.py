@@ -136,3 +136,38 @@ def test_reopening_an_earlier_run_and_the_limit_message(page: Any, tmp_path: Pat
         message = page.locator("#upload-error").inner_text()
         assert message.startswith("所选文件合计") and "超过单次上传上限" in message
         assert page.locator("#start").is_disabled()
+
+
+def test_a_folder_keeps_its_structure_and_other_files_are_left_out(page: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "报送" / SAMPLE.name
+    shutil.copytree(SAMPLE, folder)
+    (folder / "说明.txt").write_text("不是表格", encoding="utf-8")
+    with running(tmp_path / "data") as base:
+        page.goto(base)
+        page.wait_for_selector("#profile option", state="attached")
+        page.set_input_files("#folder-input", str(folder))
+        assert page.locator("#chosen-summary").inner_text().startswith("已选择 3 个文件")
+        assert page.locator("#chosen-note").inner_text().startswith("已忽略 ")
+        page.click("#start")
+        page.wait_for_selector("#state-done:not([hidden])", timeout=60_000)
+        run_id = page.url.rsplit("/", 1)[1]
+    inbox = tmp_path / "data" / "runs" / run_id / "in"
+    kept = sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*") if p.is_file())
+    assert kept == sorted(f"{SAMPLE.name}/{p.name}" for p in SAMPLE.glob("*.xlsx"))
+
+
+def test_the_page_asks_for_the_token_once(page: Any, tmp_path: Path) -> None:
+    with running(tmp_path / "data", token="口令123") as base:
+        page.goto(base)
+        page.wait_for_selector("#token-dialog[open]")
+        page.fill("#token-input", "错的")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#token-error:not([hidden])")
+        assert page.locator("#token-error").inner_text() == "访问口令不正确，请向管理员确认后重新输入"
+        page.fill("#token-input", "口令123")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#token-dialog:not([open])", state="attached")
+        page.wait_for_selector("#runs-empty:not([hidden])")
+        page.reload()  # the cookie keeps it
+        page.wait_for_selector("#profile option", state="attached")
+        assert not page.locator("#token-dialog").is_visible()

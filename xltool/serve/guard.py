@@ -5,11 +5,13 @@
 - A request that changes something (upload, delete) sent by a browser from another site is refused:
   its Origin header names another host. Scripts send no Origin and are not affected.
 - With a token (``--token``, for an intranet), the API answers only requests carrying it, as
-  ``Authorization: Bearer <token>`` or the cookie the page sets once the user has typed it.
+  ``Authorization: Bearer <token>`` or the cookie the page sets once the user has typed it (a digest
+  of the token, so that a token of any characters fits in a cookie and the cookie does not hold it).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 from urllib.parse import urlsplit
@@ -58,9 +60,12 @@ class Guard:
         path = scope["path"]
         if self.token and path.startswith("/api/") and path not in OPEN_PATHS:
             bearer = headers.get("authorization", "")
-            given = bearer[7:] if bearer.lower().startswith("bearer ") else None
-            given = given or cookie_parser(headers.get("cookie", "")).get(COOKIE)
-            if not self.matches(self.token, given):
+            if bearer.lower().startswith("bearer "):
+                allowed = self.matches(self.token, bearer[7:].strip())
+            else:
+                cookie = cookie_parser(headers.get("cookie", "")).get(COOKIE, "")
+                allowed = hmac.compare_digest(cookie.encode(), _cookie_value(self.token).encode())
+            if not allowed:
                 return 401, MSG_TOKEN
         return None
 
@@ -73,8 +78,15 @@ class Guard:
 
     @staticmethod
     def set_cookie(response: Response, token: str) -> None:
-        """Keep the token in the browser (not readable by scripts, not sent by other sites)."""
-        response.set_cookie(COOKIE, token, max_age=30 * 86400, httponly=True, samesite="strict")
+        """Let the browser prove it knows the token (not readable by scripts, not sent by other sites)."""
+        response.set_cookie(
+            COOKIE, _cookie_value(token), max_age=30 * 86400, httponly=True, samesite="strict"
+        )
+
+
+def _cookie_value(token: str) -> str:
+    """What the cookie holds: a digest of the token (any characters), not the token itself."""
+    return hashlib.sha256(f"xltool serve:{token}".encode()).hexdigest()
 
 
 def _hostname(host: str) -> str:

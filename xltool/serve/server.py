@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-import logging
+import os
 import socket
 import threading
 import webbrowser
@@ -39,7 +39,8 @@ def bind(host: str, port: int) -> socket.socket:
     family, _, _, _, address = infos[0]
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if os.name != "nt":  # on Windows it would let a second server take a port already in use
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
         sock.listen(128)
     except OSError as exc:
@@ -74,8 +75,6 @@ def serve(
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Run the page and its API until interrupted (Ctrl+C)."""
-    import os
-
     import uvicorn
 
     from xltool.serve.app import Settings, create_app
@@ -102,7 +101,6 @@ def serve(
         threading.Thread(
             target=_when_started, args=(server, url, open_browser, on_ready), daemon=True
         ).start()
-    logging.getLogger("xltool").setLevel(logging.INFO)
     try:
         server.run(sockets=[sock])
     finally:

@@ -47,9 +47,16 @@ const percent = (value) => (value === null || value === undefined ? "—" : `${(
 // The API
 
 class NeedToken extends Error {}
+class Offline extends Error {}
+const OFFLINE = "无法连接到审核服务：请确认启动它的窗口没有关闭，然后刷新本页。";
 
 async function api(path, options) {
-  const response = await fetch(path, Object.assign({ credentials: "same-origin" }, options || {}));
+  let response;
+  try {
+    response = await fetch(path, Object.assign({ credentials: "same-origin" }, options || {}));
+  } catch (error) {
+    throw new Offline(OFFLINE);
+  }
   if (response.status === 401) {
     askToken();
     throw new NeedToken();
@@ -237,6 +244,11 @@ async function poll(id) {
     run = await apiJson(`/api/runs/${id}`);
   } catch (error) {
     if (error instanceof NeedToken) return;
+    if (error instanceof Offline) {  // the server restarting: try again, it picks unfinished runs up
+      showWorking("正在审核", 0, "暂时无法连接到审核服务，正在重试……");
+      state.timer = setTimeout(() => poll(id), 2000);
+      return;
+    }
     showFailed(error.message);
     return;
   }
@@ -332,6 +344,7 @@ async function removeRun(run) {
   try {
     await api(`/api/runs/${run.id}`, { method: "DELETE" });
   } catch (error) {
+    if (!(error instanceof NeedToken)) alert(error.message);
     return;
   }
   if (state.current === run.id) location.hash = "";
