@@ -78,3 +78,51 @@ def test_spooled_records_come_back_equal(tmp_path: Path) -> None:
     assert load_reads(spooled[::-1]) == reads[::-1]
     targets = [i.target for r in reads for s in r.sheets for i in s.indicators]
     assert any(isinstance(t, Quantity) for t in targets)  # values inside the records survive too
+
+
+def _blocked(out: Path, relative: str) -> None:
+    """A folder (with a file in it) where the run wants to write a file: the write fails."""
+    (out / relative).mkdir(parents=True)
+    (out / relative / "占位.txt").write_text("x", encoding="utf-8")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_scored_workbook_not_written_is_reported_everywhere(tmp_path: Path, jobs: int) -> None:
+    """The result, report.json, the summary workbook and the command line all say which and why."""
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from xltool.cli import app
+    from xltool.write.summary import SUMMARY_NAME
+
+    out = tmp_path / "out"
+    blocked = "桃源县自然资源局/附件3 项目支出绩效自评表.xlsx"
+    _blocked(out, blocked)
+    result = reconcile(SAMPLES, out, jobs=jobs)
+    assert list(result.failed) == [blocked]
+    assert result.failed[blocked].startswith("评分工作簿未能写出（IsADirectoryError：")
+    assert blocked not in result.written and result.has_errors and result.counts()["outputs_failed"] == 1
+    scored = {i["file"]: i["scored"] for i in result.report["inputs"]}
+    assert [(s["file"], s["status"]) for s in scored.values()] == [
+        ("桃源县自然资源局/附件1 部门整体支出绩效评价基础数据表.xlsx", "ok"),
+        ("桃源县自然资源局/附件2 部门整体支出绩效自评表.xlsx", "ok"),
+        (blocked, "error"),
+    ]
+    assert scored[blocked]["message"] == result.failed[blocked]
+    sheet = openpyxl.load_workbook(out / SUMMARY_NAME)["文件读取情况"]
+    rows = {row[0]: row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert result.failed[blocked] in rows[blocked]
+
+    cli = CliRunner().invoke(app, ["reconcile", str(SAMPLES), "-o", str(out), "--jobs", str(jobs)])
+    assert cli.exit_code == 1
+    assert f"{blocked}：评分工作簿未能写出（IsADirectoryError" in cli.stderr
+
+
+@pytest.mark.parametrize("output", ["report.json", "审核汇总.xlsx"])
+def test_a_run_file_not_written_is_in_the_result(tmp_path: Path, output: str) -> None:
+    out = tmp_path / "out"
+    _blocked(out, output)
+    result = reconcile(SAMPLES, out, jobs=2)
+    assert list(result.failed) == [output] and output not in result.written
+    assert "未能写出（IsADirectoryError：" in result.failed[output]
+    assert len([w for w in result.written if w.endswith(".xlsx") and "/" in w]) == 3  # the scored workbooks

@@ -24,7 +24,7 @@ from xltool.rules.catalogue import BY_ID
 from xltool.rules.profile import load_profile
 from xltool.run.chunks import check_workbooks
 from xltool.run.pipeline import RunResult, reconcile
-from xltool.write.scored import REVIEW_SHEET, kept_figures, sheet_names, write_scored_workbooks
+from xltool.write.scored import REVIEW_SHEET, ScoredFile, kept_figures, sheet_names, write_scored_workbooks
 
 DEPT = "桃源县自然资源局"
 PROJECTS = f"{DEPT}/附件3 项目支出绩效自评表.xlsx"
@@ -273,8 +273,9 @@ def test_review_sheet_without_findings_says_so(tmp_path: Path) -> None:
     write_rows(src / "附件3 项目支出绩效自评表.xlsx", {"测试项目": project_sheet()})
     reads = [read_file(src / "附件3 项目支出绩效自评表.xlsx", src)]
     _, ctx = check_workbooks(reads, load_profile(None))
-    written, locations = write_scored_workbooks(tmp_path / "out", reads, ctx, [])
+    written, locations, scored = write_scored_workbooks(tmp_path / "out", reads, ctx, [])
     assert written == ["附件3 项目支出绩效自评表.xlsx"] and locations == []
+    assert scored == [ScoredFile("附件3 项目支出绩效自评表.xlsx", "附件3 项目支出绩效自评表.xlsx", None)]
     ws = openpyxl.load_workbook(tmp_path / "out" / written[0])[REVIEW_SHEET]
     assert ws.cell(_row_of(ws, "级别", column=1) + 1, 1).value == "未发现问题"
 

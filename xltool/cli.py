@@ -106,6 +106,11 @@ def reconcile(
             f"无法读取的文件 {unreadable} 个，跳过的文件 {skipped} 个（原因见汇总工作簿和 report.json）。"
         )
     typer.echo(f"结果已写入 {result.out}/：评分工作簿、审核汇总.xlsx、report.json。")
+    if result.failed:  # the run did not complete: say which outputs are missing and why
+        typer.echo(f"错误：{len(result.failed)} 个输出文件未能写出：", err=True)
+        for output, message in result.failed.items():
+            typer.echo(f"  {output}：{message}", err=True)
+        raise typer.Exit(1)
     if strict and result.has_errors:
         raise typer.Exit(1)
 

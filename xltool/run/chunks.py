@@ -17,6 +17,7 @@ from xltool.write.report import finding_order, sheet_order, spool_findings, with
 
 if TYPE_CHECKING:
     from xltool.rules.engine import Context
+    from xltool.write.scored import ScoredFile
 
 
 @dataclass
@@ -29,6 +30,7 @@ class ChunkResult:
     projects: int
     findings: dict[str, int]  # by severity
     written: list[str] = field(default_factory=list)
+    scored: list[ScoredFile] = field(default_factory=list)  # each 'ok' input's scored workbook, or why not
 
 
 def check_workbooks(
@@ -73,7 +75,9 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
         read.file: outputs[index] for read, (index, _) in zip(reads, chunk, strict=True) if index in outputs
     }
     findings, ctx = check_workbooks(reads, profile, [keys for _, keys in chunk])
-    written, locations = write_scored_workbooks(Path(out), reads, ctx, findings, progress.ON_WRITTEN, names)
+    written, locations, scored = write_scored_workbooks(
+        Path(out), reads, ctx, findings, progress.ON_WRITTEN, names
+    )
     findings_file = os.path.join(spool, f"findings-{number:06d}.jsonl")
     counts = spool_findings(Path(findings_file), findings, locations, sheet_order(reads))
     departments = with_finding_counts(department_records(ctx), counts)
@@ -81,5 +85,5 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     write_sorted(Path(departments_file), (([d["name"]], d) for d in departments))
     projects = sum(len(d["projects"]) for d in departments)
     return ChunkResult(
-        departments_file, findings_file, len(departments), projects, dict(counts.total), written
+        departments_file, findings_file, len(departments), projects, dict(counts.total), written, scored
     )

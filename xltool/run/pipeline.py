@@ -15,7 +15,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from xltool.run.plan import (
 from xltool.run.progress import Progress
 from xltool.run.spool import SPOOL_PREFIX, remove_leftovers
 from xltool.run.workers import check_all, in_forked_process, read_all, succeeded
-from xltool.write.atomic import output_names
+from xltool.write.atomic import not_written, output_names
 from xltool.write.report import merge_sorted, write_report
 
 REPORT_NAME = "report.json"
@@ -58,7 +58,8 @@ class RunResult:
     out: Path
     written: list[str]
     counts_: dict[str, int]
-    has_errors: bool  # an error finding or an unreadable input (for --strict)
+    has_errors: bool  # an error finding, an unreadable input or an output not written (for --strict)
+    failed: dict[str, str] = field(default_factory=dict)  # output (relative to OUT) → why it was not written
 
     @property
     def report(self) -> dict[str, Any]:
@@ -141,10 +142,12 @@ def _finish(
     out: Path, entries: Sequence[InputEntry], results: Sequence[ChunkResult], profile: Profile, jobs: int
 ) -> RunResult:
     """The summary workbook and report.json, streaming the spooled records into both."""
-    from xltool.write.summary import write_summary
+    from xltool.write.summary import SUMMARY_NAME, write_summary
+
+    scored = {s.file: (s.output, s.message) for r in results for s in r.scored}
 
     def inputs() -> Iterator[dict[str, Any]]:
-        return (input_json(e) for e in entries)
+        return (input_json(e, scored.get(e.file)) for e in entries)
 
     def departments() -> Iterator[dict[str, Any]]:
         return merge_sorted([Path(r.departments_file) for r in results])
@@ -161,19 +164,27 @@ def _finish(
     summary["departments"] = sum(r.departments for r in results)
     summary["projects"] = sum(r.projects for r in results)
     written = [w for r in results for w in r.written]
+    failed = {output: message for output, message in scored.values() if message is not None}
 
     def summarise() -> str:
         return write_summary(out, inputs, departments, findings, summary)
 
     # The summary workbook and report.json read the same spooled streams: write them side by side.
     side = in_forked_process(summarise) if jobs > 1 else None
-    write_report(out / REPORT_NAME, profile.name, inputs(), departments(), findings())
+    try:
+        write_report(out / REPORT_NAME, profile.name, inputs(), departments(), findings())
+    except Exception as exc:  # reported in the result (and by the command line), not raised
+        failed[REPORT_NAME] = not_written(REPORT_NAME, exc)
     if side is not None and succeeded(side):
-        from xltool.write.summary import SUMMARY_NAME
-
         written.append(SUMMARY_NAME)
     else:  # no fork here, or the forked writer failed: write it in this process
-        written.append(summarise())
-    written.append(REPORT_NAME)
-    has_errors = summary["error"] > 0 or summary.get("inputs_error", 0) > 0
-    return RunResult(out=out, written=written, counts_=summary, has_errors=has_errors)
+        try:
+            written.append(summarise())
+        except Exception as exc:
+            failed[SUMMARY_NAME] = not_written("审核汇总工作簿", exc)
+    if REPORT_NAME not in failed:
+        written.append(REPORT_NAME)
+    if failed:
+        summary["outputs_failed"] = len(failed)
+    has_errors = summary["error"] > 0 or summary.get("inputs_error", 0) > 0 or bool(failed)
+    return RunResult(out=out, written=written, counts_=summary, has_errors=has_errors, failed=failed)

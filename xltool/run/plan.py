@@ -108,10 +108,17 @@ def refused_entry(index: int, refused: Refused) -> InputEntry:
     return InputEntry(index, refused.file, refused.status, None, refused.message, (), ())
 
 
-def input_json(e: InputEntry) -> dict[str, Any]:
-    """An input as report.json gives it, with the sheets read and skipped."""
+def input_json(e: InputEntry, scored: tuple[str, str | None] | None = None) -> dict[str, Any]:
+    """An input as report.json gives it, with the sheets read and skipped.
+
+    ``scored`` (a run's, not a check's): the scored workbook's path relative to OUT, and the message
+    when it could not be written.
+    """
     item: dict[str, Any] = {"file": e.file, "kind": e.kind, "status": e.status, "message": e.message}
     item["sheets"] = [{"sheet": s, "kind": k, "status": "ok"} for s, k, _ in e.sheets] + [
         {"sheet": s, "kind": None, "status": "skipped", "message": m} for s, m in e.skipped_sheets
     ]
+    if scored is not None:
+        output, message = scored
+        item["scored"] = {"file": output, "status": "ok" if message is None else "error", "message": message}
     return item

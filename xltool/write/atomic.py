@@ -18,6 +18,17 @@ _MAX_PART = 120
 _MAX_PART_BYTES = 200
 
 
+MSG_NOT_WRITTEN = (
+    "{what}未能写出（{error}）；请确认输出文件夹可写、磁盘空间足够、该文件未被其他程序（如Excel）打开，"
+    "然后重新运行"
+)
+
+
+def not_written(what: str, exc: BaseException) -> str:
+    """The message for an output that could not be written (``what``: 评分工作簿, report.json …)."""
+    return MSG_NOT_WRITTEN.format(what=what, error=f"{type(exc).__name__}：{exc}")
+
+
 class UnsafePath(ValueError):
     """An output path that would leave OUT (through ``..`` or a symbolic link planted in OUT)."""
 

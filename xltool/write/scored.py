@@ -18,7 +18,6 @@ Only xlsxwriter is used here (no openpyxl, no pandas row loops): a province runs
 from __future__ import annotations
 
 import io
-import logging
 import math
 import re
 import unicodedata
@@ -50,7 +49,7 @@ from xltool.rules.scorecard import (
     kept_figures,
     over_claimed,
 )
-from xltool.write.atomic import checked_target, output_names, write_bytes_atomic
+from xltool.write.atomic import checked_target, not_written, output_names, write_bytes_atomic
 from xltool.write.canvas import Placement, anchor_key, as_written
 from xltool.write.looks import (
     A4_INCHES,
@@ -79,9 +78,17 @@ from xltool.write.review import (
     write_review,
 )
 
-__all__ = ["REVIEW_SHEET", "kept_figures", "sheet_names", "write_scored_workbooks"]
+__all__ = ["REVIEW_SHEET", "ScoredFile", "kept_figures", "sheet_names", "write_scored_workbooks"]
 
-log = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class ScoredFile:
+    """What became of an input's scored workbook: where it was written, or the message why it was not."""
+
+    file: str  # the input, relative to INPUT
+    output: str  # the scored workbook, relative to OUT
+    message: str | None = None  # None: written
+
 
 Location = tuple[str, str, str]  # (file relative to OUT, sheet, A1)
 
@@ -507,8 +514,9 @@ def write_scored_workbooks(
     findings: Sequence[Finding],
     on_written: Callable[[], None] | None = None,
     names: Mapping[str, PurePosixPath] | None = None,
-) -> tuple[list[str], list[Location | None]]:
-    """Write a scored workbook per 'ok' read; return the files (relative to OUT) and each finding's mark.
+) -> tuple[list[str], list[Location | None], list[ScoredFile]]:
+    """Write a scored workbook per 'ok' read; return the files written (relative to OUT), each finding's
+    mark, and what became of each 'ok' read (a workbook that could not be written says why).
 
     ``on_written`` is called after each 'ok' read is done with (written, or given up), for progress;
     ``names`` gives each file's output path relative to OUT (a run decides them once for all its
@@ -525,6 +533,7 @@ def write_scored_workbooks(
     }
     profile_name = ctx.profile.name
     written: list[str] = []
+    outcomes: list[ScoredFile] = []
     locations: list[Location | None] = [None] * len(findings)
     if names is None:
         names = output_names([read.file for read in reads if read.status == "ok"], ".xlsx")
@@ -550,14 +559,17 @@ def write_scored_workbooks(
             target = checked_target(out, names[read.file])
             data, marks = _write_workbook(read, jobs, department, profile_name)
             write_bytes_atomic(target, data)
-        except Exception:  # a writer bug must not stop a batch of 30,000 files
-            log.exception("评分表写入失败：%s", read.file)
+        except Exception as exc:  # a writer bug must not stop a batch of 30,000 files: it is reported
+            outcomes.append(
+                ScoredFile(read.file, names[read.file].as_posix(), not_written("评分工作簿", exc))
+            )
             continue
         finally:
             if on_written is not None:
                 on_written()
         relative = target.relative_to(out).as_posix()
         written.append(relative)
+        outcomes.append(ScoredFile(read.file, relative, None))
         for mark in marks:
             locations[mark.position] = (relative, mark.sheet, mark.cell)
-    return written, locations
+    return written, locations, outcomes

@@ -197,9 +197,13 @@ def _inputs(wb: Any, fmt: _Formats, inputs: Iterable[dict[str, Any]], n: int) ->
     for r, i in enumerate(inputs, start=1):
         _put(ws, r, 0, i["file"], fmt.text)
         _put(ws, r, 1, KIND_NAMES.get(i.get("kind") or "", "未识别"), fmt.text)
-        _put(ws, r, 2, STATUS_NAMES[i["status"]], status_format[i["status"]])
+        scored = i.get("scored") or {}
+        not_written = scored.get("status") == "error"  # read, but its scored workbook could not be written
+        _put(ws, r, 2, STATUS_NAMES[i["status"]], fmt.error if not_written else status_format[i["status"]])
         notes = [i["message"]] if i.get("message") else []
         notes += [f"工作表“{s['sheet']}”：{s['message']}" for s in i.get("sheets", []) if s.get("message")]
+        if not_written:
+            notes.append(scored["message"])
         _put(ws, r, 3, "；".join(notes) or None, fmt.wrap)
         ws.set_row(r, 14 * wrapped_lines("；".join(notes), 80, 0.0))
 
