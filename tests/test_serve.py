@@ -456,3 +456,14 @@ def test_xltool_serve_on_a_taken_port_says_what_to_do(tmp_path: Path) -> None:
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith(f"错误：无法在 127.0.0.1:{port} 上启动：端口已被占用")
     assert "--port 8766" in done.stderr
+
+
+def test_runs_also_work_where_processes_are_spawned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    from xltool.serve import jobs
+
+    monkeypatch.setattr(jobs, "_context", lambda: multiprocessing.get_context("spawn"))  # as on Windows
+    with running(tmp_path / "data") as base:
+        status = wait_done(base, created(upload(base, sample())))
+    assert (status["status"], status["counts"]["departments"]) == ("done", 1)

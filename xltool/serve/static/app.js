@@ -285,13 +285,16 @@ function phaseText(run) {
 // ---------------------------------------------------------------------------------------------
 // The four states of the right-hand side
 
-function showView(name) {
+const TITLE = document.title;
+
+function showView(name, title) {
   for (const view of ["empty", "working", "failed", "done"]) $(`state-${view}`).hidden = view !== name;
+  document.title = title ? `${title} · ${TITLE}` : TITLE;  // seen in the tab while the user is elsewhere
 }
 
 function showWorking(title, fraction, text) {
-  showView("working");
   const value = Math.round(Math.min(1, Math.max(0, fraction)) * 100);
+  showView("working", `${title} ${value}%`);
   $("working-title").textContent = title;
   $("bar-fill").style.width = `${value}%`;
   $("bar").setAttribute("aria-valuenow", String(value));
@@ -299,7 +302,7 @@ function showWorking(title, fraction, text) {
 }
 
 function showFailed(message) {
-  showView("failed");
+  showView("failed", "未完成");
   $("failed-text").textContent = message;
 }
 

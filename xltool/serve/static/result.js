@@ -12,7 +12,7 @@ function baseName(path) {
 function renderResult(run) {
   const report = run.report || { departments: [], findings: [], inputs: [] };
   const counts = run.counts || {};
-  showView("done");
+  showView("done", `已完成：${run.label}`);
   $("result-title").textContent = run.label;
   const took = run.finished ? `，用时 ${Math.max(0.1, run.finished - run.created).toFixed(1)} 秒` : "";
   $("result-meta").textContent = `${timeText(run.created)} 审核${took} · 评分规则 ${run.profile} · 上传 ${run.files} 个文件`;
