@@ -467,3 +467,20 @@ def test_runs_also_work_where_processes_are_spawned(tmp_path: Path, monkeypatch:
     with running(tmp_path / "data") as base:
         status = wait_done(base, created(upload(base, sample())))
     assert (status["status"], status["counts"]["departments"]) == ("done", 1)
+
+
+def test_the_address_printed_and_opened() -> None:
+    from xltool.serve.server import is_loopback, page_url
+
+    assert [is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "192.168.1.5")] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert page_url("0.0.0.0", 8765, "口令 1&x") == "http://127.0.0.1:8765/?token=%E5%8F%A3%E4%BB%A4%201%26x"
+    assert (page_url("::1", 80), page_url("192.168.1.5", 8765)) == (
+        "http://[::1]:80/",
+        "http://192.168.1.5:8765/",
+    )

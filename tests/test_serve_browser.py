@@ -171,3 +171,27 @@ def test_the_page_asks_for_the_token_once(page: Any, tmp_path: Path) -> None:
         page.reload()  # the cookie keeps it
         page.wait_for_selector("#profile option", state="attached")
         assert not page.locator("#token-dialog").is_visible()
+
+
+def test_files_dropped_on_the_box_are_chosen(page: Any, tmp_path: Path) -> None:
+    with running(tmp_path / "data") as base:
+        page.goto(base)
+        page.wait_for_selector("#profile option", state="attached")
+        page.evaluate(
+            """() => {
+                const data = new DataTransfer();
+                data.items.add(new File(["x"], "附件3 项目支出绩效自评表.xlsx"));
+                data.items.add(new File(["x"], "说明.pdf"));
+                const box = document.getElementById("drop");
+                box.dispatchEvent(new DragEvent("dragover", { dataTransfer: data, bubbles: true }));
+                box.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true }));
+            }"""
+        )
+        page.wait_for_selector("#chosen:not([hidden])")
+        assert page.locator("#chosen-list").inner_text() == "附件3 项目支出绩效自评表.xlsx"
+        assert page.locator("#chosen-note").inner_text().startswith("已忽略 1 个")
+        assert page.locator("#start").is_enabled()
+        page.focus("#drop")
+        with page.expect_file_chooser() as chooser:  # the box opens the file picker from the keyboard too
+            page.keyboard.press("Enter")
+        assert chooser.value.is_multiple()

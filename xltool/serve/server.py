@@ -9,6 +9,7 @@ import threading
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 from xltool.serve.limits import KEEP_DAYS, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, RUN_SECONDS, Limits
 
@@ -57,7 +58,7 @@ def page_url(host: str, port: int, token: str | None = None) -> str:
     """The address a browser opens (with the token, which the page then keeps in a cookie)."""
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     shown = f"[{shown}]" if ":" in shown else shown
-    return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+    return f"http://{shown}:{port}/" + (f"?token={quote(token, safe='')}" if token else "")
 
 
 def serve(
