@@ -28,10 +28,10 @@ from starlette.routing import Route
 from xltool.serve import downloads
 from xltool.serve.guard import Guard
 from xltool.serve.jobs import Runner
-from xltool.serve.limits import KEEP_DAYS, RUN_SECONDS, Limits
+from xltool.serve.limits import KEEP_DAYS, RUN_SECONDS, Limits, size_text
 from xltool.serve.store import ACTIVE, RunRecord, Store
 from xltool.serve.upkeep import Upkeep
-from xltool.serve.uploads import UploadRefused, UploadWriter
+from xltool.serve.uploads import MSG_TOO_LARGE, UploadRefused, UploadWriter
 from xltool.serve.worker import read_outcome
 
 MSG_NOT_FOUND = "没有找到这次审核（可能已被删除，或已超过保留期限被清理）"
@@ -199,7 +199,7 @@ class _Api:
 
     async def list_runs(self, request: Request) -> Response:
         records = await anyio.to_thread.run_sync(self.store.records)
-        return JSONResponse({"runs": [self._status(record) for record in records]})
+        return JSONResponse({"runs": [self._status(record, detail=False) for record in records]})
 
     async def create_run(self, request: Request) -> Response:
         from xltool.rules.profile import BUILTIN, DEFAULT
@@ -210,8 +210,6 @@ class _Api:
         try:
             length = int(request.headers.get("content-length") or 0)
             if length > limits.max_bytes + (64 << 10):  # beyond the limit whatever the multipart overhead
-                from xltool.serve.uploads import MSG_TOO_LARGE, size_text
-
                 raise UploadRefused(413, MSG_TOO_LARGE.format(limit=size_text(limits.max_bytes)))
             writer = UploadWriter(request.headers.get("content-type", ""), folder, limits)
             async for chunk in request.stream():
@@ -251,10 +249,10 @@ class _Api:
             raise _NotFound()
         return record
 
-    def _status(self, record: RunRecord) -> dict[str, Any]:
+    def _status(self, record: RunRecord, detail: bool = True) -> dict[str, Any]:
         body = record.summary()
         body["progress"] = 1.0 if record.status in ("done", "failed") else 0.0
-        if record.status == "done":  # the summary's name, from its run (the writer imports pandas)
+        if detail and record.status == "done":  # the summary's name, from its run (the writer imports pandas)
             outcome = read_outcome(self.store.folder(record.id)) or {}
             body["summary_file"] = outcome.get("summary_file")
         if record.status in ACTIVE:
