@@ -93,6 +93,7 @@ def test_a_scored_workbook_not_written_is_reported_everywhere(tmp_path: Path, jo
     from typer.testing import CliRunner
 
     from xltool.cli import app
+    from xltool.write.atomic import not_written
     from xltool.write.summary import SUMMARY_NAME
 
     out = tmp_path / "out"
@@ -100,7 +101,10 @@ def test_a_scored_workbook_not_written_is_reported_everywhere(tmp_path: Path, jo
     _blocked(out, blocked)
     result = reconcile(SAMPLES, out, jobs=jobs)
     assert list(result.failed) == [blocked]
-    assert result.failed[blocked].startswith("评分工作簿未能写出（IsADirectoryError：")
+    assert result.failed[blocked] == not_written("评分工作簿", IsADirectoryError(21, "Is a directory"))
+    assert result.failed[blocked].startswith(
+        "评分工作簿未能写出（IsADirectoryError：Is a directory）；请确认"
+    )
     assert blocked not in result.written and result.has_errors and result.counts()["outputs_failed"] == 1
     scored = {i["file"]: i["scored"] for i in result.report["inputs"]}
     assert [(s["file"], s["status"]) for s in scored.values()] == [

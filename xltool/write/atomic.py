@@ -26,7 +26,9 @@ MSG_NOT_WRITTEN = (
 
 def not_written(what: str, exc: BaseException) -> str:
     """The message for an output that could not be written (``what``: 评分工作簿, report.json …)."""
-    return MSG_NOT_WRITTEN.format(what=what, error=f"{type(exc).__name__}：{exc}")
+    # An OSError's own text names the hidden temporary it was renaming: its reason is what a user needs.
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return MSG_NOT_WRITTEN.format(what=what, error=f"{type(exc).__name__}：{reason}")
 
 
 class UnsafePath(ValueError):
