@@ -122,11 +122,16 @@ def test_a_scored_workbook_not_written_is_reported_everywhere(tmp_path: Path, jo
     assert f"{blocked}：评分工作簿未能写出（IsADirectoryError" in cli.stderr
 
 
-@pytest.mark.parametrize("output", ["report.json", "审核汇总.xlsx"])
-def test_a_run_file_not_written_is_in_the_result(tmp_path: Path, output: str) -> None:
+def test_the_run_files_not_written_are_in_the_result(tmp_path: Path) -> None:
+    """report.json and 审核汇总.xlsx that cannot be written: the run still ends, with both in ``failed``."""
     out = tmp_path / "out"
-    _blocked(out, output)
+    for output in ("report.json", "审核汇总.xlsx"):
+        _blocked(out, output)
     result = reconcile(SAMPLES, out, jobs=2)
-    assert list(result.failed) == [output] and output not in result.written
-    assert "未能写出（IsADirectoryError：" in result.failed[output]
+    assert sorted(result.failed) == ["report.json", "审核汇总.xlsx"]
+    assert result.failed["report.json"].startswith("report.json未能写出（IsADirectoryError：Is a directory）")
+    assert result.failed["审核汇总.xlsx"].startswith(
+        "审核汇总工作簿未能写出（IsADirectoryError：Is a directory）"
+    )
     assert len([w for w in result.written if w.endswith(".xlsx") and "/" in w]) == 3  # the scored workbooks
+    assert "report.json" not in result.written and "审核汇总.xlsx" not in result.written
