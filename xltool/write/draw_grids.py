@@ -17,12 +17,7 @@ from xltool.write.formulas import (
     ratio_formula,
     sum_formula,
 )
-from xltool.write.looks import (
-    BLANK,
-    HEADER,
-    LABEL,
-    NONE,
-)
+from xltool.write.looks import BLANK, HEADER, LABEL, NONE
 
 if TYPE_CHECKING:
     from xltool.model.records import Anchor

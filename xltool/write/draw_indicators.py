@@ -12,13 +12,7 @@ from xltool.forms.blocks import FormLayout
 from xltool.forms.indicator_table import IndicatorTable
 from xltool.write.canvas import WEIGHT_SUFFIX, Canvas, Plain, break_label
 from xltool.write.formulas import RANK_TOTAL, total_score_formula
-from xltool.write.looks import (
-    BLANK,
-    CELL_INPUT,
-    HEADER,
-    LABEL_CENTER,
-    CellStyle,
-)
+from xltool.write.looks import BLANK, CELL_INPUT, HEADER, LABEL_CENTER, CellStyle
 
 if TYPE_CHECKING:
     from xltool.model.records import Anchor, FormSheet, IndicatorRow

@@ -29,28 +29,19 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_cell_to_rowcol
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from xltool.forms.blocks import FormLayout
 from xltool.forms.layouts import FORMS
 from xltool.model.records import SEVERITY_ORDER, Anchor, Finding, FormSheet, WorkbookRead
-from xltool.model.rounding import fmt_num
 from xltool.rules.departments import DERIVED
 from xltool.rules.engine import Context
-from xltool.rules.scorecard import (
-    IndicatorScore,
-    SheetScore,
-    basis,
-    chunk_derived,
-    chunk_scores,
-    kept_figures,
-    over_claimed,
-)
+from xltool.rules.scorecard import SheetScore, chunk_derived, chunk_scores, kept_figures
 from xltool.write.atomic import checked_target, not_written, output_names, write_bytes_atomic
 from xltool.write.canvas import Placement, anchor_key, as_written
+from xltool.write.cell_marks import COMMENT_AUTHOR, finding_comment, place_finding, restyle
 from xltool.write.looks import (
     A4_INCHES,
     BODY_FONT,
@@ -61,7 +52,6 @@ from xltool.write.looks import (
     SIDE_MARGIN,
     CellStyle,
     Styles,
-    display_units,
 )
 from xltool.write.render import column_widths, render_form
 from xltool.write.review import (
@@ -77,6 +67,7 @@ from xltool.write.review import (
     rows_for,
     write_review,
 )
+from xltool.write.rule_block import write_extra_columns, write_rule_block
 
 __all__ = ["REVIEW_SHEET", "ScoredFile", "kept_figures", "sheet_names", "write_scored_workbooks"]
 
@@ -92,18 +83,6 @@ class ScoredFile:
 
 Location = tuple[str, str, str]  # (file relative to OUT, sheet, A1)
 
-TITLE_STYLE = CellStyle("title")
-EXTRA_STYLE = CellStyle("input", "text", align="center")  # a value of a column the department added
-TITLE_CELL = (0, 0)  # render_form draws every form's title across row 1 from A1
-COMMENT_AUTHOR = "xltool"
-COMMENT_FONT_SIZE = 9
-COMMENT_CHAR_PX = 12.5  # a CJK character of 宋体 9 in pixels; other characters count half
-COMMENT_LINE_PX = 15
-COMMENT_MAX_PX = 380
-COMMENT_SIZE = (128, 74)  # xlsxwriter's default comment box, the unit of x_scale / y_scale
-GAP_WIDTH = 1.5
-BLOCK_WIDTHS = (10.0, 26.0)  # 规则得分, 计分依据
-EXTRA_MIN_WIDTH = 8.0
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 MAX_SHEET_NAME = 31
 RESERVED_SHEET_NAMES = (REVIEW_SHEET, "History")
@@ -142,64 +121,6 @@ def sheet_names(names: Sequence[str], reserved: Sequence[str] = RESERVED_SHEET_N
 
 
 # ---------------------------------------------------------------------------------------------
-# Marks: findings placed on cells
-
-
-def _place(
-    placement: Placement, extras: Mapping[Anchor, str], anchor: Anchor
-) -> tuple[str, CellStyle | None]:
-    """The output cell of a finding's anchor and its style; the title cell when it has no place."""
-    key = anchor_key(anchor)
-    if key in extras:
-        return extras[key], EXTRA_STYLE
-    cell = placement.cells.get(key)
-    if cell is None:
-        return xl_rowcol_to_cell(*TITLE_CELL), TITLE_STYLE
-    return cell, placement.styles.get(key)
-
-
-def _comment(findings: Sequence[Finding]) -> tuple[str, dict[str, object]]:
-    """One line per finding, worst first, and comment options sizing the box to the text."""
-    lines = [f"【{SEVERITY_NAMES[f.severity]} {f.rule}】{f.message}" for f in findings]
-    widths = [_text_px(line) for line in lines]
-    width = min(max(widths), COMMENT_MAX_PX) + 16
-    rows = sum(max(1, math.ceil(w / (width - 16))) for w in widths)
-    height = rows * COMMENT_LINE_PX + 20
-    options: dict[str, object] = {
-        "author": COMMENT_AUTHOR,
-        "font_name": BODY_FONT,
-        "font_size": COMMENT_FONT_SIZE,
-        "x_scale": round(width / COMMENT_SIZE[0], 3),
-        "y_scale": round(height / COMMENT_SIZE[1], 3),
-    }
-    return "\n".join(lines), options
-
-
-def _text_px(text: str) -> float:
-    """Rough pixel width of a comment line."""
-    wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")
-    return wide * COMMENT_CHAR_PX + (len(text) - wide) * COMMENT_CHAR_PX / 2
-
-
-def _restyle(ws: Worksheet, row: int, col: int, fmt: Format) -> None:
-    """Give a written cell (and the rest of its merged range) another format, keeping its value."""
-    # xlsxwriter has no call to restyle a cell; its cell records are named tuples with a format field.
-    last_row, last_col = row, col
-    for first_r, first_c, end_r, end_c in ws.merge:
-        if (first_r, first_c) == (row, col):
-            last_row, last_col = end_r, end_c
-            break
-    for r in range(row, last_row + 1):
-        cells = ws.table[r]
-        for c in range(col, last_col + 1):
-            cell = cells.get(c)
-            if cell is None:
-                ws.write_blank(r, c, None, fmt)
-            else:
-                cells[c] = cell._replace(format=fmt)
-
-
-# ---------------------------------------------------------------------------------------------
 # One form sheet
 
 
@@ -231,8 +152,8 @@ def _draw_sheet(
     form_cols = len(widths)
     extras: dict[Anchor, str] = {}
     if layout.indicators is not None:
-        _rule_block(ws, looks, placement, sheet, job.score, widths, profile_name)
-        _extra_columns(ws, styles, layout, placement, sheet, widths, extras)
+        write_rule_block(ws, looks, placement, sheet, job.score, widths, profile_name)
+        write_extra_columns(ws, styles, layout, placement, sheet, widths, extras)
     marks = _mark(ws, styles, placement, extras, kept, job)
     last_row = placement.last_row - 1
     if sheet.kind == "basic_data" and job.derived:
@@ -309,7 +230,7 @@ def _mark(
     marks: list[Mark] = []
     styles_at: dict[str, CellStyle | None] = {}
     for position, finding in job.findings:
-        cell, style = _place(placement, extras, finding.anchor)
+        cell, style = place_finding(placement, extras, finding.anchor)
         by_cell[cell].append((position, finding))
         styles_at[cell] = style
         fmt = "rate" if finding.rule in RATE_FIGURES else style.fmt if style is not None else None
@@ -329,8 +250,8 @@ def _mark(
         findings = sorted((f for _, f in hits), key=lambda f: (SEVERITY_ORDER[f.severity], f.rule))
         style = styles_at[cell]
         if cell not in kept_cells and style is not None:
-            _restyle(ws, row, col, styles.get(style.filled(FILLS[findings[0].severity])))
-        text, options = _comment(findings)
+            restyle(ws, row, col, styles.get(style.filled(FILLS[findings[0].severity])))
+        text, options = finding_comment(findings)
         ws.write_comment(row, col, text, options)
     return marks
 
@@ -338,130 +259,6 @@ def _mark(
 def _worst(findings: Iterable[Finding]) -> str:
     """The highest severity among some findings."""
     return min((f.severity for f in findings), key=SEVERITY_ORDER.__getitem__)
-
-
-def _row(placement: Placement, anchor: Anchor) -> int | None:
-    """The 0-based row of an anchor's cell, if placed."""
-    a1 = placement.at(anchor)
-    return None if a1 is None else xl_cell_to_rowcol(a1)[0]
-
-
-def _rule_block(
-    ws: Worksheet,
-    looks: Looks,
-    placement: Placement,
-    sheet: FormSheet,
-    score: SheetScore | None,
-    widths: list[float],
-    profile_name: str,
-) -> None:
-    """The 按规则计算 columns beside 附件2 / 附件3 (after a narrow gap); their widths join `widths`."""
-    c0 = len(widths) + 1
-    for c, width in enumerate((GAP_WIDTH, *BLOCK_WIDTHS), start=len(widths)):
-        ws.set_column(c, c, width)
-        widths.append(width)
-    budget_row = _row(placement, ("figure", "budget", "total", "initial"))
-    first_indicator = _row(placement, ("indicator", "0", "name"))
-    total_row = _row(placement, ("total", "score"))
-    head = looks.block_header()
-    if budget_row is not None:
-        ws.merge_range(budget_row - 2, c0, budget_row - 2, c0 + 1, "", head)
-        ws.write_string(budget_row - 2, c0, f"按规则计算（{profile_name}口径）", head)
-        ws.write_string(budget_row - 1, c0, "规则得分", head)
-        ws.write_string(budget_row - 1, c0 + 1, "规则执行率", head)
-        _budget_values(ws, looks, budget_row, c0, score)
-    if first_indicator is not None:
-        ws.write_string(first_indicator - 1, c0, "规则得分", head)
-        ws.write_string(first_indicator - 1, c0 + 1, "计分依据", head)
-        indicators = score.indicators if score else {}
-        rows = [row.index for row in sheet.indicators]
-        i = 0
-        while (r := _row(placement, ("indicator", str(i), "name"))) is not None:  # blank template rows too
-            _indicator_values(ws, looks, r, c0, indicators.get(rows[i]) if i < len(rows) else None)
-            i += 1
-    if total_row is not None:
-        _total_values(ws, looks, total_row, c0, score)
-
-
-def _budget_values(ws: Worksheet, looks: Looks, r: int, c0: int, score: SheetScore | None) -> None:
-    """规则得分 and 规则执行率 on the 年度资金总额 row."""
-    if score is None:
-        return
-    ws.write_number(
-        r, c0, score.score, looks.block_value("0.00", over=over_claimed(score.stated_score, score.score))
-    )
-    if math.isnan(score.rate):
-        ws.write_string(r, c0 + 1, "全年预算数为空或0，无法计算", looks.block_value("", text=True))
-    else:
-        ws.write_number(r, c0 + 1, score.rate, looks.block_value("0.00%"))
-
-
-def _indicator_values(ws: Worksheet, looks: Looks, r: int, c0: int, item: IndicatorScore | None) -> None:
-    """规则得分 and 计分依据 of one indicator row."""
-    text = looks.block_value("", text=True)
-    if item is None:
-        ws.write_blank(r, c0, None, looks.block_value("0.00"))
-        ws.write_blank(r, c0 + 1, None, text)
-        return
-    if math.isnan(item.score):
-        ws.write_blank(r, c0, None, looks.block_value("0.00"))
-    else:
-        ws.write_number(
-            r, c0, item.score, looks.block_value("0.00", over=over_claimed(item.self_score, item.score))
-        )
-    ws.write_string(r, c0 + 1, basis(item), text)
-
-
-def _total_values(ws: Worksheet, looks: Looks, r: int, c0: int, score: SheetScore | None) -> None:
-    """The rule 总分 and its grade on the 总分 row."""
-    if score is None:
-        return
-    ws.write_number(
-        r, c0, score.total, looks.block_value("0.00", over=over_claimed(score.self_total, score.total))
-    )
-    notes = [f"等级：{score.grade}"]
-    if score.na_weight > 0:
-        notes.append(f"剔除不适用{fmt_num(score.na_weight)}分后折算")
-    if score.deduction > 0:
-        notes.append(f"超目标扣{fmt_num(score.deduction)}分")
-    if score.capped:
-        notes.append(f"按执行率封顶{fmt_num(score.cap)}分")
-    ws.write_string(r, c0 + 1, "；".join(notes), looks.block_value("", text=True))
-
-
-def _extra_columns(
-    ws: Worksheet,
-    styles: Styles,
-    layout: FormLayout,
-    placement: Placement,
-    sheet: FormSheet,
-    widths: list[float],
-    extras: dict[Anchor, str],
-) -> None:
-    """The department's own indicator columns (指标性质 …) right of the block; their widths join `widths`."""
-    first = _row(placement, ("indicator", "0", "name"))
-    if not sheet.extra_columns or first is None or layout.indicators is None:
-        return
-    table = layout.indicators
-    value_style = styles.get(EXTRA_STYLE)
-    for header in sheet.extra_columns:
-        c = len(widths)
-        key = next((col.key for col in table.extra_columns if col.term.matches(header)), header)
-        ws.write_string(first - 1, c, header, styles.get(CellStyle("header")))
-        longest = display_units(header)
-        for i, row in enumerate(sheet.indicators):
-            r = _row(placement, ("indicator", str(i), "name"))
-            if r is None:
-                continue
-            value = dict(row.extras).get(header, "")
-            if value:
-                ws.write_string(r, c, value, value_style)
-            else:
-                ws.write_blank(r, c, None, value_style)
-            extras[("indicator", str(i), key)] = xl_rowcol_to_cell(r, c)
-            longest = max(longest, display_units(value))
-        widths.append(max(EXTRA_MIN_WIDTH, min(longest + 2, 30)))
-        ws.set_column(c, c, widths[-1])
 
 
 # ---------------------------------------------------------------------------------------------
