@@ -48,7 +48,12 @@ def department_zip(folder: Path, department: str) -> bytes | None:
     match = next((d for d in report.get("departments", []) if d.get("name") == department), None)
     if match is None:
         return None
+    # Where each input's scored copy is: report.json's inputs say; older reports only their findings.
     scored = {f["file"]: f["scored"]["file"] for f in report.get("findings", []) if f.get("scored")}
+    for item in report.get("inputs", []):
+        copy = item.get("scored") or {}
+        if copy.get("status") == "ok" and isinstance(copy.get("file"), str):
+            scored[item["file"]] = copy["file"]
     files: dict[Path, str] = {}
     for source in _department_files(match):
         path = out / scored[source] if source in scored else output_path(out, source, ".xlsx")

@@ -43,6 +43,9 @@ function renderResult(run) {
 
 function renderNotes(run, inputs) {
   const problems = inputs.filter((i) => i.status !== "ok").map((i) => [i.file, i.message]);
+  for (const input of inputs) {  // read and checked, but its scored copy could not be written
+    if (input.scored && input.scored.status !== "ok") problems.push([input.file, input.scored.message]);
+  }
   const uploads = (run.notes || []).map((n) => [n.name, n.message]);
   const skipped = [];
   for (const input of inputs) {
@@ -55,7 +58,7 @@ function renderNotes(run, inputs) {
   const item = ([name, message]) => el("li", {}, name ? el("strong", { text: `${name}：` }) : null, message || "");
   const parts = [];
   if (problems.length || uploads.length) {
-    parts.push(el("h3", { text: `未能审核的文件（${problems.length + uploads.length}）` }), el("ul", {}, [...problems, ...uploads].map(item)));
+    parts.push(el("h3", { text: `未能审核或未能写出的文件（${problems.length + uploads.length}）` }), el("ul", {}, [...problems, ...uploads].map(item)));
   }
   if (skipped.length) {
     parts.push(el("details", {}, el("summary", { class: "muted", text: `已跳过的工作表（${skipped.length}）：说明页、封面等不是附件1/2/3的工作表` }), el("ul", {}, skipped.map(item))));
