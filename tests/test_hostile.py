@@ -539,7 +539,7 @@ def test_time_limit_stops_a_slow_file(tmp_path: Path, monkeypatch: pytest.Monkey
     path = corpus.write_book(tmp_path / "慢.xlsx", {"项目": corpus.project_rows()})
     rounds: list[int] = []
 
-    def forever(file: str, grids: object) -> object:
+    def forever(file: str, grids: object, formulas: object = None) -> object:
         while True:
             rounds.append(1)
 
@@ -572,9 +572,9 @@ def test_read_file_itself_arms_no_timer(tmp_path: Path, monkeypatch: pytest.Monk
     seen: list[object] = []
     original = reader.read_workbook
 
-    def spy(file: str, grids: Any) -> Any:
+    def spy(file: str, grids: Any, formulas: Any = None) -> Any:
         seen.append((signal.getsignal(signal.SIGALRM), signal.getitimer(signal.ITIMER_REAL)))
-        return original(file, grids)
+        return original(file, grids, formulas)
 
     monkeypatch.setattr(reader, "read_workbook", spy)
     assert read_file(path, tmp_path).status == "ok"

@@ -345,6 +345,35 @@ def test_a_block_missing_alone_is_still_reported(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# 6. Formulas saved without their values
+
+
+def test_formulas_without_cached_values_are_evaluated(tmp_path: Path) -> None:
+    rows, merges = project_rows()
+    rows[5][7], rows[5][8] = "=F6/E6", "=ROUND(MIN(H6,1)*G6,2)"
+    rows[6][7] = "=IF(E7=0,0,F7/E7)"
+    last = len(rows)
+    rows[-1][9] = f"=SUM(J14:J{last - 1})+I6"
+    sheet = read_one(write_book(tmp_path / "附件3.xlsx", {"测试项目": (rows, merges)}))
+    budget = figures(sheet, "budget")
+    assert budget[("total", "rate")] == (D("0.9"), "H6")
+    assert budget[("total", "score")] == (D(9), "I6")
+    assert budget[("fiscal", "rate")] == (D("0.9"), "H7")
+    assert sheet.total_score is not None and sheet.total_score.value == D(99)
+
+
+def test_a_formula_it_cannot_evaluate_is_not_stated_never_zero(tmp_path: Path) -> None:
+    rows, merges = project_rows()
+    rows[5][8] = "=VLOOKUP(A1,B:C,2,0)"
+    folder = tmp_path / "dept"
+    write_book(folder / "附件3.xlsx", {"测试项目": (rows, merges)})
+    sheet = read_one(folder / "附件3.xlsx")
+    assert figures(sheet, "budget").get(("total", "score"), (None, ""))[0] is None
+    run = check_folder(folder)
+    assert not run.keys("A-TOTAL-STATED") and not run.keys("B-EXEC-STATED")
+
+
+# ---------------------------------------------------------------------------------------------
 # 7. Every stated figure checked
 
 
@@ -366,3 +395,14 @@ def test_execution_far_below_plan_on_basic_data_lines(check_department: Any) -> 
     low = {(f.cell, f.expected, f.actual) for f in run.findings if f.rule == "B-EXEC-LOW-LINE"}
     # 项目支出 57.05 %, 公用经费 43.53 %, 政府采购金额 77.89 % of their 2022 budgets (the seed's figures).
     assert low == {("F13", 64291.25, 36675.8), ("F17", 511.2, 222.54), ("F21", 1500.0, 1168.35)}
+
+
+def test_a_typed_number_over_a_template_formula(tmp_path: Path) -> None:
+    rows, merges = project_rows()
+    rows[5][7], rows[5][8] = "=F6/E6", "=ROUND(MIN(H6,1)*G6,2)"  # the 执行率 and 得分 of the template
+    rows[6][7] = 0.9  # 当年财政拨款's 执行率 typed over its formula
+    folder = tmp_path / "dept"
+    write_book(folder / "附件3.xlsx", {"测试项目": (rows, merges)})
+    run = check_folder(folder)
+    assert run.keys("G-FORMULA-OVERWRITTEN") == {("G-FORMULA-OVERWRITTEN", "测试项目", "H7")}
+    assert run.only("G-FORMULA-OVERWRITTEN").actual == 0.9

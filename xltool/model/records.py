@@ -98,6 +98,7 @@ class FormSheet:
     title_cell: str | None = None
     units: dict[str, str] = field(default_factory=dict)  # block → money unit as written, when not 万元
     variant: str = ""  # the published variant recognised (what it omits by design), "" for the official form
+    formula_cells: frozenset[str] = frozenset()  # A1 of the cells holding a formula (.xlsx), cached or not
 
     def figure(self, block: str, row: str, column: str) -> Figure | None:
         """The figure at a layout position, if the sheet has it."""

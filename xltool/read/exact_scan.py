@@ -11,6 +11,7 @@ from typing import IO
 from xml.parsers import expat
 
 from xltool.read import limits
+from xltool.read.formulas import SheetFormulas
 from xltool.read.limits import (
     MSG_DTD,
     MSG_MARKUP,
@@ -32,6 +33,7 @@ class Budget:
         self.cells = 0
         self.chars = 0
         self.sheets: list[tuple[str, int, int]] = []  # (sheet, rows, columns) of each grid, from A1
+        self.formulas: SheetFormulas = {}  # sheet name → its formula cells (formulas.formula_cells)
 
     def add_markup(self, count: int) -> None:
         self.markup += count

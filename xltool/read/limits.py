@@ -109,3 +109,7 @@ def _size_text(size: int) -> str:
     if size >= 1024 * 1024:
         return f"{size / 1024 / 1024:.1f}MB"
     return f"{max(size, 1) / 1024:.0f}KB"
+
+
+# A formula without its result further right than this column is no form's (it is left empty).
+MAX_FORMULA_COLUMN = 200

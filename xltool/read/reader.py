@@ -11,6 +11,7 @@ the terms they match, an amount, a target) is computed once per process and cach
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from xltool.model.caching import short_text_cache
 from xltool.model.names import normalise_department
 from xltool.model.records import Figure, FormSheet, Text, WorkbookRead
 from xltool.read.cells import _blank, _label_text, _text, a1
+from xltool.read.formulas import SheetFormulas, evaluate_sheet
 from xltool.read.grids import _GridReading
 from xltool.read.indicators import _IndicatorReading
 from xltool.read.labels import (
@@ -39,7 +41,7 @@ from xltool.read.labels import (
     Sheet,
     layout_terms,
 )
-from xltool.read.sources import SourceError, read_grids, relative_name
+from xltool.read.sources import SourceError, read_sources, relative_name
 
 __all__ = ["a1", "normalise_department", "read_file", "read_workbook"]
 
@@ -273,9 +275,13 @@ def _is_instruction_sheet(name: str) -> bool:
     return core in NON_FORM_SHEET_NAMES or any(len(n) >= 4 and n in core for n in NON_FORM_SHEET_NAMES)
 
 
-def _read_sheet(file: str, name: str, rows: Rows) -> FormSheet | str:
+def _read_sheet(
+    file: str, name: str, rows: Rows, formulas: dict[tuple[int, int], str | None] | None = None
+) -> FormSheet | str:
     """A FormSheet, or the Chinese reason the sheet is skipped."""
     rows = rows[:MAX_ROWS]
+    if formulas and any(text is not None for text in formulas.values()):
+        rows = evaluate_sheet(rows)  # formulas saved without their results
     if all(value is None for row in rows for value in row):
         return "空白工作表"
     if _is_instruction_sheet(name):
@@ -284,15 +290,24 @@ def _read_sheet(file: str, name: str, rows: Rows) -> FormSheet | str:
     layout = _recognise(sheet)
     if layout is None:
         return _unrecognised_reason(sheet)
-    return _FormReader(file, name, sheet, layout).read()
+    form = _FormReader(file, name, sheet, layout).read()
+    if formulas:
+        form = dataclasses.replace(form, formula_cells=frozenset(a1(r, c) for r, c in formulas))
+    return form
 
 
-def read_workbook(file: str, grids: list[tuple[str, Rows]]) -> WorkbookRead:
-    """Recognise and read every form sheet of a workbook given as (sheet name, rows of values)."""
+def read_workbook(
+    file: str, grids: list[tuple[str, Rows]], formulas: SheetFormulas | None = None
+) -> WorkbookRead:
+    """Recognise and read every form sheet of a workbook given as (sheet name, rows of values).
+
+    ``formulas`` (sheet → its formula cells, from `read_sources`) lets a formula stored without its
+    result be evaluated, and the rules know which computed cells hold a formula.
+    """
     sheets: list[FormSheet] = []
     skipped: list[tuple[str, str]] = []
     for name, rows in grids:
-        result = _read_sheet(file, name, rows)
+        result = _read_sheet(file, name, rows, formulas.get(name) if formulas else None)
         if isinstance(result, str):
             skipped.append((name, result))
         else:
@@ -315,14 +330,14 @@ def read_file(path: Path, root: Path) -> WorkbookRead:
     """
     file = relative_name(path, root)
     try:
-        grids = read_grids(path, max_rows=MAX_ROWS)
+        grids, formulas = read_sources(path, max_rows=MAX_ROWS)
     except SourceError as exc:
         return WorkbookRead(file, exc.status, None, exc.message)
     except Exception as exc:
         message = f"无法读取工作簿（{type(exc).__name__}：{exc}），请用Excel或WPS打开后另存为.xlsx再提交"
         return WorkbookRead(file, "error", None, message)
     try:
-        return read_workbook(file, grids)
+        return read_workbook(file, grids, formulas)
     except Exception as exc:  # a reader bug must not stop a batch of 30,000 files
         message = (
             f"读取表格内容时出错（{type(exc).__name__}：{exc}）；请核对表格是否为附件1/2/3的格式，"

@@ -18,6 +18,7 @@ from xml.parsers import expat
 from xltool.read import limits
 from xltool.read.exact_scan import Budget, SharedStrings, SheetScan, parse_part, read_sheet_names
 from xltool.read.fast_scan import fast_scan
+from xltool.read.formulas import SheetFormulas, formula_cells
 from xltool.read.limits import (
     DTD_MARKS,
     MSG_BOMB,
@@ -36,11 +37,12 @@ from xltool.read.zipparts import SHEET_PATH, XML_SUFFIXES, Parts, check_stored
 # xlsx: the zip directory, then the parts calamine will parse
 
 
-def _check_zip(data: bytes) -> None:
+def _check_zip(data: bytes) -> SheetFormulas:
     """Reject a truncated zip, a zip that holds no workbook, a zip bomb and oversized grids, unparsed.
 
     A part holding more than its headers state (which zipfile cuts off unseen, and calamine reads on)
     is refused as a damaged zip, MSG_CORRUPT, as zipfile refuses a part its CRC does not match.
+    Returns the formula cells of each sheet (see `formulas.formula_cells`), read on the way.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -67,7 +69,7 @@ def _check_zip(data: bytes) -> None:
         if total > limits.MAX_TOTAL_UNCOMPRESSED:
             raise SourceError("error", MSG_BOMB)
         try:
-            _check_parts(archive, members, data, names=False)  # its figures are not looked at
+            return _check_parts(archive, members, data, names=False).formulas  # its figures are not looked at
         except SourceError:
             raise
         except expat.ExpatError as exc:
@@ -112,6 +114,7 @@ def _check_parts(
             parts.check(member)
     fast = fast_scan(parts, sheets, by_name, names)
     if fast is not None:
+        fast.formulas = _formulas(parts, sheets, by_name)
         return fast
     budget = Budget()
     shared = SharedStrings()
@@ -124,4 +127,22 @@ def _check_parts(
         parse_part(parts, member, scan, budget)
         budget.add_sheet(sheet_names.get(member.filename.lower(), member.filename), scan.rows, scan.cols)
         budget.add_chars(scan.chars)
+    budget.formulas = _formulas(parts, sheets, by_name)
     return budget
+
+
+def _formulas(
+    parts: Parts, sheets: list[zipfile.ZipInfo], by_name: dict[str, zipfile.ZipInfo]
+) -> SheetFormulas:
+    """Sheet name → its formula cells, for the sheets that hold any (most forms hold none)."""
+    found = {}
+    for member in sheets:
+        data = parts.read(member)
+        if b"<f" in data:
+            cells = formula_cells(data)
+            if cells:
+                found[member.filename.lower()] = cells
+    if not found:
+        return {}
+    titles = read_sheet_names(parts, by_name, Budget())
+    return {titles.get(path, path): cells for path, cells in found.items()}

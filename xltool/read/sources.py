@@ -20,6 +20,7 @@ from typing import Any
 
 from xltool.read import limits
 from xltool.read.folders import readable, walk_inputs
+from xltool.read.formulas import Formula, SheetFormulas
 from xltool.read.limits import (
     MSG_APPLEDOUBLE,
     MSG_DUPLICATE_SHEETS,
@@ -65,12 +66,18 @@ def read_grids(path: Path, max_rows: int | None = None) -> list[tuple[str, Grid]
     """The worksheets of a workbook as (name, rows of cell values from A1), empty cells as None.
 
     ``max_rows`` keeps only the first rows of each sheet (the rest never becomes Python objects).
+    A formula stored without its result is a `Formula` cell (see `xltool.read.formulas`).
     """
-    data = _classified_bytes(path)
+    return read_sources(path, max_rows)[0]
+
+
+def read_sources(path: Path, max_rows: int | None = None) -> tuple[list[tuple[str, Grid]], SheetFormulas]:
+    """`read_grids`, and the formula cells of each sheet of an .xlsx (where the sheet holds any)."""
+    data, formulas = _classified_bytes(path)
     import python_calamine  # the only place that parses workbooks; kept lazy for a fast CLI start
 
     try:
-        return _calamine_grids(python_calamine, data, max_rows)
+        return _calamine_grids(python_calamine, data, max_rows, formulas), formulas
     except SourceError:
         raise
     except python_calamine.PasswordError as exc:
@@ -83,7 +90,9 @@ def read_grids(path: Path, max_rows: int | None = None) -> list[tuple[str, Grid]
         raise SourceError("error", _calamine_message(exc)) from exc
 
 
-def _calamine_grids(python_calamine: Any, data: bytes, max_rows: int | None) -> list[tuple[str, Grid]]:
+def _calamine_grids(
+    python_calamine: Any, data: bytes, max_rows: int | None, formulas: SheetFormulas | None = None
+) -> list[tuple[str, Grid]]:
     """The worksheets' grids as calamine reads them."""
     book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     del data
@@ -97,11 +106,29 @@ def _calamine_grids(python_calamine: Any, data: bytes, max_rows: int | None) -> 
     for name in names:
         rows: Grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=max_rows)
         # calamine gives an empty cell as "": one pass per row, rows without one kept as they are.
-        grids.append((name, [[None if v == "" else v for v in row] if "" in row else row for row in rows]))
+        grid = [[None if v == "" else v for v in row] if "" in row else row for row in rows]
+        uncached = formulas.get(name) if formulas else None
+        if uncached:
+            _put_formulas(grid, uncached, max_rows)
+        grids.append((name, grid))
     return grids
 
 
-def _classified_bytes(path: Path) -> bytes:
+def _put_formulas(grid: Grid, cells: dict[tuple[int, int], str | None], max_rows: int | None) -> None:
+    """Put a `Formula` where calamine found no cached result (the grid grows to hold it)."""
+    for (r, c), text in cells.items():
+        if text is None or (max_rows is not None and r >= max_rows) or c >= limits.MAX_FORMULA_COLUMN:
+            continue
+        while len(grid) <= r:
+            grid.append([])
+        row = grid[r]
+        if len(row) <= c:
+            row.extend([None] * (c + 1 - len(row)))
+        if row[c] is None:
+            row[c] = Formula(text)
+
+
+def _classified_bytes(path: Path) -> tuple[bytes, SheetFormulas]:
     """The file's bytes, or a SourceError when it is plainly not a readable workbook."""
     if path.name.startswith("~$"):
         raise SourceError("skipped", MSG_LOCK)
@@ -116,12 +143,12 @@ def _classified_bytes(path: Path) -> bytes:
             raise SourceError("error", MSG_ENCRYPTED)
         data = clean_xls(data)
     elif data.startswith(ZIP_MAGICS):
-        _check_zip(data)
+        return data, _check_zip(data)
     elif suffix in ZIP_SUFFIXES:
         raise SourceError("error", MSG_NOT_XLSX)
     else:
         raise SourceError("error", MSG_NOT_XLS)
-    return data
+    return data, {}
 
 
 def _read_limited(path: Path) -> bytes:

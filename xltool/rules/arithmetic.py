@@ -13,6 +13,7 @@ from xltool.forms.layouts import FORMS, FormLayout, Grid, Total, resolve
 from xltool.model.magnitude import is_magnitude_problem, shown
 from xltool.model.records import Finding
 from xltool.model.rounding import fmt_num, fmt_rate, stated_precision_tolerance
+from xltool.rules.computed import unevaluated_score
 from xltool.rules.engine import Context, rule
 from xltool.rules.frames import grouped as frame_groups
 
@@ -308,6 +309,8 @@ def stated_total(ctx: Context) -> Iterator[Finding]:
     for sid, form in enumerate(ctx.frames.forms):
         if any(column == "score" for row in form.indicators for column, _ in row.problems):
             unreadable.add(sid)
+        elif form.formula_cells and unevaluated_score(form):
+            unreadable.add(sid)  # a 得分 formula without its result is not stated, never 0
     off_sum = (stated_total - stated_parts).abs() > tol + 1e-9
     off_rescaled = (stated_total - rescaled).abs() > tol + 1e-9
     bad = stated_total.notna() & ~b.index.isin(list(unreadable)) & off_sum & off_rescaled

@@ -381,6 +381,14 @@ RULES: tuple[RuleInfo, ...] = (
         basis=None,
     ),
     RuleInfo(
+        "G-FORMULA-OVERWRITTEN",
+        "G",
+        "warning",
+        "官方表式中为公式的计算单元格（执行率、得分、合计…）未被手工数字覆盖",
+        name="公式被数字覆盖",
+        basis=None,
+    ),
+    RuleInfo(
         "G-MISSING-LABEL",
         "G",
         "error",

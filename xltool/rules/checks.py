@@ -3,6 +3,7 @@
 from xltool.rules import (  # noqa: F401 — imported for their @rule registrations
     arithmetic,
     budget,
+    computed,
     departments,
     indicators,
     plausibility,

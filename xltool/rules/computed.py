@@ -1,0 +1,69 @@
+"""Computed cells as the official template has them: formulas, not hand-typed figures (family G).
+
+A department that types a number over a template's formula (执行率, 得分, a 合计) breaks the form's own
+arithmetic the next time an input changes; a formula stored without its result (and not evaluable by
+the reader) leaves its cell not stated, which the total checks must not read as 0.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from xltool.forms.blocks import Role
+from xltool.forms.layouts import FORMS
+from xltool.model.records import Finding, FormSheet
+from xltool.model.rounding import fmt_num
+from xltool.rules.engine import Context, rule
+
+_EXTRA = re.compile(r"_extra_\d+$")
+
+
+def _role(kind: str, block: str, row: str, column: str) -> Role | None:
+    """The role the official layout gives a figure's cell (an added 专项 row takes its siblings')."""
+    layout = FORMS.get(kind)  # type: ignore[call-overload]
+    grid = next((g for g in layout.grids if g.key == block), None) if layout is not None else None
+    if grid is None:
+        return None
+    base = _EXTRA.sub("", row)
+    declared = next((r for r in grid.rows if r.key == base), None)
+    if declared is None:
+        total = next((t for t in grid.totals if t.total == base), None)
+        declared = grid.row(total.parts[-1]) if total is not None else None
+    if declared is None:
+        return None
+    keys = [c.key for c in grid.columns]
+    return declared.roles[keys.index(column)] if column in keys else None
+
+
+def unevaluated_score(form: FormSheet) -> bool:
+    """Whether a 得分 cell holds a formula whose result is unknown (stored without it, not evaluable)."""
+    budget = form.figure("budget", "total", "score")
+    if budget is not None and budget.value is None and budget.cell in form.formula_cells:
+        return True
+    return any(
+        row.self_score is None and row.cells.get("score") in form.formula_cells for row in form.indicators
+    )
+
+
+@rule("G-FORMULA-OVERWRITTEN")
+def typed_over_formulas(ctx: Context) -> Iterator[Finding]:
+    """Computed cells holding a typed number in a sheet whose other computed cells hold formulas."""
+    for sid, form in enumerate(ctx.frames.forms):
+        if not form.formula_cells:
+            continue
+        computed = [f for f in form.figures if _role(form.kind, f.block, f.row, f.column) == "computed"]
+        if not any(f.cell in form.formula_cells for f in computed):
+            continue  # a form filled without formulas (printed and typed): nothing was overwritten
+        for figure in computed:
+            if figure.value is None or figure.cell in form.formula_cells:
+                continue
+            yield ctx.finding(
+                "G-FORMULA-OVERWRITTEN",
+                sid,
+                figure.cell,
+                f"此处按官方表式应为公式，却填写了数字{fmt_num(figure.value)}（同表其他计算单元格仍为公式）："
+                "表格可能被手工改写，输入数字变动后此数不会随之更新；请恢复公式或核对此数",
+                actual=float(figure.value),
+                anchor=figure.anchor,
+            )
