@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import shutil
 import signal
@@ -23,6 +24,8 @@ from xltool.run.boundary import LOG_NAME, MSG_DEPARTMENT_FAILED
 from xltool.run.lock import LOCK_NAME, MSG_BUSY, OutputBusy, run_lock
 from xltool.run.pipeline import reconcile
 from xltool.run.plan import max_jobs, usable_jobs
+from xltool.write import scored
+from xltool.write.atomic import WRITE_REASONS
 
 POISON_MARK = "第777局"
 
@@ -222,3 +225,87 @@ def test_jobs_are_capped_with_a_message(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert f"已按 {max_jobs()} 个进程运行" in result.output
     assert usable_jobs(999) == max_jobs() == 2 * (os.cpu_count() or 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Outputs that cannot be written: a full disk, no permission, a link planted in OUT
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"), [(errno.ENOSPC, "磁盘空间不足"), (errno.EACCES, "没有写入权限")]
+)
+def test_an_unwritable_output_is_failed_once_in_chinese_and_its_stale_file_removed(
+    batches: tuple[Path, Path, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    error: int,
+    reason: str,
+) -> None:
+    _, poisoned, name = batches
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["reconcile", str(poisoned), "-o", str(out)]).exit_code == 0
+    stale = sorted((out / name).glob("*.xlsx"))
+    assert len(stale) == 3
+    original = scored.write_bytes_atomic
+
+    def refuse(target: Path, data: bytes) -> None:
+        if name in str(target):
+            raise OSError(error, os.strerror(error), str(target))
+        original(target, data)
+
+    monkeypatch.setattr(scored, "write_bytes_atomic", refuse)
+    result = CliRunner().invoke(app, ["reconcile", str(poisoned), "-o", str(out), "-j", "2"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and os.strerror(error) not in result.output
+    assert [line for line in result.output.splitlines() if reason in line] == [
+        f"  {name}/{stale[0].name} 等 3 个文件：评分工作簿未能写出（{reason}）；" + WRITE_REASONS[error][1]
+    ]
+    assert not any(p.exists() for p in stale)
+    scored_status = {
+        i["file"]: (i["scored"]["status"], i["scored"]["message"])
+        for i in faults.report(out)["inputs"]
+        if "scored" in i
+    }
+    failed = {f for f, (status, _) in scored_status.items() if status == "error"}
+    assert failed == {f"{name}/{p.name}" for p in stale}
+    assert faults.of_department(faults.report(out), name)[1], "the department is still checked and listed"
+
+
+def test_a_link_planted_in_out_is_not_followed(batches: tuple[Path, Path, str], tmp_path: Path) -> None:
+    clean, _, _ = batches
+    name = sorted(p.name for p in clean.iterdir())[0]
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / name).symlink_to(elsewhere, target_is_directory=True)
+    result = reconcile(clean, out, jobs=1)
+    assert list(elsewhere.iterdir()) == []
+    assert len(result.failed) == 3 and all("符号链接" in m for m in result.failed.values())
+
+
+def _tmpfs(where: Path, size: str) -> bool:
+    """Mount a small tmpfs at ``where``; False where this system does not let the test do it."""
+    where.mkdir()
+    if not sys.platform.startswith("linux") or shutil.which("mount") is None:
+        return False
+    command = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)]
+    return subprocess.run(command, capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("size", ["160k", "300k"])
+def test_a_really_full_disk_gives_one_chinese_message_and_no_traceback(
+    batches: tuple[Path, Path, str], tmp_path: Path, size: str
+) -> None:
+    clean, _, _ = batches
+    disk = tmp_path / "disk"
+    if not _tmpfs(disk, size):
+        pytest.skip("cannot mount a small tmpfs here (needs Linux and the right to mount): not tested")
+    try:
+        result = CliRunner().invoke(app, ["reconcile", str(clean), "-o", str(disk / "out"), "-j", "2"])
+    finally:
+        if subprocess.run(["umount", str(disk)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(disk)], check=False)
+    assert result.exit_code in (1, 2), result.output
+    assert "Traceback" not in result.output and "Error" not in result.output
+    lines = [line for line in result.output.splitlines() if "磁盘空间不足" in line]
+    assert 1 <= len(lines) <= 3, result.output  # once per kind of output, never once per file

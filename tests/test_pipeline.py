@@ -103,7 +103,7 @@ def test_a_scored_workbook_not_written_is_reported_everywhere(tmp_path: Path, jo
     assert list(result.failed) == [blocked]
     assert result.failed[blocked] == not_written("评分工作簿", IsADirectoryError(21, "Is a directory"))
     assert result.failed[blocked].startswith(
-        "评分工作簿未能写出（IsADirectoryError：Is a directory）；请确认"
+        "评分工作簿未能写出（路径被同名文件夹占用）；输出文件夹中有与评分工作簿同名的文件夹"
     )
     assert blocked not in result.written and result.has_errors and result.counts()["outputs_failed"] == 1
     scored = {i["file"]: i["scored"] for i in result.report["inputs"]}
@@ -119,7 +119,7 @@ def test_a_scored_workbook_not_written_is_reported_everywhere(tmp_path: Path, jo
 
     cli = CliRunner().invoke(app, ["reconcile", str(SAMPLES), "-o", str(out), "--jobs", str(jobs)])
     assert cli.exit_code == 1
-    assert f"{blocked}：评分工作簿未能写出（IsADirectoryError" in cli.stderr
+    assert f"{blocked}：评分工作簿未能写出（路径被同名文件夹占用）" in cli.stderr
 
 
 def test_the_run_files_not_written_are_in_the_result(tmp_path: Path) -> None:
@@ -129,9 +129,7 @@ def test_the_run_files_not_written_are_in_the_result(tmp_path: Path) -> None:
         _blocked(out, output)
     result = reconcile(SAMPLES, out, jobs=2)
     assert sorted(result.failed) == ["report.json", "审核汇总.xlsx"]
-    assert result.failed["report.json"].startswith("report.json未能写出（IsADirectoryError：Is a directory）")
-    assert result.failed["审核汇总.xlsx"].startswith(
-        "审核汇总工作簿未能写出（IsADirectoryError：Is a directory）"
-    )
+    assert result.failed["report.json"].startswith("report.json未能写出（路径被同名文件夹占用）")
+    assert result.failed["审核汇总.xlsx"].startswith("审核汇总工作簿未能写出（路径被同名文件夹占用）")
     assert len([w for w in result.written if w.endswith(".xlsx") and "/" in w]) == 3  # the scored workbooks
     assert "report.json" not in result.written and "审核汇总.xlsx" not in result.written

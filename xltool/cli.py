@@ -105,11 +105,16 @@ def reconcile(
         typer.echo(
             f"无法读取的文件 {unreadable} 个，跳过的文件 {skipped} 个（原因见汇总工作簿和 report.json）。"
         )
-    typer.echo(f"结果已写入 {result.out}/：评分工作簿、审核汇总.xlsx、report.json。")
-    if result.failed:  # the run did not complete: say which outputs are missing and why
+    if not result.failed:
+        typer.echo(f"结果已写入 {result.out}/：评分工作簿、审核汇总.xlsx、report.json。")
+    if result.failed:  # the run did not complete: say which outputs are missing and why, once per why
         typer.echo(f"错误：{len(result.failed)} 个输出文件未能写出：", err=True)
+        by_reason: dict[str, list[str]] = {}
         for output, message in result.failed.items():
-            typer.echo(f"  {output}：{message}", err=True)
+            by_reason.setdefault(message, []).append(output)
+        for message, outputs in by_reason.items():
+            named = outputs[0] if len(outputs) == 1 else f"{outputs[0]} 等 {len(outputs)} 个文件"
+            typer.echo(f"  {named}：{message}", err=True)
         raise typer.Exit(1)
     if strict and result.has_errors:
         raise typer.Exit(1)

@@ -18,8 +18,8 @@ from pathlib import Path, PurePosixPath
 from xltool.run.chunks import ChunkResult, ChunkTask, process_chunk
 from xltool.run.plan import InputEntry
 from xltool.run.pools import Pool
+from xltool.write.atomic import LOG_NAME, not_written
 
-LOG_NAME = "xltool.log"
 MSG_DEPARTMENT_FAILED = (
     "核对或写出本部门的表格时程序出错，本部门的结果未写出（其他部门不受影响）；"
     f"技术细节已记入输出文件夹中的 {LOG_NAME}，请把它和这些表格一并反馈给工具维护人员"
@@ -32,6 +32,7 @@ class Failure:
 
     files: tuple[int, ...]  # file indexes
     detail: str
+    message: str = MSG_DEPARTMENT_FAILED  # a full disk or a folder without write permission says so
 
 
 def detail_of(exc: BaseException) -> str:
@@ -83,7 +84,10 @@ def retry_apart(
             try:
                 results.append(apart(sub))
             except Exception as exc:
-                failures.append(Failure(tuple(sorted(files)), detail_of(exc)))
+                message = (
+                    not_written("本部门的结果", exc) if isinstance(exc, OSError) else MSG_DEPARTMENT_FAILED
+                )
+                failures.append(Failure(tuple(sorted(files)), detail_of(exc), message))
     return results, failures
 
 
@@ -101,9 +105,9 @@ def apply_failures(
     """Entries with the failed departments' files made `error`; their stale outputs removed; the log."""
     if not failures:
         return entries
-    failed = {index for failure in failures for index in failure.files}
+    failed = {index: failure.message for failure in failures for index in failure.files}
     changed = [
-        replace(e, status="error", message=MSG_DEPARTMENT_FAILED) if e.index in failed else e for e in entries
+        replace(e, status="error", message=failed[e.index]) if e.index in failed else e for e in entries
     ]
     for e in entries:
         if e.index in failed and e.file in names:

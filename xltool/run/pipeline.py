@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xltool.model.errors import InputNotFound
+from xltool.model.errors import InputNotFound, OutputNotWritable
 from xltool.read.folders import Refused
 from xltool.read.sources import relative_name
 from xltool.rules.profile import Profile, load_profile
-from xltool.run.boundary import LOG_NAME, apply_failures
+from xltool.run.boundary import apply_failures
 from xltool.run.chunks import ChunkResult, ChunkTask
 from xltool.run.lock import run_lock
 from xltool.run.plan import (
@@ -38,7 +38,7 @@ from xltool.run.plan import (
 from xltool.run.progress import Progress
 from xltool.run.spool import SPOOL_PREFIX, remove_leftovers
 from xltool.run.workers import check_all, in_forked_process, read_all, succeeded
-from xltool.write.atomic import not_written, output_names
+from xltool.write.atomic import LOG_NAME, not_written, output_names
 from xltool.write.report import merge_sorted, write_report
 
 REPORT_NAME = "report.json"
@@ -87,10 +87,16 @@ def reconcile(
         raise InputNotFound(f"输入路径不存在：{root}。请检查路径后重试。")
     rules_profile = profile if isinstance(profile, Profile) else load_profile(profile)
     out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputNotWritable(out_dir, exc) from exc
     notify = progress or (lambda phase, done, total: None)
-    with run_lock(out_dir):
-        return _run(root, out_dir, rules_profile, usable_jobs(jobs), notify, chunk_departments)
+    try:
+        with run_lock(out_dir):
+            return _run(root, out_dir, rules_profile, usable_jobs(jobs), notify, chunk_departments)
+    except OSError as exc:  # OUT cannot even take the run's spool (inputs' errors are results)
+        raise OutputNotWritable(out_dir, exc) from exc
 
 
 def _run(

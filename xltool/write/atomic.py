@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import os
@@ -18,6 +19,8 @@ _MAX_PART = 120
 _MAX_PART_BYTES = 200
 
 
+LOG_NAME = "xltool.log"  # the technical detail of what went wrong in a run, in OUT
+
 MSG_NOT_WRITTEN = (
     "{what}未能写出（{error}）；请确认输出文件夹可写、磁盘空间足够、该文件未被其他程序（如Excel）打开，"
     "然后重新运行"
@@ -26,9 +29,45 @@ MSG_NOT_WRITTEN = (
 
 def not_written(what: str, exc: BaseException) -> str:
     """The message for an output that could not be written (``what``: 评分工作簿, report.json …)."""
+    if isinstance(exc, UnsafePath):
+        return str(exc)
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, OSError):  # a writer's error wrapping the system's
+        cause = cause.__cause__ or cause.__context__
+    exc = cause or exc
+    if isinstance(exc, OSError) and exc.errno in WRITE_REASONS:
+        reason, advice = WRITE_REASONS[exc.errno]
+        return f"{what}未能写出（{reason}）；{advice}"
     # An OSError's own text names the hidden temporary it was renaming: its reason is what a user needs.
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     return MSG_NOT_WRITTEN.format(what=what, error=f"{type(exc).__name__}：{reason}")
+
+
+# The common reasons an output cannot be written, in Chinese, and what to do about each.
+WRITE_REASONS = {
+    errno.ENOSPC: ("磁盘空间不足", "请清理输出文件夹所在的磁盘后重新运行"),
+    errno.EDQUOT: ("磁盘空间不足", "请清理输出文件夹所在的磁盘后重新运行"),
+    errno.EFBIG: ("磁盘空间不足", "请清理输出文件夹所在的磁盘后重新运行"),
+    errno.EACCES: (
+        "没有写入权限",
+        "请检查输出文件夹及其中文件的写入权限，或关闭在Excel中打开的该文件后重新运行",
+    ),
+    errno.EPERM: ("没有写入权限", "请检查输出文件夹及其中文件的写入权限后重新运行"),
+    errno.EROFS: ("没有写入权限", "输出文件夹所在的磁盘是只读的，请用 -o 换一个输出文件夹"),
+    errno.ENAMETOOLONG: ("路径过长", "请缩短输出文件夹、输入文件夹或文件的名称后重新运行"),
+    errno.ENOTDIR: ("路径被同名文件占用", "输出文件夹中有与所需文件夹同名的文件，请移走后重新运行"),
+    errno.EISDIR: ("路径被同名文件夹占用", "输出文件夹中有与评分工作簿同名的文件夹，请移走后重新运行"),
+    errno.EIO: ("磁盘读写错误", "请检查磁盘后重新运行"),
+}
+
+
+def remove_stale(target: Path) -> None:
+    """Remove the file an output failed to replace (an earlier run's), so that no stale result is left."""
+    try:
+        if target.is_file() and not target.is_symlink():
+            target.unlink()
+    except OSError:
+        pass
 
 
 class UnsafePath(ValueError):

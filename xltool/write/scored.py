@@ -39,7 +39,14 @@ from xltool.model.records import SEVERITY_ORDER, Anchor, Finding, FormSheet, Wor
 from xltool.rules.departments import DERIVED
 from xltool.rules.engine import Context
 from xltool.rules.scorecard import SheetScore, chunk_derived, chunk_scores, kept_figures
-from xltool.write.atomic import checked_target, not_written, output_names, write_bytes_atomic
+from xltool.write.atomic import (
+    UnsafePath,
+    checked_target,
+    not_written,
+    output_names,
+    remove_stale,
+    write_bytes_atomic,
+)
 from xltool.write.canvas import Placement, anchor_key, as_written
 from xltool.write.cell_marks import COMMENT_AUTHOR, finding_comment, place_finding, restyle
 from xltool.write.looks import (
@@ -360,6 +367,8 @@ def write_scored_workbooks(
             outcomes.append(
                 ScoredFile(read.file, names[read.file].as_posix(), not_written("评分工作簿", exc))
             )
+            if not isinstance(exc, UnsafePath):  # the last run's workbook must not pass for this run's
+                remove_stale(out.joinpath(*names[read.file].parts))
             continue
         finally:
             if on_written is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import xlsxwriter
 
 from xltool.rules.catalogue import SEVERITY_NAMES
-from xltool.write.atomic import atomic_path
+from xltool.write.atomic import write_bytes_atomic
 from xltool.write.looks import wrapped_lines
 from xltool.write.review import RATE_FIGURES
 
@@ -268,18 +269,21 @@ def write_summary(
     n_departments = counts.get("departments", 0)
     n_inputs = sum(v for k, v in counts.items() if k.startswith("inputs_"))
     n_findings = sum(counts.get(s, 0) for s in SEVERITY_NAMES)
-    with atomic_path(target) as tmp:
-        # Rows are written in order and flushed as they go: memory stays flat for 10,000 departments.
-        options = {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True}
-        wb = xlsxwriter.Workbook(str(tmp), options)
-        wb.set_properties({"title": "预算绩效自评审核汇总", "created": _created()})
-        fmt = _Formats(wb)
-        _departments(wb, fmt, departments(), n_departments)
-        _projects(wb, fmt, departments(), counts.get("projects", 0))
-        _findings(wb, fmt, findings(), n_findings)
-        _inputs(wb, fmt, inputs(), n_inputs)
-        _charts(wb, fmt, n_departments)
-        wb.close()
+    # Rows are written in order and flushed to temporary files as they go: memory stays flat for 10,000
+    # departments. The zip is assembled in memory and written in one go, so that a full disk fails the
+    # write cleanly (a zip left half-written on disk complains again when it is collected).
+    buffer = io.BytesIO()
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True}
+    wb = xlsxwriter.Workbook(buffer, options)
+    wb.set_properties({"title": "预算绩效自评审核汇总", "created": _created()})
+    fmt = _Formats(wb)
+    _departments(wb, fmt, departments(), n_departments)
+    _projects(wb, fmt, departments(), counts.get("projects", 0))
+    _findings(wb, fmt, findings(), n_findings)
+    _inputs(wb, fmt, inputs(), n_inputs)
+    _charts(wb, fmt, n_departments)
+    wb.close()
+    write_bytes_atomic(target, buffer.getvalue())
     return SUMMARY_NAME
 
 
