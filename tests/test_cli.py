@@ -30,6 +30,44 @@ def test_help_is_chinese_with_examples() -> None:
         assert "显示本帮助并退出" in sub.output and "Show this message" not in sub.output
 
 
+def test_version() -> None:
+    from xltool.version import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert (result.exit_code, result.output) == (0, f"xltool {__version__}\n")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["reconcile", "--bogus"], "错误：没有 --bogus 这个选项"),
+        (["nope"], "错误：没有“nope”这个命令"),
+        (["reconcile", "--jobs", "x"], "错误：--jobs / -j 的值应为整数"),
+        (["reconcile", "--jobs"], "错误：选项 --jobs 需要一个值"),
+        (["reconcile", "a", "b"], "错误：多余的参数：b"),
+        (["templates", "--year", "1"], "错误：--year 的值应不小于 2000"),
+    ],
+)
+def test_usage_errors_are_chinese(argv: list[str], message: str) -> None:
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith(message)
+    assert "Usage" not in result.stderr and "Error" not in result.stderr and "Try" not in result.stderr
+    if argv[0] == "reconcile" and len(argv) == 2 and argv[1] == "--bogus":  # with the usage line
+        assert result.stderr.startswith(
+            "用法：xltool reconcile [选项] [INPUT]\n运行“xltool reconcile -h”查看帮助。"
+        )
+
+
+def test_help_chrome_is_chinese() -> None:
+    text = runner.invoke(app, ["--help"]).output + runner.invoke(app, ["reconcile", "--help"]).output
+    for english in ("Usage", "Options", "Arguments", "Commands", "default", "<path>", "[OPTIONS]"):
+        assert english not in text
+    assert all(
+        word in text for word in ("用法：", "选项：", "参数：", "命令：", "[默认：xltool-output]", "<路径>")
+    )
+
+
 @pytest.mark.parametrize("argv", [["--help"], ["rules"]])
 def test_help_and_rules_do_not_import_pandas(argv: list[str]) -> None:
     code = (
@@ -92,6 +130,9 @@ def test_reconcile_sample_summary_and_strict(tmp_path: Path) -> None:
     assert (out / "report.json").is_file() and (out / "审核汇总.xlsx").is_file()
     strict = runner.invoke(app, ["reconcile", str(src), "-o", str(out), "--jobs", "1", "--strict"])
     assert strict.exit_code == 1  # the sample carries error findings (e.g. B-EXEC-STATED)
+    errors = json.loads((out / "report.json").read_text(encoding="utf-8"))["findings"]
+    count = sum(f["severity"] == "error" for f in errors)
+    assert f"按 --strict 要求以状态码1退出：存在“错误”级问题 {count} 项" in strict.stderr
 
 
 def test_reconcile_strict_passes_on_a_clean_folder(tmp_path: Path) -> None:

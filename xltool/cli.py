@@ -11,19 +11,70 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
+from typer._click.formatting import HelpFormatter
 from typer.core import TyperCommand, TyperGroup
+
+from xltool.cli_text import HEADINGS, help_text, usage_error
 
 HELP_TEXT = "显示本帮助并退出"
 
 
+class _Formatter(HelpFormatter):
+    """Help pages with Chinese headings, usage prefix and placeholders, laid out after translation."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, help_text(args), prefix="用法：")
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{HEADINGS.get(heading, heading)}：\n")
+
+    def write_dl(self, rows: Any, *args: Any, **kwargs: Any) -> None:
+        super().write_dl([(help_text(term), help_text(text)) for term, text in rows], *args, **kwargs)
+
+
+class _Context(typer.Context):
+    formatter_class = _Formatter
+
+
+class _ChineseUsageError(UsageError):
+    """A usage error shown in Chinese: the usage line, the error, where to find help."""
+
+    def show(self, file: Any = None) -> None:
+        lines = [f"错误：{usage_error(self.message)}"]
+        if self.ctx is not None:
+            lines[:0] = [self.ctx.get_usage(), f"运行“{self.ctx.command_path} -h”查看帮助。"]
+        typer.echo("\n".join(lines), err=True)
+
+
+def _chinese(error: UsageError) -> UsageError:
+    if isinstance(error, NoArgsIsHelpError | _ChineseUsageError):
+        return error
+    return _ChineseUsageError(error.format_message(), error.ctx)
+
+
 class _ChineseHelp:
-    """The -h/--help option described in Chinese (click's own text is English)."""
+    """The help page, usage line and usage errors in Chinese (click's own text is English)."""
+
+    context_class: Any = _Context
 
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)  # type: ignore[misc]
         if option is not None:
             option.help = HELP_TEXT
         return option
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)  # type: ignore[misc]
+        except UsageError as error:
+            raise _chinese(error) from None
+
+    def resolve_command(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().resolve_command(*args, **kwargs)  # type: ignore[misc]
+        except UsageError as error:
+            raise _chinese(error) from None
 
 
 class _Group(_ChineseHelp, TyperGroup):
@@ -46,6 +97,23 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from xltool.version import __version__
+
+        typer.echo(f"xltool {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本号并退出")
+    ] = False,
+) -> None:
+    """预算绩效自评表的计算、核对与评分工具。"""
 
 
 MSG_INTERRUPTED = "已中断（Ctrl-C）：本次审核未完成，输出文件夹中的结果不完整；请重新运行"
@@ -117,7 +185,21 @@ def reconcile(
             typer.echo(f"  {named}：{message}", err=True)
         raise typer.Exit(1)
     if strict and result.has_errors:
+        typer.echo(f"错误：{_strict_reason(counts)}", err=True)
         raise typer.Exit(1)
+
+
+def _strict_reason(counts: dict[str, int]) -> str:
+    """Why --strict ends the run with status 1, in one line."""
+    parts = []
+    if counts.get("error"):
+        parts.append(f"“错误”级问题 {counts['error']} 项")
+    if counts.get("inputs_error"):
+        parts.append(f"无法读取的文件 {counts['inputs_error']} 个")
+    if counts.get("outputs_failed"):
+        parts.append(f"未能写出的输出文件 {counts['outputs_failed']} 个")
+    found = "、".join(parts) or "需处理的问题"
+    return f"按 --strict 要求以状态码1退出：存在{found}（见审核汇总.xlsx 和 report.json）"
 
 
 class _progress:
