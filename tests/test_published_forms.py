@@ -7,6 +7,7 @@ header cells (value in the top-left cell only), extra columns.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -406,3 +407,26 @@ def test_a_typed_number_over_a_template_formula(tmp_path: Path) -> None:
     run = check_folder(folder)
     assert run.keys("G-FORMULA-OVERWRITTEN") == {("G-FORMULA-OVERWRITTEN", "测试项目", "H7")}
     assert run.only("G-FORMULA-OVERWRITTEN").actual == 0.9
+
+
+def test_report_names_the_template_followed_and_rows_moved(tmp_path: Path) -> None:
+    rows, merges = project_rows()
+    rows.insert(0, ["附件3"])  # a title row above the form
+    rows.insert(9, [None, "其中：专项债资金", None, 0, 0, 0])  # a row the official form has not
+    merges = ["A2:K2", "A3:K3", "A6:C6"]
+    folder = tmp_path / "dept"
+    write_book(folder / "附件3.xlsx", {"测试项目": (rows, merges)})
+    reconcile(folder, tmp_path / "out", jobs=1)
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    (sheet,) = report["inputs"][0]["sheets"]
+    template = sheet["template"]
+    assert (template["layout"], template["year"], template["variant"]) == (
+        "附件3 项目支出绩效自评表（财预〔2020〕10号）",
+        2023,
+        None,
+    )
+    assert (template["row_offset"], template["rows_inserted"], template["rows_deleted"]) == (
+        1,
+        [{"before": "其他资金", "rows": 1}],
+        [],
+    )

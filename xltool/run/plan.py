@@ -53,6 +53,7 @@ class InputEntry:
     sheets: tuple[tuple[str, FormKind, str | None], ...]  # (sheet, kind, stated department)
     skipped_sheets: tuple[tuple[str, str], ...]
     spooled: Spooled | None = None  # where the worker spooled the records read
+    templates: tuple[dict[str, Any], ...] = ()  # per form sheet: the official template it follows
 
 
 def plan_chunks(
@@ -115,9 +116,11 @@ def input_json(e: InputEntry, scored: tuple[str, str | None] | None = None) -> d
     when it could not be written.
     """
     item: dict[str, Any] = {"file": e.file, "kind": e.kind, "status": e.status, "message": e.message}
-    item["sheets"] = [{"sheet": s, "kind": k, "status": "ok"} for s, k, _ in e.sheets] + [
-        {"sheet": s, "kind": None, "status": "skipped", "message": m} for s, m in e.skipped_sheets
-    ]
+    templates = e.templates if len(e.templates) == len(e.sheets) else ({},) * len(e.sheets)
+    item["sheets"] = [
+        {"sheet": s, "kind": k, "status": "ok", **({"template": t} if t else {})}
+        for (s, k, _), t in zip(e.sheets, templates, strict=True)
+    ] + [{"sheet": s, "kind": None, "status": "skipped", "message": m} for s, m in e.skipped_sheets]
     if scored is not None:
         output, message = scored
         item["scored"] = {"file": output, "status": "ok" if message is None else "error", "message": message}

@@ -30,6 +30,7 @@ MSG_WORKER_DIED = (
 def _read_one(task: tuple[int, str, str, str]) -> InputEntry:
     """Read one file (in a worker), spool its records, return what the parent needs to plan."""
     from xltool.read.worker import read_in_worker
+    from xltool.write.fingerprint import template_fingerprint
 
     index, path, root, spool = task
     read = read_in_worker(Path(path), Path(root))
@@ -40,6 +41,7 @@ def _read_one(task: tuple[int, str, str, str]) -> InputEntry:
         kind=read.kind,
         message=read.message,
         sheets=tuple((s.sheet, s.kind, s.department) for s in read.sheets),
+        templates=tuple(template_fingerprint(s) for s in read.sheets),
         skipped_sheets=read.skipped_sheets,
         spooled=spool_read(spool, read),
     )
