@@ -99,6 +99,10 @@ class FormSheet:
     units: dict[str, str] = field(default_factory=dict)  # block → money unit as written, when not 万元
     variant: str = ""  # the published variant recognised (what it omits by design), "" for the official form
     formula_cells: frozenset[str] = frozenset()  # A1 of the cells holding a formula (.xlsx), cached or not
+    # What the department wrote after the footer labels, by label ("填报日期：" → 2023年3月28日), and the
+    # free notes below the form (not the form's own 说明), so that a scored copy keeps them.
+    footer: dict[str, Text] = field(default_factory=dict)
+    notes: tuple[Text, ...] = ()
 
     def figure(self, block: str, row: str, column: str) -> Figure | None:
         """The figure at a layout position, if the sheet has it."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from xltool.forms.blocks import FormLayout
 from xltool.forms.layouts import DEPARTMENT, LEGACY_DEPARTMENT_SIGNATURE, NON_FORM_SHEET_NAMES
-from xltool.forms.terms import AMOUNT_UNITS, label_core
+from xltool.forms.terms import AMOUNT_UNITS, Term, label_core
 from xltool.model.caching import short_text_cache
 
 # One normalisation of department names for the whole package; re-exported for the reader's callers.
@@ -118,6 +118,7 @@ class _FormReader(_GridReading, _IndicatorReading):
         department = texts.get("department")
         project = texts.get("project") if layout.kind == "project" else None
         variant, missing = recognised_variant(layout, self.missing)
+        footer, notes = self._footer()
         return FormSheet(
             file=self.file,
             sheet=self.name,
@@ -136,6 +137,8 @@ class _FormReader(_GridReading, _IndicatorReading):
             title_cell=title_cell,
             units=self.units,
             variant=variant,
+            footer=footer,
+            notes=notes,
         )
 
     # -- structure ------------------------------------------------------------------------
@@ -206,6 +209,35 @@ class _FormReader(_GridReading, _IndicatorReading):
             return _text(below), a1(label.row + 1, label.col)
         return None
 
+    def _footer(self) -> tuple[dict[str, Text], tuple[Text, ...]]:
+        """The values after the footer labels (填报日期：…) and the free notes on the rows below them."""
+        footer: dict[str, Text] = {}
+        labels = {
+            text: found[0][0] for text in self.layout.footer if (found := self.sheet.find(_footer_term(text)))
+        }
+        used = {(label.row, label.col) for label in labels.values()}
+        last = max((label.row for label in labels.values()), default=-1)
+        for text, label in labels.items():
+            value, cell = label.inline, a1(label.row, label.col)
+            row, right = self.sheet.rows[label.row], (label.row, label.col + 1)
+            free = right not in used and right not in self.label_cells
+            if value is None and free and right[1] < len(row) and not _blank(row[right[1]]):
+                value, cell = _text(row[right[1]]), a1(*right)
+                used.add(right)
+            if value:
+                footer[text] = Text(text, value, cell)
+        if last < 0:
+            return footer, ()
+        printed = {label_core(note) for note in self.layout.notes}
+        notes = [
+            Text("note", _text(value), a1(r, c))
+            for r in range(last, len(self.sheet.rows))
+            for c, value in enumerate(self.sheet.rows[r])
+            if not _blank(value) and (r, c) not in used and (r, c) not in self.label_cells
+            if label_core(_text(value)) not in printed
+        ]
+        return footer, tuple(notes)
+
     def _title_year(self) -> tuple[int | None, str | None]:
         """(year, title cell) from the rows above the form's first label."""
         first_label = min((r for r, _ in self.label_cells), default=len(self.sheet.rows))
@@ -223,6 +255,12 @@ class _FormReader(_GridReading, _IndicatorReading):
                 if year is not None:
                     return year, title_cell or a1(r, c)
         return None, title_cell
+
+
+@short_text_cache(maxsize=64)
+def _footer_term(text: str) -> Term:
+    """The label term of a footer text (填报日期：)."""
+    return Term(label_core(text))
 
 
 # ---------------------------------------------------------------------------------------------

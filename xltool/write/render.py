@@ -180,8 +180,10 @@ def _draw_basic_data(cv: Canvas, layout: FormLayout, year: int | None, minimum: 
         r += 1
         cv.write(r, 0, note, NOTE, to_col=last)
     r += 1
+    written = cv.content.footer if cv.content is not None else {}
     for c, text in enumerate(layout.footer):
-        cv.write(r, c, text, PLAIN)
+        value = written.get(text)
+        cv.write(r, c, text + value.value if value is not None else text, PLAIN)
     return r + 1
 
 
@@ -259,6 +261,10 @@ def render_form(
     cv = Canvas(worksheet, styles or Styles(workbook), widths, content, computed)
     cv.row_height = ROW_HEIGHT if layout.landscape else PORTRAIT_ROW_HEIGHT
     rows = _DRAWERS[layout.kind](cv, layout, year, indicator_rows)
+    if content is not None:  # the department's own notes below its form, kept word for word
+        for note in content.notes:
+            cv.write(rows, 0, f"{note.value}（原表 {note.cell}）", NOTE, to_col=len(widths) - 1)
+            rows += 1
     cv.flush()
     _finish_sheet(cv, layout, rows, widths)
     return Placement(cells=dict(cv.cells), last_row=rows, styles=dict(cv.cell_styles))

@@ -1,0 +1,44 @@
+"""What a bureau prints and forwards: scored copies keep every word written, findings shown where due."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xltool.run.pipeline import reconcile
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPARTMENT = "桃源县自然资源局"
+BASIC = "附件1 部门整体支出绩效评价基础数据表.xlsx"
+
+
+def _rows(ws: openpyxl.worksheet.worksheet.Worksheet) -> list[tuple[object, ...]]:
+    return [tuple(c for c in row if c is not None) for row in ws.iter_rows(values_only=True)]
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample batch with 附件1's footer filled in and a free note below it, reconciled."""
+    root = tmp_path_factory.mktemp("signed")
+    shutil.copytree(ROOT / "samples", root / "in")
+    path = root / "in" / DEPARTMENT / BASIC
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    footer = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "填表人：")
+    ws.cell(footer, 1).value = "填表人：张三"
+    ws.cell(footer, 4).value = "单位负责人签字：李四"
+    ws.cell(footer + 2, 1).value = "备注：公用经费决算数已经局党组审定"
+    wb.save(path)
+    reconcile(root / "in", root / "out", jobs=1)
+    return root / "out" / DEPARTMENT
+
+
+def test_footer_and_notes_survive_into_the_scored_copy(signed: Path) -> None:
+    ws = openpyxl.load_workbook(signed / BASIC)["基础数据表"]
+    rows = _rows(ws)
+    assert ("填表人：张三", "填报日期：2023年3月28日", "联系电话：", "单位负责人签字：李四") in rows
+    notes = [row for row in rows if row and str(row[0]).startswith("备注：")]
+    assert notes == [("备注：公用经费决算数已经局党组审定（原表 A30）",)]
