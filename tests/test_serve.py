@@ -484,3 +484,25 @@ def test_the_address_printed_and_opened() -> None:
         "http://[::1]:80/",
         "http://192.168.1.5:8765/",
     )
+
+
+def test_deleting_a_running_run_stops_it_and_frees_its_place(tmp_path: Path) -> None:
+    from support import sample_forms
+
+    seed = sample_forms.taoyuan_2022()
+    batch = tmp_path / "batch"
+    for i in range(30):
+        department = sample_forms.vary(seed, i + 1)
+        sample_forms.write_department(batch / department.name, department)
+    files = [(p.relative_to(batch).as_posix(), p.read_bytes()) for p in sorted(batch.rglob("*.xlsx"))]
+    with running(tmp_path / "data", slots=1) as base:
+        big = created(upload(base, files))
+        while request(f"{base}api/runs/{big}").json()["status"] != "running":
+            time.sleep(0.05)
+        small = created(upload(base, sample()))
+        assert request(f"{base}api/runs/{small}").json()["status"] == "queued"
+        assert request(f"{base}api/runs/{big}", "DELETE").status == 204
+        assert wait_done(base, small)["status"] == "done"
+        assert request(f"{base}api/runs/{big}").status == 404
+        assert [r["id"] for r in request(base + "api/runs").json()["runs"]] == [small]
+    assert sorted(p.name for p in (tmp_path / "data" / "runs").iterdir()) == [small]

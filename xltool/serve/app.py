@@ -280,7 +280,7 @@ class _Api:
             record = self._record(request)
         except _NotFound:
             return error(404, MSG_NOT_FOUND)
-        self.runner.cancel(record.id)
+        await anyio.to_thread.run_sync(self.runner.cancel, record.id)
         await anyio.to_thread.run_sync(self.store.delete, record.id)
         return Response(status_code=204)
 

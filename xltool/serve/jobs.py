@@ -15,7 +15,7 @@ import signal
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ class _Live:
     process: Any
     progress: Any
     cancelled: bool = False
+    ended: threading.Event = field(default_factory=threading.Event)  # its slot is done with it
 
 
 def _context() -> BaseContext:
@@ -100,13 +101,15 @@ class Runner:
         }
 
     def cancel(self, run_id: str) -> None:
-        """Take a run out of the queue, or stop its process (its record is being deleted)."""
+        """Take a run out of the queue, or stop its process and wait for it (its folder goes next)."""
         with self._cond:
             self._queue = deque(item for item in self._queue if item[0] != run_id)
             live = self._live.get(run_id)
             if live is not None:
                 live.cancelled = True
                 _stop(live.process)
+        if live is not None:  # its process may be starting: its slot stops it and then lets go
+            live.ended.wait(timeout=30)
 
     def stop(self) -> None:
         """Stop the slots and every run's process (their records stay `running`: requeued on restart)."""
@@ -142,11 +145,15 @@ class Runner:
             finally:
                 with self._cond:
                     self._live.pop(run_id, None)
+                live.ended.set()
 
     def _run(self, run_id: str, folder: Path, live: _Live) -> None:
         """Start a run's process, wait for it within its time, record how it ended."""
         self.store.set_status(run_id, "running")
         live.process.start()
+        with self._cond:
+            if live.cancelled:  # deleted while its process was starting
+                _stop(live.process)
         deadline = time.monotonic() + self.run_seconds
         while live.process.is_alive() and not live.cancelled:
             if time.monotonic() > deadline:
