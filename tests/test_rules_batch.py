@@ -4,12 +4,16 @@ anomaly on its sheet, nothing that no anomaly explains, and the same findings fo
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from pathlib import Path
 
 import pytest
 from conftest import Run, check_folder
 from support import sample_forms
+
+from xltool.model.records import Finding
 
 DEPARTMENTS = 16  # vary(seed, 1 … 16): every kind of anomaly, in a chunk of 17 departments
 BASIC = "基础数据表"
@@ -114,3 +118,33 @@ def test_the_seed_in_a_batch_shows_what_it_shows_alone(
     }
     alone = {(f.rule, f.sheet, f.cell, f.message) for f in seed_run.findings}
     assert in_batch == alone
+
+
+SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "batch_findings.jsonl"
+
+
+def finding_lines(findings: list[Finding]) -> list[str]:
+    """Every field a rule decides (not the catalogue's name and basis), one JSON line per finding, sorted."""
+    fields = ("rule", "severity", "file", "sheet", "cell", "message", "expected", "actual", "threshold")
+    records = [[*(getattr(f, k) for k in fields), list(f.anchor), f.department] for f in findings]
+    return sorted(json.dumps(r, ensure_ascii=False) for r in records)
+
+
+def test_the_batch_findings_are_the_recorded_ones(
+    batch: tuple[Run, dict[str, sample_forms.DepartmentFigures]],
+) -> None:
+    """The whole finding set of the batch (the seed and 16 varied departments) as recorded.
+
+    Recorded before the rules were rewritten declaratively; a change to any rule's message, cell,
+    figures or anchor shows here as a diff. After an intended change, rewrite the record with
+    ``XLTOOL_RECORD_FINDINGS=1 pytest tests/test_rules_batch.py`` and review the diff.
+    """
+    run, _ = batch
+    lines = finding_lines(run.findings)
+    if os.environ.get("XLTOOL_RECORD_FINDINGS"):
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    recorded = SNAPSHOT.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(recorded)
+    assert [line for line in lines if line not in set(recorded)] == []
+    assert lines == recorded
