@@ -9,6 +9,7 @@ import pytest
 
 from xltool.rules.catalogue import BY_ID, DOCUMENT_FAMILIES, FAMILIES, FORM_RULES, RULES
 from xltool.rules.engine import REGISTRY, registered_rules
+from xltool.rules.messages import parse, render
 
 TESTS = Path(__file__).resolve().parent
 
@@ -81,3 +82,24 @@ def test_every_rule_id_appears_in_a_test_module() -> None:
     }
     untested = [info.id for info in RULES if not any(f'"{info.id}"' in text for text in texts.values())]
     assert untested == [], f"rules with no test: {untested}"
+
+
+def test_every_message_template_is_well_formed() -> None:
+    assert all(info.message == "" for info in RULES if info not in FORM_RULES)  # they quote a report
+    for info in FORM_RULES:
+        templates = [info.message] if isinstance(info.message, str) else list(info.message.values())
+        assert templates and (isinstance(info.message, str) or "" in info.message), info.id
+        for template in templates:
+            assert re.search(r"[\u4e00-\u9fff]", template) or template == "{problem}", info.id
+            for _, field, spec in parse(template):
+                if field is not None:
+                    assert field.isidentifier() and spec in ("", "num", "rate", ".0f"), (info.id, field, spec)
+
+
+def test_render_prints_figures_as_people_write_them() -> None:
+    values = {"name": "旱改水", "score": 8.2600000001, "rate": 0.826, "times": 1203.6, "n": 3}
+    text = render("“{name}”{score:num}分，执行率{rate:rate}，{times:.0f}倍，{n}个，{{原样}}", values)
+    assert text == "“旱改水”8.26分，执行率82.60%，1204倍，3个，{原样}"
+    assert render("{x:num}", {"x": float("nan")}) == "空"
+    with pytest.raises(KeyError):
+        render("{missing}", {})

@@ -7,12 +7,14 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from xltool.cli import app
-from xltool.rules.catalogue import RULES
+from xltool.rules.catalogue import RULES, SEVERITY_NAMES
+from xltool.rules.profile import load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -84,11 +86,71 @@ def test_help_and_rules_do_not_import_pandas(argv: list[str]) -> None:
 def test_rules_lists_every_rule_and_the_profile() -> None:
     result = runner.invoke(app, ["rules", "--profile", "yitihua"])
     assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"核对规则（共 {len(RULES)} 条")
     for info in RULES:
-        assert info.id in result.output
-    assert "over_target_deduction = 2" in result.output
-    assert "每个超目标指标扣分" in result.output
-    assert "yitihua" in result.output
+        at = lines.index(f"  {info.name}（{SEVERITY_NAMES[info.severity]}）")
+        assert lines[at + 1 : at + 4] == [
+            f"      核对：{info.title}",
+            f"      依据：{info.basis or '—（无专门条款，按表内或表间数字关系核对）'}",
+            f"      规则编号：{info.id}",
+        ]
+    assert "A 类：表内勾稽（合计、比率、得分、权重）" in lines
+    assert "  每个超目标指标扣分 = 2　（配置项 over_target_deduction）" in lines
+    assert "评分规则参数：yitihua" in result.output
+    assert "【本次不运行】" not in result.output
+
+
+def test_rules_marks_what_pick_and_skip_leave_out() -> None:
+    result = runner.invoke(app, ["rules", "--pick", "B, C-OVER-TARGET", "--pick", "F", "--skip", "F-SCALE"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    off = {lines[i + 3].split("：")[1] for i, line in enumerate(lines) if line.endswith("【本次不运行】")}
+    running = {info.id for info in RULES} - off
+    expected = {info.id for info in RULES if info.family in "BF"} - {"F-SCALE"} | {"C-OVER-TARGET"}
+    assert running == expected and "F-NEGATIVE" in running and "B-EXEC-LOW" in running
+    unknown = runner.invoke(app, ["rules", "--skip", "B-EXEC-SLOW"])
+    assert unknown.exit_code == 2 and "“B-EXEC-SLOW”既不是规则编号也不是类别字母" in unknown.output
+
+
+def test_rules_export_round_trips_and_reconcile_uses_it(tmp_path: Path) -> None:
+    exported = tmp_path / "我的规则.json"
+    result = runner.invoke(
+        app, ["rules", "--profile", "yitihua", "--skip", "C,F-SCALE", "--export", str(exported)]
+    )
+    assert result.exit_code == 0 and f"已导出评分规则到 {exported}" in result.output
+    data = json.loads(exported.read_text(encoding="utf-8"))
+    assert (data["name"], data["skip"], data["pick"]) == ("yitihua", ["C", "F-SCALE"], [])
+    assert data["_注释"]["low_execution_rate"] == "执行率低于此值时提示"
+    assert load_profile(exported) == load_profile("yitihua").select(skip=["C", "F-SCALE"])
+    # The user edits the file and passes it back.
+    data["low_execution_rate"] = 0.5
+    data["skip"] = ["C"]
+    exported.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    run = runner.invoke(app, ["reconcile", str(SAMPLES), "-o", str(out), "--profile", str(exported)])
+    assert run.exit_code == 0, run.output
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    fired = {f["rule"] for f in report["findings"]}
+    assert not any(rule.startswith("C-") for rule in fired) and "B-ADJUSTMENT" in fired
+    assert "B-EXEC-LOW" not in fired  # the sample's 82.60 % is above the edited 50 %
+
+
+def test_reconcile_pick_runs_only_those_rules(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = runner.invoke(app, ["reconcile", str(SAMPLES), "-o", str(out), "--pick", "B-EXEC-LOW,D"])
+    assert run.exit_code == 0, run.output
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert {f["rule"] for f in report["findings"]} == {"B-EXEC-LOW", "D-PART-EXCEEDS-WHOLE"}
+    # Scores do not depend on which rules report: the sample's totals are as without --pick.
+    assert runner.invoke(app, ["reconcile", str(SAMPLES), "-o", str(tmp_path / "all")]).exit_code == 0
+    full = json.loads((tmp_path / "all" / "report.json").read_text(encoding="utf-8"))
+
+    def scores(r: dict[str, Any]) -> list[object]:
+        d = r["departments"][0]
+        return [d["department_table"]["score"], *(p["score"] for p in d["projects"])]
+
+    assert scores(report) == scores(full) and len(full["findings"]) > len(report["findings"])
 
 
 def test_bad_profile_is_a_usage_error(tmp_path: Path) -> None:

@@ -206,3 +206,65 @@ def test_every_setting_is_described_in_chinese() -> None:
     from xltool.rules.profile import SETTING_NAMES, Profile
 
     assert set(SETTING_NAMES) == set(Profile.__dataclass_fields__)
+
+
+# ---------------------------------------------------------------------------------------------
+# Which rules run: pick and skip; a profile written back as an editable file
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_exported_profile_loads_back_equal(tmp_path: Path, name: str) -> None:
+    profile = load_profile(name).select(pick=["A", "B-EXEC-LOW"], skip=["A-UNREADABLE"])
+    path = tmp_path / "exported.json"
+    path.write_text(profile.to_json(), encoding="utf-8")
+    assert load_profile(path) == profile
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["weights"] == {"budget": 10, "output": 50, "benefit": 30, "satisfaction": 10}  # no 10.0
+    assert set(data["_注释"]) == set(data) - {"_注释"}
+
+
+def test_pick_and_skip_choose_rules_by_id_or_family() -> None:
+    profile = load_profile()
+    assert profile.runs("C-SCORE-OVER") and profile.runs("F-SCALE")
+    picked = profile.select(pick=["C", "F-SCALE"], skip=["C-SCORE-UNDER"])
+    assert (picked.pick, picked.skip) == (("C", "F-SCALE"), ("C-SCORE-UNDER",))
+    runs = {
+        rule: picked.runs(rule)
+        for rule in ("C-SCORE-OVER", "C-SCORE-UNDER", "F-SCALE", "F-NEGATIVE", "A-SUM-PARTS")
+    }
+    assert runs == {
+        "C-SCORE-OVER": True,
+        "C-SCORE-UNDER": False,
+        "F-SCALE": True,
+        "F-NEGATIVE": False,
+        "A-SUM-PARTS": False,
+    }
+    # More skips add to the profile's; a new pick replaces its pick.
+    again = picked.select(pick=["B"], skip=["B-EXEC-LOW"])
+    assert (again.pick, again.skip) == (("B",), ("C-SCORE-UNDER", "B-EXEC-LOW"))
+
+
+def test_a_skipped_rule_reports_nothing_and_scores_stay(check_project: ProjectCheck) -> None:
+    figures = {"total": (100, 100, 85, 10, 0.85, 8.5), "fiscal": (100, 100, 85, "——", 0.85, "——")}
+    every = check_project(**figures)
+    assert {"B-EXEC-LOW", "A-TOTAL-STATED"} <= every.rules()
+    skipped = check_project(profile=load_profile().select(skip=["B-EXEC-LOW"]), **figures)
+    assert skipped.rules() == every.rules() - {"B-EXEC-LOW"}
+    assert skipped.total(PROJECT_SHEET)["score"] == every.total(PROJECT_SHEET)["score"]
+
+
+def test_profile_file_may_skip_and_refuses_unknown_rules(tmp_path: Path) -> None:
+    profile = load_profile(write_profile(tmp_path, builtin_data() | {"skip": ["F", "G-NO-INDICATORS"]}))
+    assert (profile.runs("F-SCALE"), profile.runs("G-NO-INDICATORS"), profile.runs("G-MISSING-LABEL")) == (
+        False,
+        False,
+        True,
+    )
+    message = refused(tmp_path, builtin_data() | {"pick": ["B-EXEC-SLOW"]})
+    assert message.startswith("配置项“pick”中的“B-EXEC-SLOW”既不是规则编号也不是类别字母（A–G）")
+    assert refused(tmp_path, builtin_data() | {"skip": "F"}).startswith(
+        "配置项“skip”应为规则编号或类别字母的列表"
+    )
+    # A file written before pick and skip existed still loads.
+    old = {k: v for k, v in builtin_data().items() if k not in ("pick", "skip")}
+    assert load_profile(write_profile(tmp_path, old)) == load_profile()

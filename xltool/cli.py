@@ -124,6 +124,35 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+PROFILE_HELP = (
+    "评分规则：mof2020（默认）、yitihua，或自定义规则JSON文件路径（可由 xltool rules --export 导出后编辑）"
+)
+Pick = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--pick",
+        help="只运行这些规则：规则编号或类别字母（A–G），可多次给出或用逗号分隔，如 --pick B,C-OVER-TARGET",
+    ),
+]
+Skip = Annotated[
+    list[str] | None,
+    typer.Option("--skip", help="不运行这些规则：规则编号或类别字母，如 --skip F-SCALE,G"),
+]
+
+
+def _profile(name: str, pick: list[str] | None, skip: list[str] | None) -> Any:
+    """The profile by name or file, with the rules the options pick or skip (a usage error if unknown)."""
+    from xltool.rules.profile import ProfileError, load_profile
+
+    def ids(values: list[str] | None) -> list[str]:
+        return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+
+    try:
+        return load_profile(name).select(pick=ids(pick), skip=ids(skip))
+    except ProfileError as exc:
+        raise _fail(str(exc)) from None
+
+
 @app.command(cls=_Command)
 def reconcile(
     input_path: Annotated[
@@ -135,9 +164,9 @@ def reconcile(
     out: Annotated[Path, typer.Option("-o", "--out", help="输出文件夹；默认 xltool-output")] = Path(
         "xltool-output"
     ),
-    profile: Annotated[
-        str, typer.Option("--profile", help="评分规则：mof2020（默认）、yitihua，或自定义规则JSON文件路径")
-    ] = "mof2020",
+    profile: Annotated[str, typer.Option("--profile", help=PROFILE_HELP)] = "mof2020",
+    pick: Pick = None,
+    skip: Skip = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="存在“错误”级问题或无法读取的文件时以状态码1退出")
     ] = False,
@@ -155,9 +184,10 @@ def reconcile(
 
     if jobs is not None and jobs > max_jobs():
         typer.echo(f"并行进程数 {jobs} 超过本机CPU核数的2倍，已按 {max_jobs()} 个进程运行。", err=True)
+    rules_profile = _profile(profile, pick, skip)
     try:
         with _progress() as notify:
-            result = run(input_path, out, profile=profile, jobs=jobs, progress=notify)
+            result = run(input_path, out, profile=rules_profile, jobs=jobs, progress=notify)
     except XltoolError as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -261,32 +291,46 @@ def templates(
 
 @app.command(cls=_Command)
 def rules(
-    profile: Annotated[
-        str, typer.Option("--profile", help="评分规则：mof2020（默认）、yitihua，或自定义规则JSON文件路径")
-    ] = "mof2020",
+    profile: Annotated[str, typer.Option("--profile", help=PROFILE_HELP)] = "mof2020",
+    pick: Pick = None,
+    skip: Skip = None,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            "--export", metavar="FILE", help="把所用评分规则写成可编辑的JSON文件，改后用 --profile FILE 使用"
+        ),
+    ] = None,
 ) -> None:
-    """列出全部核对规则（编号、类别、级别、说明）和所用评分规则的参数。
+    """列出全部核对规则（名称、级别、依据、编号）和所用评分规则的参数；可导出评分规则供编辑。
 
-    示例：xltool rules --profile yitihua
+    示例：xltool rules --profile yitihua --skip F-SCALE --export 我的规则.json
     """
-    from xltool.api import ProfileError
-    from xltool.rules.catalogue import FAMILIES, RULES
-    from xltool.rules.profile import SETTING_NAMES, load_profile
+    from xltool.rules.catalogue import FAMILIES, RULES, SEVERITY_NAMES
+    from xltool.rules.profile import SETTING_NAMES
 
-    try:
-        active = load_profile(profile)
-    except ProfileError as exc:
-        raise _fail(str(exc)) from None
-    severity = {"error": "错误", "warning": "警告", "info": "提示"}
+    active = _profile(profile, pick, skip)
+    typer.echo(f"核对规则（共 {len(RULES)} 条；规则编号供引用，report.json 中为 rule）")
     family = ""
     for info in RULES:
         if info.family != family:
             family = info.family
-            typer.echo(f"\n{family} {FAMILIES[family]}")
-        typer.echo(f"  {info.id:<24}{severity[info.severity]}  {info.title}")
-    typer.echo(f"\n评分规则：{active.name}（{active.title}，版本 {active.version}）")
+            typer.echo(f"\n{family} 类：{FAMILIES[family]}")
+        off = "" if active.runs(info.id) else "　【本次不运行】"
+        typer.echo(f"  {info.name}（{SEVERITY_NAMES[info.severity]}）{off}")
+        typer.echo(f"      核对：{info.title}")
+        typer.echo(f"      依据：{info.basis or '—（无专门条款，按表内或表间数字关系核对）'}")
+        typer.echo(f"      规则编号：{info.id}")
+    typer.echo(f"\n评分规则参数：{active.name}（{active.title}，版本 {active.version}）")
     for key, value in active.settings():
-        typer.echo(f"  {key} = {value}    # {SETTING_NAMES.get(key, '')}")
+        typer.echo(f"  {SETTING_NAMES.get(key, key)} = {value}　（配置项 {key}）")
+    if export is not None:
+        from xltool.write.atomic import write_bytes_atomic
+
+        try:
+            write_bytes_atomic(export, active.to_json().encode("utf-8"))
+        except OSError as exc:
+            raise _fail(f"无法写出 {export}：{exc.strerror or exc}。请检查路径和权限后重试。") from None
+        typer.echo(f"\n已导出评分规则到 {export}：可编辑后用 --profile {export} 使用。")
 
 
 @app.command(cls=_Command)

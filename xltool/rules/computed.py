@@ -12,9 +12,8 @@ from collections.abc import Iterator
 
 from xltool.forms.blocks import Role
 from xltool.forms.layouts import FORMS
-from xltool.model.records import Finding, FormSheet
-from xltool.model.rounding import fmt_num
-from xltool.rules.engine import Context, rule
+from xltool.model.records import Figure, FormSheet
+from xltool.rules.engine import Context, Flagged, rule
 
 _EXTRA = re.compile(r"_extra_\d+$")
 
@@ -47,23 +46,31 @@ def unevaluated_score(form: FormSheet) -> bool:
 
 
 @rule("G-FORMULA-OVERWRITTEN")
-def typed_over_formulas(ctx: Context) -> Iterator[Finding]:
+def typed_over_formulas(ctx: Context) -> Iterator[Flagged]:
     """Computed cells holding a typed number in a sheet whose other computed cells hold formulas."""
-    for sid, form in enumerate(ctx.frames.forms):
-        if not form.formula_cells:
-            continue
-        computed = [f for f in form.figures if _role(form.kind, f.block, f.row, f.column) == "computed"]
-        if not any(f.cell in form.formula_cells for f in computed):
-            continue  # a form filled without formulas (printed and typed): nothing was overwritten
-        for figure in computed:
-            if figure.value is None or figure.cell in form.formula_cells:
-                continue
-            yield ctx.finding(
-                "G-FORMULA-OVERWRITTEN",
-                sid,
-                figure.cell,
-                f"此处按官方表式应为公式，却填写了数字{fmt_num(figure.value)}（同表其他计算单元格仍为公式）："
-                "表格可能被手工改写，输入数字变动后此数不会随之更新；请恢复公式或核对此数",
-                actual=float(figure.value),
-                anchor=figure.anchor,
-            )
+    yield Flagged(
+        (
+            {
+                "sid": sid,
+                "cell": figure.cell,
+                "value": float(figure.value),  # type: ignore[arg-type]
+                "block": figure.block,
+                "row": figure.row,
+                "column": figure.column,
+            }
+            for sid, form in enumerate(ctx.frames.forms)
+            if form.formula_cells
+            for figure in _typed_over(form)
+        ),
+        cell="cell",
+        anchor=("figure", "{block}", "{row}", "{column}"),
+        actual="value",
+    )
+
+
+def _typed_over(form: FormSheet) -> Iterator[Figure]:
+    """The computed cells of a form that hold a typed number while others keep the template's formulas."""
+    computed = [f for f in form.figures if _role(form.kind, f.block, f.row, f.column) == "computed"]
+    if not any(f.cell in form.formula_cells for f in computed):
+        return  # a form filled without formulas (printed and typed): nothing was overwritten
+    yield from (f for f in computed if f.value is not None and f.cell not in form.formula_cells)

@@ -1,14 +1,21 @@
-"""Rule profiles: the thresholds, weights and bands of scoring, as versioned data files."""
+"""Rule profiles: the thresholds, weights and bands of scoring, as versioned data files.
+
+A profile also says which rules run: ``pick`` (only these) and ``skip`` (all but these), each a list
+of rule ids or family letters (A–G). ``Profile.to_json`` writes a profile back as a file a user can
+edit and load again.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from xltool.model.errors import ProfileError
+from xltool.rules.catalogue import BY_ID, FAMILIES
 
 __all__ = ["BUILTIN", "DEFAULT", "SETTING_NAMES", "Profile", "ProfileError", "load_profile"]
 
@@ -18,9 +25,9 @@ LEVELS = ("achieved", "partial", "failed")
 
 # What each setting means, for `xltool rules`.
 SETTING_NAMES = {
-    "name": "规则名称",
+    "name": "评分规则名称",
     "version": "版本",
-    "title": "说明",
+    "title": "评分规则说明",
     "weights": "分值：预算执行、产出、效益、满意度",
     "amount_tolerance": "金额舍位容差（每个加项，万元）",
     "score_tolerance": "得分比较容差（分）",
@@ -35,7 +42,10 @@ SETTING_NAMES = {
     "grades": "等级：[分数下限, 等级]",
     "scale_factor": "金额为本部门中位数的此倍数以上时提示疑似按元填报",
     "capped_rate_words": "名称含这些词的比率类指标不应超过100%",
+    "pick": "只运行这些规则（规则编号或类别字母A–G；空表示全部）",
+    "skip": "不运行这些规则（规则编号或类别字母A–G）",
 }
+NOTES_KEY = "_注释"  # an exported file's explanation of each key; ignored when the file is read
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,8 @@ class Profile:
     scale_factor: float
     capped_rate_words: tuple[str, ...]
     low_line_execution_rate: float = 0.8
+    pick: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
 
     def grade(self, score: float | None) -> str | None:
         """The grade (优/良/中/差) for a total score."""
@@ -76,13 +88,57 @@ class Profile:
         caps = [cap for below, cap in self.execution_caps if execution_rate < below]
         return min(caps) if caps else None
 
+    def runs(self, rule_id: str) -> bool:
+        """Whether the rule runs under this profile's pick and skip (an id or its family letter)."""
+        keys = (rule_id, rule_id[0])
+        picked = not self.pick or any(key in self.pick for key in keys)
+        return picked and not any(key in self.skip for key in keys)
+
+    def select(self, pick: Sequence[str] = (), skip: Sequence[str] = ()) -> Profile:
+        """This profile with rules picked (replacing its pick) and more rules skipped."""
+        if not pick and not skip:
+            return self
+        data = _as_dict(self) | {"pick": list(pick or self.pick), "skip": [*self.skip, *skip]}
+        return replace(self, pick=_selection(data, "pick"), skip=_selection(data, "skip"))
+
     def settings(self) -> list[tuple[str, str]]:
         """(key, value) pairs for display."""
-        return [(k, json.dumps(v, ensure_ascii=False)) for k, v in _as_dict(self).items()]
+        return [(k, json.dumps(_plain(v), ensure_ascii=False)) for k, v in _as_dict(self).items()]
+
+    def to_json(self) -> str:
+        """The profile as an editable JSON file that `load_profile` reads back to an equal profile."""
+        data = {k: _plain(v) for k, v in _as_dict(self).items()}
+        data[NOTES_KEY] = {k: SETTING_NAMES[k] for k in data}
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def _as_dict(profile: Profile) -> dict[str, Any]:
     return {k: getattr(profile, k) for k in Profile.__dataclass_fields__}
+
+
+def _plain(value: Any) -> Any:
+    """Settings as JSON shows them: lists for tuples, whole numbers without ``.0``."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _selection(data: dict[str, Any], key: str) -> tuple[str, ...]:
+    """The rule ids and family letters of pick or skip, each checked against the catalogue."""
+    value = data.get(key, [])
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ProfileError(f'配置项“{key}”应为规则编号或类别字母的列表，如 ["B-EXEC-LOW", "F"]')
+    for item in value:
+        if item not in BY_ID and item not in FAMILIES:
+            raise ProfileError(
+                f"配置项“{key}”中的“{item}”既不是规则编号也不是类别字母（A–G）；"
+                "可用 xltool rules 查看全部规则编号"
+            )
+    return tuple(dict.fromkeys(value))
 
 
 def _number(data: dict[str, Any], key: str, low: float, high: float, prefix: str = "") -> float:
@@ -93,7 +149,7 @@ def _number(data: dict[str, Any], key: str, low: float, high: float, prefix: str
 
 
 # Settings added after profiles were first published: a file without them takes these defaults.
-OPTIONAL = {"low_line_execution_rate": 0.8}
+OPTIONAL: dict[str, Any] = {"low_line_execution_rate": 0.8, "pick": [], "skip": []}
 
 
 def _validate(data: object, source: str) -> Profile:
@@ -101,6 +157,7 @@ def _validate(data: object, source: str) -> Profile:
         raise ProfileError(f"规则配置文件 {source} 应为一个JSON对象（{{…}}）")
     data = OPTIONAL | data
     known = set(Profile.__dataclass_fields__)
+    data = {k: v for k, v in data.items() if k != NOTES_KEY}
     unknown = sorted(set(data) - known)
     if unknown:
         allowed = "、".join(sorted(known))
@@ -167,6 +224,8 @@ def _validate(data: object, source: str) -> Profile:
         grades=tuple(sorted(((float(f), str(n)) for f, n in grades), reverse=True)),  # any order in the file
         scale_factor=_number(data, "scale_factor", 1, 1e9),
         capped_rate_words=tuple(words),
+        pick=_selection(data, "pick"),
+        skip=_selection(data, "skip"),
     )
 
 
