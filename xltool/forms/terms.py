@@ -110,6 +110,11 @@ def amount_unit(text: object) -> str | None:
     """The money unit a label or note declares: ``项目资金（元）`` → 元, ``金额单位：千元`` → 千元."""
     if not isinstance(text, str) or len(text) > 40:
         return None
+    return _amount_unit(text)
+
+
+@short_text_cache(maxsize=4096)  # headers and unit lines repeat across a batch
+def _amount_unit(text: str) -> str | None:
     normal = _SPACES.sub("", unicodedata.normalize("NFKC", text))
     if "单位" not in normal and "(" not in normal:
         return None
