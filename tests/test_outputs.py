@@ -42,3 +42,21 @@ def test_footer_and_notes_survive_into_the_scored_copy(signed: Path) -> None:
     assert ("填表人：张三", "填报日期：2023年3月28日", "联系电话：", "单位负责人签字：李四") in rows
     notes = [row for row in rows if row and str(row[0]).startswith("备注：")]
     assert notes == [("备注：公用经费决算数已经局党组审定（原表 A30）",)]
+
+
+def test_a_cross_table_finding_is_listed_in_every_workbook_it_involves(signed: Path) -> None:
+    def review(name: str) -> list[tuple[object, ...]]:
+        return _rows(openpyxl.load_workbook(signed / name)["审核结果"])
+
+    basic, department = review(BASIC), review("附件2 部门整体支出绩效自评表.xlsx")
+    projects = review("附件3 项目支出绩效自评表.xlsx")
+
+    def part_exceeds(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+        return [row[:4] for row in rows if "D-PART-EXCEEDS-WHOLE" in row]
+
+    assert part_exceeds(basic) == [("错误", "项目支出超过部门预算", "基础数据表", "C12")]
+    assert part_exceeds(department) == [("错误", "项目支出超过部门预算", f"{BASIC} › 基础数据表", "原表D13")]
+    assert part_exceeds(projects) == []  # 附件1 against 附件2: not 附件3's concern
+    header = next(str(row[0]) for row in department if row and str(row[0]).startswith("问题："))
+    errors = sum(1 for row in department if row and row[0] == "错误")
+    assert f"错误 {errors} 项" in header and "含与同部门其他表格之间的问题 1 项" in header

@@ -196,6 +196,7 @@ class Mark:
     sheet_order: int
     cell: str  # output A1
     fmt: ValueFormat | None  # how the cell's figure is formatted (for 应为 / 填报值)
+    elsewhere: bool = False  # a cross-table finding marked in another workbook of the department
 
 
 @dataclass(frozen=True)
@@ -227,11 +228,13 @@ def write_review(
     ws.write_string(0, 0, f"审核结果：{file_name}", looks.review("title"))
     ws.set_row(0, 26)
     counts = {s: sum(1 for m in marks if m.finding.severity == s) for s in SEVERITY_NAMES}
+    shared = sum(1 for m in marks if m.elsewhere)
     kinds = "、".join(dict.fromkeys(KIND_NAMES[o.kind] for o in overview)) or "未识别的表格"
     lines = [
         f"部门：{department or '（未填写）'}　　表格：{kinds}（{len(overview)}张）"
         f"　　评分口径：{profile_name}",
         "问题：" + "　".join(f"{SEVERITY_NAMES[s]} {n} 项" for s, n in counts.items())
+        + (f"（含与同部门其他表格之间的问题 {shared} 项，标注在所列文件中）" if shared else "")
         + "　　（单元格一列可点击，跳转到标注的单元格；红色为错误，黄色为警告，蓝色为提示）",
     ]  # fmt: skip
     lines += [f"未审核的工作表“{sheet}”：{reason}" for sheet, reason in read.skipped_sheets]
@@ -311,7 +314,9 @@ def _write_findings(ws: Worksheet, looks: Looks, r: int, marks: Sequence[Mark]) 
         ws.write_string(r + i, 0, SEVERITY_NAMES[f.severity], looks.severity(f.severity))
         ws.write_string(r + i, 1, f.rule_name, looks.review("cell"))
         ws.write_string(r + i, 2, mark.sheet, looks.review("cell"))
-        if i <= MAX_LINKS:
+        if mark.elsewhere:  # the cell is in another workbook: named (as in the input), not linked
+            ws.write_string(r + i, 3, f"原表{mark.cell}", looks.review("center"))
+        elif i <= MAX_LINKS:
             ws.write_url(
                 r + i, 3, internal_link(mark.sheet, mark.cell), looks.review("link"), string=mark.cell
             )

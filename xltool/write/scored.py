@@ -36,6 +36,7 @@ from xlsxwriter.worksheet import Worksheet
 from xltool.forms.blocks import FormLayout
 from xltool.forms.layouts import FORMS
 from xltool.model.records import SEVERITY_ORDER, Anchor, Finding, FormSheet, WorkbookRead
+from xltool.rules.catalogue import BY_ID
 from xltool.rules.departments import DERIVED
 from xltool.rules.engine import Context
 from xltool.rules.scorecard import SheetScore, chunk_derived, chunk_scores, kept_figures
@@ -276,6 +277,16 @@ def _worst(findings: Iterable[Finding]) -> str:
 # Workbooks
 
 
+_FORM_NUMBERS = {"附件1": "basic_data", "附件2": "department", "附件3": "project"}
+
+
+def involved_kinds(rule: str) -> set[str]:
+    """The forms a cross-table rule compares, as its catalogue title names them (all when it names none)."""
+    info = BY_ID.get(rule)
+    named = {kind for number, kind in _FORM_NUMBERS.items() if info is not None and number in info.title}
+    return named or set(_FORM_NUMBERS.values())
+
+
 def workbook_options() -> dict[str, Any]:
     """xlsxwriter options: submitted text stays text; a fresh dict each time (xlsxwriter mutates it)."""
     return {
@@ -292,6 +303,7 @@ def _write_workbook(
     jobs: Sequence[_SheetJob],
     department: str,
     profile_name: str,
+    elsewhere: Sequence[tuple[int, Finding]] = (),
 ) -> tuple[bytes, list[Mark]]:
     """One scored workbook: its file's bytes and its marks (built in memory, written by the caller)."""
     buffer = io.BytesIO()
@@ -306,7 +318,11 @@ def _write_workbook(
         marks.extend(sheet_marks)
         counts = {s: sum(1 for m in sheet_marks if m.finding.severity == s) for s in SEVERITY_NAMES}
         overview.append(Overview(job.name, job.sheet.kind, job.score, counts))
-    write_review(review, looks, read, department, overview, marks, profile_name)
+    others = [
+        Mark(position, f, f"{f.file.rsplit('/', 1)[-1]} › {f.sheet}", len(jobs), f.cell, None, elsewhere=True)
+        for position, f in elsewhere
+    ]
+    write_review(review, looks, read, department, overview, [*marks, *others], profile_name)
     workbook.close()
     return buffer.getvalue(), marks
 
@@ -329,6 +345,11 @@ def write_scored_workbooks(
     by_sheet: dict[tuple[str, str], list[tuple[int, Finding]]] = defaultdict(list)
     for position, finding in enumerate(findings):
         by_sheet[(finding.file, finding.sheet)].append((position, finding))
+    # Findings between forms (family D) are listed in every workbook of the department they involve.
+    cross_table: dict[str, list[tuple[int, Finding]]] = defaultdict(list)
+    for position, finding in enumerate(findings):
+        if BY_ID.get(finding.rule) is not None and BY_ID[finding.rule].family == "D":
+            cross_table[finding.department].append((position, finding))
     scores = chunk_scores(ctx)
     derived = chunk_derived(ctx)
     sheets = ctx.frames.sheets
@@ -359,9 +380,15 @@ def write_scored_workbooks(
             for order, (sheet, name) in enumerate(zip(read.sheets, sheets_named, strict=True))
         ]
         department = departments.get(first_sid, "") if read.sheets else ""
+        kinds = {sheet.kind for sheet in read.sheets}
+        elsewhere = [
+            (position, f)
+            for position, f in cross_table.get(department, ())
+            if f.file != read.file and kinds & involved_kinds(f.rule)
+        ]
         try:
             target = checked_target(out, names[read.file])
-            data, marks = _write_workbook(read, jobs, department, profile_name)
+            data, marks = _write_workbook(read, jobs, department, profile_name, elsewhere)
             write_bytes_atomic(target, data)
         except Exception as exc:  # a writer bug must not stop a batch of 30,000 files: it is reported
             outcomes.append(
