@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import math
 import shutil
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import PROJECT_SHEET, Run, project_sheet
 from support import faults
 from typer.testing import CliRunner
 
@@ -97,3 +99,17 @@ def test_a_clean_department_is_byte_identical_beside_odd_numbers(
     assert faults.of_department(faults.report(tmp_path / "all"), clean) == faults.of_department(
         faults.report(tmp_path / "one"), clean
     )
+
+
+def test_a_form_longer_than_a_thousand_rows_is_read_whole(check_rows: Callable[..., Run]) -> None:
+    """1,125 indicators: every one read and scored, the 总分 row below them found (before: cut at row
+    1,000 without a word, then scored 差 with findings blaming the form)."""
+    indicators = tuple(
+        ("产出指标(90分)", "数量指标", f"完成事项{k}", "≥10个", "10个", 0.08, 0.08, "") for k in range(1125)
+    )
+    rows = project_sheet(indicators=indicators, total_score=100)
+    run = check_rows({"附件3 项目支出绩效自评表.xlsx": {PROJECT_SHEET: rows}})
+    (form,) = run.ctx.frames.forms
+    assert (len(form.indicators), form.indicators[-1].row) == (1125, 1137)
+    assert run.rules() == set()
+    assert (run.total(PROJECT_SHEET)["score"], run.total(PROJECT_SHEET)["grade"]) == (100, "优")

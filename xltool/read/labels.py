@@ -29,7 +29,8 @@ Rows = list[list[object]]
 # {(row, col): (quality, keys)}: for each label cell, the layout keys whose terms match it best.
 BestKeys = dict[tuple[int, int], tuple[int, list[str]]]
 
-# Forms are short: rows further down are never part of one (and a 10,000-row data sheet stays cheap).
+# A sheet is recognised from its first rows (a form's labels are at its top, and a 10,000-row data sheet
+# stays cheap); a recognised form is read whole (see reader.read_file).
 MAX_ROWS = 1000
 # Labels are short; longer texts are values (goals, reasons) and are not indexed as labels.
 MAX_LABEL_LEN = 60
@@ -197,7 +198,7 @@ class Sheet:
     """
 
     def __init__(self, rows: Rows) -> None:
-        self.rows = rows[:MAX_ROWS]
+        self.rows = rows
         self.note_rows: list[int] = []
         self._cells: list[_LabelCell] = []  # in row-major order
         # term number → [(label, quality)] in row-major order

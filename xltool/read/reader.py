@@ -316,16 +316,22 @@ def _is_instruction_sheet(name: str) -> bool:
 def _read_sheet(
     file: str, name: str, rows: Rows, formulas: dict[tuple[int, int], str | None] | None = None
 ) -> FormSheet | str:
-    """A FormSheet, or the Chinese reason the sheet is skipped."""
-    rows = rows[:MAX_ROWS]
+    """A FormSheet, or the Chinese reason the sheet is skipped.
+
+    A sheet is recognised from its first MAX_ROWS rows (a form's labels are at its top, and a long
+    data sheet stays cheap); a recognised form is then read whole, however long its indicator table.
+    """
     if formulas and any(text is not None for text in formulas.values()):
         rows = evaluate_sheet(rows)  # formulas saved without their results
-    if all(value is None for row in rows for value in row):
+    head = rows[:MAX_ROWS]
+    if all(value is None for row in head for value in row):
         return "空白工作表"
     if _is_instruction_sheet(name):
         return f"未识别为附件1/2/3表格（工作表“{name}”是说明页，缺少表格标签），已跳过"
-    sheet = Sheet(rows)
+    sheet = Sheet(head)
     layout = _recognise(sheet)
+    if layout is not None and len(rows) > MAX_ROWS:
+        sheet = Sheet(rows)
     if layout is None:
         return _unrecognised_reason(sheet)
     form = _FormReader(file, name, sheet, layout).read()
@@ -375,7 +381,12 @@ def read_file(path: Path, root: Path) -> WorkbookRead:
         message = f"无法读取工作簿（{type(exc).__name__}：{exc}），请用Excel或WPS打开后另存为.xlsx再提交"
         return WorkbookRead(file, "error", None, message)
     try:
-        return read_workbook(file, grids, formulas)
+        read = read_workbook(file, grids, formulas)
+        cut = {name for name, rows in grids if len(rows) >= MAX_ROWS}
+        if cut & {s.sheet for s in read.sheets}:  # a form longer than the rows read first: read it whole
+            grids, formulas = read_sources(path)
+            read = read_workbook(file, grids, formulas)
+        return read
     except Exception as exc:  # a reader bug must not stop a batch of 30,000 files
         message = (
             f"读取表格内容时出错（{type(exc).__name__}：{exc}）；请核对表格是否为附件1/2/3的格式，"
