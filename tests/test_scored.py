@@ -13,17 +13,20 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import xlsxwriter
 import xlwt
 from conftest import CLEAN_INDICATORS, SAMPLE, project_sheet, replace_indicator, write_rows
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xltool.forms.layouts import FORMS
 from xltool.model.records import FormSheet
 from xltool.read.reader import read_file
 from xltool.rules.catalogue import BY_ID
 from xltool.rules.profile import load_profile
 from xltool.run.chunks import check_workbooks
 from xltool.run.pipeline import RunResult, reconcile
+from xltool.write.render import render_form
 from xltool.write.scored import REVIEW_SHEET, ScoredFile, kept_figures, sheet_names, write_scored_workbooks
 
 DEPT = "桃源县自然资源局"
@@ -466,3 +469,56 @@ def test_libreoffice_recalculates_the_written_values(sample: Scored, tmp_path: P
             )
             checked += 1
     assert checked > 20
+
+
+def test_a_profile_with_another_budget_weight_changes_every_number(tmp_path: Path) -> None:
+    """With the budget line worth 20: forms, side panel, 审核结果, report.json and summary agree."""
+    data = json.loads(load_profile().to_json())
+    data["weights"] = {"budget": 20, "output": 40, "benefit": 30, "satisfaction": 10}
+    (tmp_path / "p.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    src = tmp_path / "src" / DEPT
+    shutil.copytree(SAMPLE, src)
+    out = tmp_path / "out"
+    result = reconcile(src.parent, out, jobs=1, profile=tmp_path / "p.json")
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    projects = {p["sheet"]: p for p in report["departments"][0]["projects"]}
+    wb = openpyxl.load_workbook(out / PROJECTS)
+    wb_values = openpyxl.load_workbook(out / PROJECTS, data_only=True)
+    for sheet, project in projects.items():
+        budget = project["budget"]
+        score = round(min(budget["execution_rate"], 1) * 20 + 1e-9, 2)
+        assert budget["score"] == score, sheet
+        ws = wb[sheet]
+        assert ws["G6"].value == 20, sheet  # the 分值 the form shows is the profile's
+        col = _column_of(ws, "按规则计算")
+        assert ws.cell(6, col).value == pytest.approx(score), sheet  # the side panel
+        assert wb_values[sheet]["I6"].value is not None  # the department's 得分, kept: B-EXEC-STATED says why
+    # 审核结果 and report.json: the budget score the department should state is the 20-point one.
+    over = [f for f in report["findings"] if f["rule"] == "B-EXEC-STATED" and f["file"] == PROJECTS]
+    assert over and all(f["expected"] == projects[f["sheet"]]["budget"]["score"] for f in over)
+    review = wb[REVIEW_SHEET]
+    header = _row_of(review, "级别", column=1)
+    rows = [[c.value for c in row] for row in review.iter_rows(min_row=header + 1)]
+    assert {(r[2], r[5]) for r in rows if r[9] == "B-EXEC-STATED"} == {
+        (f["sheet"], f["expected"]) for f in over
+    }
+    summary = openpyxl.load_workbook(out / "审核汇总.xlsx")["项目汇总"]
+    heads = [c.value for c in summary[1]]
+    by_project = {
+        r[1]: r[heads.index("预算执行得分")] for r in summary.iter_rows(min_row=2, values_only=True)
+    }
+    assert by_project == {p["name"]: p["budget"]["score"] for p in projects.values()}
+    assert result.counts()["projects"] == len(projects)
+
+
+def test_the_budget_score_formula_computes_with_the_profile_weight(tmp_path: Path) -> None:
+    path = tmp_path / "blank.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    placement = render_form(
+        workbook, workbook.add_worksheet("项目"), FORMS["project"], year=2022, budget_weight=20
+    )
+    workbook.close()
+    ws = openpyxl.load_workbook(path)["项目"]
+    weight = ws[placement.cells[("figure", "budget", "total", "weight")]].value
+    score = ws[placement.cells[("figure", "budget", "total", "score")]].value
+    assert weight == 20 and "MIN(" in score and "*20," in score

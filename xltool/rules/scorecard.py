@@ -163,7 +163,9 @@ def _depth(grid: Grid, key: str) -> int:
     return 1 + max((_depth(grid, p) for p in inner), default=0)
 
 
-def _evaluate(formula: _Formula, values: Sequence[Decimal | None]) -> Decimal | None:
+def _evaluate(
+    formula: _Formula, values: Sequence[Decimal | None], budget_weight: Decimal = Decimal(BUDGET_WEIGHT)
+) -> Decimal | None:
     """What a formula shows once its cells hold `values` (blank as None), as Excel computes it."""
     numbers = [v for v in values if v is not None]
     if formula.op in ("sum", "total"):
@@ -175,10 +177,12 @@ def _evaluate(formula: _Formula, values: Sequence[Decimal | None]) -> Decimal | 
         numerator, denominator = values
         return None if not denominator else (numerator or Decimal(0)) / denominator
     (rate,) = values
-    return None if rate is None else round2_exact(min(rate, Decimal(1)) * BUDGET_WEIGHT)
+    return None if rate is None else round2_exact(min(rate, Decimal(1)) * budget_weight)
 
 
-def kept_figures(sheet: FormSheet, disputed: Iterable[Anchor]) -> dict[Anchor, Decimal]:
+def kept_figures(
+    sheet: FormSheet, disputed: Iterable[Anchor], budget_weight: float = BUDGET_WEIGHT
+) -> dict[Anchor, Decimal]:
     """Computed cells whose stated figure stays: disputed by a rule, or not what the formula shows."""
     disputed = set(disputed)
     values: dict[Anchor, Decimal | None] = {f.anchor: f.value for f in sheet.figures}
@@ -192,7 +196,7 @@ def kept_figures(sheet: FormSheet, disputed: Iterable[Anchor]) -> dict[Anchor, D
             stated = sheet.total_score.value if sheet.total_score is not None else None
         else:
             stated = values.get(formula.anchor)
-        shown = _evaluate(formula, [values.get(r) for r in refs])
+        shown = _evaluate(formula, [values.get(r) for r in refs], _weight(budget_weight))
         if stated is not None and (formula.anchor in disputed or not _shows_same(stated, shown, formula.fmt)):
             kept[formula.anchor] = stated
             values[formula.anchor] = stated
@@ -233,3 +237,8 @@ def basis(item: IndicatorScore) -> str:
         S.QUALITATIVE_UNKNOWN: "定性：未写明是否达成，保留自评分",
         S.NA: "不适用，已剔除",
     }.get(item.status, "")
+
+
+def _weight(budget_weight: float) -> Decimal:
+    """A profile's budget 分值 as the formulas compute with it (the form's own 10 exactly)."""
+    return Decimal(BUDGET_WEIGHT) if budget_weight == BUDGET_WEIGHT else Decimal(repr(float(budget_weight)))

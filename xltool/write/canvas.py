@@ -122,6 +122,7 @@ class Canvas:
         self.validations: dict[ValueFormat, list[str]] = {}
         self.heights: dict[int, float] = {}
         self.row_height = ROW_HEIGHT
+        self.budget_weight: Decimal | None = None  # a profile's 分值 of the budget line, when not the form's
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -175,13 +176,22 @@ class Canvas:
         if fmt in NUMERIC_INPUTS:
             self.validations.setdefault(fmt, []).append(a1(row, col))
 
-    def fixed(self, anchor: Anchor, row: int, col: int, default: int, *, to_col: int | None = None) -> None:
+    def fixed(
+        self, anchor: Anchor, row: int, col: int, default: int | Decimal, *, to_col: int | None = None
+    ) -> None:
         """A cell the form prints a fixed figure in (分值 10, 100), or the content's own figure."""
         value, number = self.value_of(anchor)
         if value is None:
             value, number = Decimal(default), Decimal(default)
         self.place(anchor, self.write(row, col, value, FIXED, to_col=to_col), FIXED)
         self.numbers[anchor] = number
+
+    def fixed_value(
+        self, anchor: Anchor, row: int, col: int, value: Decimal, *, to_col: int | None = None
+    ) -> None:
+        """A fixed figure that a setting decides (a profile's 分值), whatever the content states."""
+        self.place(anchor, self.write(row, col, value, FIXED, to_col=to_col), FIXED)
+        self.numbers[anchor] = value
 
     def formula(
         self,

@@ -64,7 +64,10 @@ def _grid_cell(
     if role == "input":
         cv.input(anchor, r, c, column.fmt, to_col=to_col)
     elif role == "fixed":
-        cv.fixed(anchor, r, c, BUDGET_WEIGHT, to_col=to_col)
+        if cv.budget_weight is not None:  # the profile's 分值, which the 得分 formula multiplies by
+            cv.fixed_value(anchor, r, c, cv.budget_weight, to_col=to_col)
+        else:
+            cv.fixed(anchor, r, c, BUDGET_WEIGHT, to_col=to_col)
     elif role == "computed":
         rank, build = _computation(grid, row, column)
         cv.formula(anchor, r, c, column.fmt, rank, build, to_col=to_col)

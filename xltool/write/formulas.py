@@ -74,8 +74,9 @@ def budget_score_formula(rate: Anchor) -> Callable[[Canvas], tuple[str, Number |
     def build(cv: Canvas) -> tuple[str, Number | str]:
         ref = cv.cells[rate]
         r = cv.number(rate)
-        value = None if r is None else _round2(min(r, Decimal(1)) * BUDGET_WEIGHT)
-        return f'=IF({ref}="","",ROUND(MIN({ref},1)*{BUDGET_WEIGHT},2))', value
+        weight = cv.budget_weight if cv.budget_weight is not None else Decimal(BUDGET_WEIGHT)
+        value = None if r is None else _round2(min(r, Decimal(1)) * weight)
+        return f'=IF({ref}="","",ROUND(MIN({ref},1)*{_plain(weight)},2))', value
 
     return build
 
@@ -95,3 +96,9 @@ def total_score_formula(parts: Sequence[Anchor]) -> Callable[[Canvas], tuple[str
 def _round2(value: Decimal) -> Decimal:
     """Round half up (away from zero, as Excel's ROUND) to 2 decimals."""
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _plain(number: Decimal) -> str:
+    """A number as a formula writes it: 10, 12.5."""
+    text = f"{number.normalize():f}"
+    return text

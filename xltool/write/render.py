@@ -10,6 +10,7 @@ How cells look is `xltool.write.looks`; the blank template workbooks are written
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from math import ceil
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from xltool.forms.blocks import Format as ValueFormat
 from xltool.forms.blocks import FormLayout, Grid
-from xltool.forms.layouts import YEAR_LINE, FormKind
+from xltool.forms.layouts import BUDGET_WEIGHT, YEAR_LINE, FormKind
 from xltool.forms.terms import resolve
 from xltool.write.canvas import (
     BLANK_YEAR,
@@ -251,14 +252,21 @@ def render_form(
     styles: Styles | None = None,
     indicator_rows: int | None = None,
     computed: Mapping[Anchor, float | str | None] | None = None,
+    budget_weight: float | None = None,
 ) -> Placement:
-    """Draw one form on a worksheet, blank or filled with `content`; `computed` overrides formulas' values."""
+    """Draw one form on a worksheet, blank or filled with `content`; `computed` overrides formulas' values.
+
+    ``budget_weight`` is the profile's 分值 of the budget line (the form prints 10): the 分值 cell shows
+    it and the 得分 formula multiplies by it.
+    """
     if content is not None and content.kind != layout.kind:
         raise ValueError(f"content is a {content.kind} sheet, layout is {layout.kind}")
     if year is None and content is not None:
         year = content.year
     widths = column_widths(layout)
     cv = Canvas(worksheet, styles or Styles(workbook), widths, content, computed)
+    if budget_weight is not None and budget_weight != BUDGET_WEIGHT:
+        cv.budget_weight = Decimal(repr(float(budget_weight)))
     cv.row_height = ROW_HEIGHT if layout.landscape else PORTRAIT_ROW_HEIGHT
     rows = _DRAWERS[layout.kind](cv, layout, year, indicator_rows)
     if content is not None:  # the department's own notes below its form, kept word for word

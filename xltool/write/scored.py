@@ -34,7 +34,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from xltool.forms.blocks import FormLayout
-from xltool.forms.layouts import FORMS
+from xltool.forms.layouts import BUDGET_WEIGHT, FORMS
 from xltool.model.records import SEVERITY_ORDER, Anchor, Finding, FormSheet, WorkbookRead
 from xltool.rules.catalogue import BY_ID
 from xltool.rules.departments import DERIVED
@@ -142,6 +142,7 @@ class _SheetJob:
     findings: list[tuple[int, Finding]]
     score: SheetScore | None
     derived: Mapping[str, float] = field(default_factory=dict)  # 附件1: family E indicators
+    budget_weight: float = BUDGET_WEIGHT  # the profile's 分值 of the budget line
 
 
 def _draw_sheet(
@@ -151,10 +152,21 @@ def _draw_sheet(
     sheet, layout = job.sheet, FORMS[job.sheet.kind]
     ws = workbook.add_worksheet(job.name)
     disputed = {anchor_key(f.anchor) for _, f in job.findings if f.actual is not None}
-    kept = {anchor: as_written(sheet, anchor, v) for anchor, v in kept_figures(sheet, disputed).items()}
+    weight = job.budget_weight
+    kept = {
+        anchor: as_written(sheet, anchor, v)
+        for anchor, v in kept_figures(sheet, disputed, budget_weight=weight).items()
+    }
     computed = {anchor: float(value) for anchor, value in kept.items()}
     placement = render_form(
-        workbook, ws, layout, year=sheet.year, content=sheet, styles=styles, computed=computed
+        workbook,
+        ws,
+        layout,
+        year=sheet.year,
+        content=sheet,
+        styles=styles,
+        computed=computed,
+        budget_weight=weight,
     )
     widths = list(column_widths(layout))
     form_cols = len(widths)
@@ -376,6 +388,7 @@ def write_scored_workbooks(
                 by_sheet.get((read.file, sheet.sheet), []),
                 scores.get(first_sid + order),
                 derived.get(departments.get(first_sid + order, ""), {}),
+                ctx.profile.weights["budget"],
             )
             for order, (sheet, name) in enumerate(zip(read.sheets, sheets_named, strict=True))
         ]
