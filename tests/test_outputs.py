@@ -60,3 +60,25 @@ def test_a_cross_table_finding_is_listed_in_every_workbook_it_involves(signed: P
     header = next(str(row[0]) for row in department if row and str(row[0]).startswith("问题："))
     errors = sum(1 for row in department if row and row[0] == "错误")
     assert f"错误 {errors} 项" in header and "含与同部门其他表格之间的问题 1 项" in header
+
+
+def test_the_official_form_prints_alone_with_its_header_repeated_and_nothing_below_9pt(signed: Path) -> None:
+    from xltool.forms.layouts import FORMS
+    from xltool.write.looks import A4_INCHES, DIGIT_PX, SIDE_MARGIN
+    from xltool.write.render import column_widths
+
+    wb = openpyxl.load_workbook(signed / "附件2 部门整体支出绩效自评表.xlsx")
+    ws = wb[wb.sheetnames[1]]
+    last_col = openpyxl.utils.get_column_letter(len(column_widths(FORMS["department"])))
+    area = ws.print_area if isinstance(ws.print_area, str) else ws.print_area[0]
+    assert area.split("!")[1].startswith("$A$1:$" + last_col + "$")  # not the 按规则计算 columns
+    header = int(ws.print_title_rows.split(":")[0].lstrip("$"))
+    assert ws.cell(header, 1).value == "一级指标"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1)
+    # Scaled to one page wide, the smallest text still prints at 9 pt or more.
+    widths = column_widths(FORMS["department"])
+    scale = min(1.0, (A4_INCHES[1] - 2 * SIDE_MARGIN) * 72 / (sum(w * DIGIT_PX + 5 for w in widths) * 0.75))
+    fonts = {
+        cell.font.sz for row in ws.iter_rows(max_col=len(widths)) for cell in row if cell.value is not None
+    }
+    assert min(fonts) * scale >= 9, (fonts, scale)

@@ -154,7 +154,7 @@ class Looks:
         return self._named_look(
             ("note_cell", severity),
             lambda: {
-                "font_size": 9,
+                "font_size": 11,
                 "align": "center",
                 "bg_color": FILLS[severity],
                 "font_color": LINK_FONT,
@@ -164,7 +164,7 @@ class Looks:
 
     def note_text(self) -> Format:
         """The text of a 审核意见 line."""
-        return self._named_look(("note_text",), lambda: {"font_size": 9, "text_wrap": True})
+        return self._named_look(("note_text",), lambda: {"font_size": 11, "text_wrap": True})
 
     def review(self, kind: str) -> Format:
         """Formats of the 审核结果 sheet by name."""

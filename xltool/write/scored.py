@@ -75,7 +75,7 @@ from xltool.write.review import (
     rows_for,
     write_review,
 )
-from xltool.write.rule_block import write_extra_columns, write_rule_block
+from xltool.write.rule_block import placed_row, write_extra_columns, write_rule_block
 
 __all__ = ["REVIEW_SHEET", "ScoredFile", "kept_figures", "sheet_names", "write_scored_workbooks"]
 
@@ -94,7 +94,7 @@ Location = tuple[str, str, str]  # (file relative to OUT, sheet, A1)
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 MAX_SHEET_NAME = 31
 RESERVED_SHEET_NAMES = (REVIEW_SHEET, "History")
-NOTE_SCALE = 11 / 9  # 审核意见 lines are set in 9 pt where columns are measured in 11 pt
+NOTE_SIZE = 11  # 审核意见 in the form's own size: scaled to the page width it still prints at ≥ 9 pt
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,8 +179,12 @@ def _draw_sheet(
     if sheet.kind == "basic_data" and job.derived:
         last_row = _derived_block(ws, looks, last_row + 2, form_cols - 1, job.derived)
     last_row = _notes(ws, looks, last_row + 2, form_cols - 1, widths, marks)
-    ws.print_area(0, 0, last_row, len(widths) - 1)
-    _fit(ws, layout, widths, last_row)
+    # The official form prints as the official form: the 按规则计算 columns stay on screen only.
+    ws.print_area(0, 0, last_row, form_cols - 1)
+    first_indicator = placed_row(placement, ("indicator", "0", "name"))
+    if first_indicator is not None:  # a table that breaks over pages repeats its header row
+        ws.repeat_rows(first_indicator - 1)
+    _fit(ws, layout, widths[:form_cols], last_row)
     return marks
 
 
@@ -211,8 +215,8 @@ def _notes(
         return r - 2
     ordered = sorted(marks, key=review_order)
     heading = f"审核意见（共{len(ordered)}条；单元格批注和“{REVIEW_SHEET}”表有同样说明）"
-    ws.merge_range(r, 0, r, last_col, "", looks.get(bold=True, font_size=10))
-    ws.write_string(r, 0, heading, looks.get(bold=True, font_size=10))
+    ws.merge_range(r, 0, r, last_col, "", looks.get(bold=True, font_size=NOTE_SIZE))
+    ws.write_string(r, 0, heading, looks.get(bold=True, font_size=NOTE_SIZE))
     width = sum(widths[1 : last_col + 1])
     for i, mark in enumerate(ordered, start=1):
         f = mark.finding
@@ -222,7 +226,7 @@ def _notes(
         )
         ws.merge_range(r + i, 1, r + i, last_col, "", looks.note_text())
         ws.write_string(r + i, 1, line, looks.note_text())
-        ws.set_row(r + i, max(16, rows_for(line, width * NOTE_SCALE) * 12.5 + 4))
+        ws.set_row(r + i, max(18, rows_for(line, width) * 15 + 4))
     return r + len(ordered)
 
 
