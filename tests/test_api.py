@@ -134,6 +134,7 @@ def test_check_writes_nothing_and_gives_the_report_of_a_run(
     result = xltool.check(inputs, profile="mof2020", jobs=1)
     assert list(cwd.iterdir()) == [] and _tree(inputs) == before
     assert [(i.file.split("/")[-1][:3], i.status) for i in result.inputs] == [
+        ("桃源县", "skipped"),  # the written report (.docx): every file is accounted for
         ("附件1", "ok"),
         ("附件2", "ok"),
         ("附件3", "ok"),
@@ -157,6 +158,7 @@ def test_check_writes_nothing_and_gives_the_report_of_a_run(
         "warning": 14,
         "info": 5,
         "inputs_ok": 3,
+        "inputs_skipped": 1,
         "departments": 1,
         "projects": 4,
     }
@@ -170,8 +172,10 @@ def test_check_writes_nothing_and_gives_the_report_of_a_run(
     xltool.reconcile(inputs, tmp_path / "审核结果", profile="mof2020", jobs=1)
     written = (tmp_path / "审核结果" / "report.json").read_text(encoding="utf-8")
     report = json.loads(written)
-    for item in report["findings"] + report["inputs"]:  # where the scored workbooks are: a run's only
-        assert item.pop("scored")["file"].endswith(".xlsx")
+    for finding in report["findings"]:  # where the scored workbooks are: a run's only
+        assert finding.pop("scored")["file"].endswith(".xlsx")
+    for item in report["inputs"]:  # (the written report, not a workbook, has none)
+        assert item.pop("scored", {"file": ".xlsx"})["file"].endswith(".xlsx")
     assert result.report == report
     assert json.loads(result.to_json()) == report
     without_scored = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
@@ -237,6 +241,7 @@ def test_two_runs_in_one_process_give_the_same_outputs(tmp_path: Path, jobs: int
     assert _tree(out) == written
     assert sorted(written) == sorted(first.written) == sorted(second.written)
     assert [name.split("/")[-1][:3] for name in sorted(written)] == [
+        ".xl",  # the manifest of what xltool wrote (cycle.md)
         "rep",
         "审核汇",
         "附件1",

@@ -18,7 +18,7 @@ def test_ids_are_unique_and_well_formed() -> None:
     ids = [r.id for r in RULES]
     assert len(ids) == len(set(ids)) == len(BY_ID)
     for info in RULES:
-        assert re.fullmatch(r"[A-GN](-[A-Z0-9]+)+", info.id), info.id
+        assert re.fullmatch(r"[A-GINY](-[A-Z0-9]+)+", info.id), info.id
         assert info.id[0] == info.family and info.family in FAMILIES
         assert info.severity in ("error", "warning", "info")
         assert re.search(r"[\u4e00-\u9fff]", info.title), f"{info.id}: the description is Chinese"

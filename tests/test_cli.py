@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import project_sheet, write_rows
 from typer.testing import CliRunner
 
 from xltool.cli import app
@@ -198,8 +199,8 @@ def test_reconcile_sample_summary_and_strict(tmp_path: Path) -> None:
 
 
 def test_reconcile_strict_passes_on_a_clean_folder(tmp_path: Path) -> None:
-    (tmp_path / "in").mkdir()
+    write_rows(tmp_path / "in" / "附件3 项目支出绩效自评表.xlsx", {"测试项目": project_sheet()})
     (tmp_path / "in" / "说明.txt").write_text("不是工作簿", encoding="utf-8")
     result = runner.invoke(app, ["reconcile", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--strict"])
     assert result.exit_code == 0, result.output
-    assert "已审核 0 个部门" in result.output
+    assert "已审核 1 个部门" in result.output and "错误 0 项" in result.output

@@ -10,6 +10,7 @@ import pytest
 
 import xltool.read.worker
 from xltool.model.records import WorkbookRead
+from xltool.read.intake import Source
 from xltool.run.pipeline import reconcile
 from xltool.run.plan import chunk_size
 from xltool.run.spool import SPOOL_PREFIX
@@ -26,19 +27,20 @@ def test_a_file_that_kills_its_process_becomes_an_error_input(
     shutil.copytree(SAMPLES, src)
     killer = src / "桃源县自然资源局" / "崩溃.xlsx"
     shutil.copy(src / "桃源县自然资源局" / "附件2 部门整体支出绩效自评表.xlsx", killer)
-    original = xltool.read.worker.read_file
+    original = xltool.read.worker.read_source
 
-    def read_file(path: Path, root: Path) -> WorkbookRead:
-        if path.name == killer.name:
+    def read_source(source: Source) -> WorkbookRead:
+        if source.path.name == killer.name:
             os._exit(3)  # as a parser aborting the whole process would
-        return original(path, root)
+        return original(source)
 
-    monkeypatch.setattr(xltool.read.worker, "read_file", read_file)
+    monkeypatch.setattr(xltool.read.worker, "read_source", read_source)
     result = reconcile(src, tmp_path / "out", jobs=jobs)
     inputs = {i["file"]: i for i in result.report["inputs"]}
     assert inputs["桃源县自然资源局/崩溃.xlsx"]["status"] == "error"
     assert inputs["桃源县自然资源局/崩溃.xlsx"]["message"] == MSG_WORKER_DIED
-    assert [i["status"] for f, i in inputs.items() if f != "桃源县自然资源局/崩溃.xlsx"] == ["ok"] * 3
+    statuses = [i["status"] for f, i in inputs.items() if f != "桃源县自然资源局/崩溃.xlsx"]
+    assert statuses == ["skipped", "skipped", "ok", "ok", "ok"]  # README.md and the written report
     (department,) = result.report["departments"]
     assert department["department_table"]["score"] == 92.53
     assert len(department["projects"]) == 4
@@ -106,7 +108,7 @@ def test_a_scored_workbook_not_written_is_reported_everywhere(tmp_path: Path, jo
         "评分工作簿未能写出（路径被同名文件夹占用）；输出文件夹中有与评分工作簿同名的文件夹"
     )
     assert blocked not in result.written and result.has_errors and result.counts()["outputs_failed"] == 1
-    scored = {i["file"]: i["scored"] for i in result.report["inputs"]}
+    scored = {i["file"]: i["scored"] for i in result.report["inputs"] if "scored" in i}  # workbooks only
     assert [(s["file"], s["status"]) for s in scored.values()] == [
         ("桃源县自然资源局/附件1 部门整体支出绩效评价基础数据表.xlsx", "ok"),
         ("桃源县自然资源局/附件2 部门整体支出绩效自评表.xlsx", "ok"),

@@ -308,10 +308,11 @@ def test_xls_input_gives_xlsx(tmp_path: Path) -> None:
 
 def test_xls_beside_an_xlsx_of_the_same_name(tmp_path: Path) -> None:
     src = tmp_path / "src"
-    write_rows(src / "项目表.xlsx", {"新版": project_sheet()})
+    # Two projects (not two copies of one project, which would be duplicates: cycle.md).
+    write_rows(src / "项目表.xlsx", {"新版": project_sheet(project="新项目")})
     book = xlwt.Workbook(encoding="utf-8")
     sheet = book.add_sheet("旧版")
-    for r, row in enumerate(project_sheet()):
+    for r, row in enumerate(project_sheet(project="旧项目")):
         for c, value in enumerate(row):
             if value is not None:
                 sheet.write(r, c, value)

@@ -32,6 +32,15 @@ def sample(prefix: str = f"{DEPT}/") -> list[tuple[str, bytes]]:
     return sample_files(SAMPLE, prefix)
 
 
+def workbooks_only(tmp_path: Path) -> Path:
+    """The sample department's workbooks alone in a folder (what `sample` uploads)."""
+    folder = tmp_path / "samples" / DEPT
+    folder.mkdir(parents=True)
+    for name, data in sample(""):
+        (folder / name).write_bytes(data)
+    return folder.parent
+
+
 def created(reply: Reply) -> str:
     assert reply.status == 201, reply.body.decode()
     return str(reply.json()["id"])
@@ -48,7 +57,7 @@ def run_files(data: Path, run_id: str) -> set[str]:
 
 
 def test_run_gives_what_reconcile_gives_and_downloads_open(tmp_path: Path) -> None:
-    expected = reconcile(ROOT / "samples", tmp_path / "cli", jobs=1).report
+    expected = reconcile(workbooks_only(tmp_path), tmp_path / "cli", jobs=1).report
     with running(tmp_path / "data") as base:
         run_id = created(upload(base, sample(), profile="mof2020"))
         status = wait_done(base, run_id)
@@ -97,7 +106,7 @@ def _quote(text: str) -> str:
 
 
 def test_profile_is_passed_on_and_unknown_profile_refused(tmp_path: Path) -> None:
-    expected = reconcile(ROOT / "samples", tmp_path / "cli", profile="yitihua", jobs=1).report
+    expected = reconcile(workbooks_only(tmp_path), tmp_path / "cli", profile="yitihua", jobs=1).report
     with running(tmp_path / "data") as base:
         status = wait_done(base, created(upload(base, sample(), profile="yitihua")))
         assert status["profile"] == "yitihua" and status["report"] == expected
@@ -254,7 +263,7 @@ def zip_of(members: list[tuple[str, bytes]], gbk: bool = False) -> bytes:
 
 
 def test_zip_with_gbk_names_gives_the_same_report(tmp_path: Path) -> None:
-    expected = reconcile(ROOT / "samples", tmp_path / "cli", jobs=1).report
+    expected = reconcile(workbooks_only(tmp_path), tmp_path / "cli", jobs=1).report
     archive = zip_of([*sample(), (f"{DEPT}/说明.docx", b"x")], gbk=True)
     assert "说明".encode("gbk") in archive
     with running(tmp_path / "data") as base:

@@ -478,7 +478,7 @@ def test_xls_goes_to_calamine_in_a_fresh_container(tmp_path: Path) -> None:
         sheet.write(r, 1, r * 1.5)
     book.save(str(tmp_path / "a.xls"))
     data = (tmp_path / "a.xls").read_bytes()
-    clean, _ = sources._classified_bytes(tmp_path / "a.xls")
+    clean, _ = sources.workbook_bytes(tmp_path / "a.xls")
     with olefile.OleFileIO(io.BytesIO(clean)) as ole:
         assert ole.listdir() == [["Workbook"]]
     original = (

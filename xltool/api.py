@@ -7,9 +7,11 @@ Bad workbooks are results; a path that does not exist or an unusable profile rai
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xltool.model.errors import InputNotFound, ProfileError, XltoolError
 from xltool.model.records import Finding
@@ -17,6 +19,9 @@ from xltool.rules.profile import Profile, load_profile
 from xltool.run.pipeline import RunResult, reconcile
 from xltool.run.progress import Progress
 from xltool.run.results import CheckResult, Department, InputFile, Project, Sheet, Workbook, workbook
+
+if TYPE_CHECKING:
+    from xltool.read.intake import Source
 
 __all__ = [
     "CheckResult",
@@ -55,29 +60,32 @@ def read(path: PathLike) -> Workbook:
     return workbook(file, read_apart(file, file))
 
 
-def _files(paths: PathLike | Sequence[PathLike]) -> list[tuple[Path, Path]]:
-    """(file, root) for every workbook under the paths; a list's files are named from its common folder."""
-    from xltool.run.plan import input_files
+def _sources(paths: PathLike | Sequence[PathLike]) -> list[Source]:
+    """Every input under the paths (intake, cycle.md); a list's files are named from its common folder."""
+    from xltool.read.intake import gather
 
     given = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
     items = [_existing(p) for p in given]
     if len(items) == 1:
-        pairs = [(file, items[0]) for file in input_files(items[0])[0]]
-    else:  # named from the folder the items share, so that two folders' 附件3 stay apart
-        resolved = [p.resolve() for p in items]
-        try:
-            common: Path | None = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in resolved]))
-        except ValueError:  # different drives: each item names its own files
-            common = None
-        pairs = [(file, common or item) for item in resolved for file in input_files(item)[0]]
-    seen: set[str] = set()
-    files: list[tuple[Path, Path]] = []
-    for file, root in pairs:
-        real = os.path.realpath(file)  # never raises, not even on a link loop
-        if real not in seen:
-            seen.add(real)
-            files.append((file, root))
-    return files
+        return gather(items[0])
+    resolved = [p.resolve() for p in items]
+    try:  # named from the folder the items share, so that two folders' 附件3 stay apart
+        common: Path | None = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in resolved]))
+    except ValueError:  # different drives: each item names its own files
+        common = None
+    seen: set[tuple[Path, tuple[str, ...]]] = set()
+    sources: list[Source] = []
+    for item in resolved:
+        prefix = item.relative_to(common).as_posix() if common is not None and item != common else ""
+        for source in gather(item):
+            if item.is_file():
+                name = prefix or source.file
+            else:
+                name = f"{prefix}/{source.file}" if prefix else source.file
+            if (source.path.resolve(), source.members) not in seen:
+                seen.add((source.path.resolve(), source.members))
+                sources.append(dataclasses.replace(source, file=name))
+    return sources
 
 
 def check(
@@ -90,7 +98,7 @@ def check(
     """Check a folder, a file or a list of them (nothing written): departments, findings, report.json."""
     from xltool.run.check import check_files
 
-    files = _files(paths)
+    sources = _sources(paths)
     rules_profile = profile if isinstance(profile, Profile) else load_profile(profile)
     notify = progress or (lambda phase, done, total: None)
-    return check_files(files, rules_profile, max(1, jobs or os.cpu_count() or 1), notify)
+    return check_files(sources, rules_profile, max(1, jobs or os.cpu_count() or 1), notify)

@@ -153,30 +153,50 @@ def _profile(name: str, pick: list[str] | None, skip: list[str] | None) -> Any:
         raise _fail(str(exc)) from None
 
 
+InputArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="INPUT",
+        help="待审核的工作簿所在文件夹（递归查找，含 .zip 压缩包）或单个工作簿；默认当前文件夹",
+    ),
+]
+OutOption = Annotated[Path, typer.Option("-o", "--out", help="输出文件夹；默认 xltool-output")]
+ProfileOption = Annotated[str, typer.Option("--profile", help=PROFILE_HELP)]
+JobsOption = Annotated[
+    int | None, typer.Option("--jobs", "-j", min=1, help="并行进程数；默认等于本机CPU核数")
+]
+LastYearOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--last-year", metavar="DIR", help="上年报送的工作簿（或上年的审核结果文件夹），用于与上年对比"
+    ),
+]
+
+
 @app.command(cls=_Command)
 def reconcile(
-    input_path: Annotated[
-        Path,
-        typer.Argument(
-            metavar="INPUT", help="待审核的工作簿所在文件夹（递归查找）或单个工作簿；默认当前文件夹"
-        ),
-    ] = Path("."),
-    out: Annotated[Path, typer.Option("-o", "--out", help="输出文件夹；默认 xltool-output")] = Path(
-        "xltool-output"
-    ),
-    profile: Annotated[str, typer.Option("--profile", help=PROFILE_HELP)] = "mof2020",
+    input_path: InputArg = Path("."),
+    out: OutOption = Path("xltool-output"),
+    profile: ProfileOption = "mof2020",
     pick: Pick = None,
     skip: Skip = None,
     strict: Annotated[
-        bool, typer.Option("--strict", help="存在“错误”级问题或无法读取的文件时以状态码1退出")
+        bool, typer.Option("--strict", help="存在“错误”级问题、无法读取的文件或未找到任何表格时以状态码1退出")
     ] = False,
-    jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", min=1, help="并行进程数；默认等于本机CPU核数")
+    jobs: JobsOption = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous",
+            metavar="PREV",
+            help="上一轮的输出文件夹：标出已整改、仍存在和新发现的问题，未改动的部门直接沿用上一轮结果",
+        ),
     ] = None,
+    last_year: LastYearOption = None,
 ) -> None:
     """核对、评分并写出审核结果：每个工作簿的评分版、汇总工作簿和 report.json。
 
-    示例：xltool reconcile samples/ -o 审核结果/
+    示例：xltool reconcile 自评表/ -o 审核结果/ --previous 第一轮结果/
     """
     from xltool.api import XltoolError
     from xltool.api import reconcile as run
@@ -187,24 +207,22 @@ def reconcile(
     rules_profile = _profile(profile, pick, skip)
     try:
         with _progress() as notify:
-            result = run(input_path, out, profile=rules_profile, jobs=jobs, progress=notify)
+            result = run(
+                input_path,
+                out,
+                profile=rules_profile,
+                jobs=jobs,
+                progress=notify,
+                previous=previous,
+                last_year=last_year,
+            )
     except XltoolError as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:
         raise _fail(MSG_INTERRUPTED, 130) from None
     counts = result.counts()
-    typer.echo(
-        f"已审核 {counts['departments']} 个部门、{counts['projects']} 个项目；"
-        f"发现错误 {counts['error']} 项、警告 {counts['warning']} 项、提示 {counts['info']} 项。"
-    )
-    unreadable = counts.get("inputs_error", 0)
-    skipped = counts.get("inputs_skipped", 0)
-    if unreadable or skipped:
-        typer.echo(
-            f"无法读取的文件 {unreadable} 个，跳过的文件 {skipped} 个（原因见汇总工作簿和 report.json）。"
-        )
-    if not result.failed:
-        typer.echo(f"结果已写入 {result.out}/：评分工作簿、审核汇总.xlsx、report.json。")
+    for line in _summary_lines(result, input_path, previous is not None):
+        typer.echo(line)
     if result.failed:  # the run did not complete: say which outputs are missing and why, once per why
         typer.echo(f"错误：{len(result.failed)} 个输出文件未能写出：", err=True)
         by_reason: dict[str, list[str]] = {}
@@ -230,6 +248,79 @@ def _strict_reason(counts: dict[str, int]) -> str:
         parts.append(f"未能写出的输出文件 {counts['outputs_failed']} 个")
     found = "、".join(parts) or "需处理的问题"
     return f"按 --strict 要求以状态码1退出：存在{found}（见审核汇总.xlsx 和 report.json）"
+
+
+def _summary_lines(result: Any, input_path: Path, rounds: bool) -> list[str]:
+    """What a run found, in a few lines (the same for reconcile and each re-run of watch)."""
+    counts = result.counts()
+    found = counts.get("inputs_ok", 0) + counts.get("inputs_superseded", 0)
+    lines = []
+    if found == 0:
+        seen = sum(v for k, v in counts.items() if k.startswith("inputs_"))
+        lines.append(
+            f"未找到任何工作簿：{input_path} 下没有可识别的附件1/2/3表格"
+            "（.xlsx/.xls，或其中含有工作簿的 .zip）"
+            + (
+                f"，共检查了 {seen} 个文件，原因见 {result.out}/审核汇总.xlsx 的“文件读取情况”"
+                if seen
+                else ""
+            )
+            + "；请检查输入路径后重新运行。"
+        )
+    else:
+        lines.append(
+            f"已审核 {counts['departments']} 个部门、{counts['projects']} 个项目；"
+            f"发现错误 {counts['error']} 项、警告 {counts['warning']} 项、提示 {counts['info']} 项"
+            f"（未处理 {counts.get('open', 0)} 项、已说明 {counts.get('explained', 0)} 项、"
+            f"已接受 {counts.get('accepted', 0)} 项）。"
+        )
+    if rounds:
+        lines.append(
+            f"与上一轮相比：已整改 {counts.get('resolved', 0)} 项、仍存在 {counts.get('persisting', 0)} 项、"
+            f"新发现 {counts.get('new', 0)} 项；"
+            f"未改动而沿用上一轮结果的部门 {counts.get('departments_reused', 0)} 个。"
+        )
+    unreadable = counts.get("inputs_error", 0)
+    skipped = counts.get("inputs_skipped", 0)
+    superseded = counts.get("inputs_superseded", 0)
+    if unreadable or skipped or superseded:
+        lines.append(
+            f"无法读取的文件 {unreadable} 个，跳过的文件 {skipped} 个，被新版本替代的文件 {superseded} 个"
+            "（原因见汇总工作簿和 report.json）。"
+        )
+    if result.removed:
+        lines.append(f"已删除上次运行写出、本次不再生成的旧文件 {len(result.removed)} 个。")
+    what = "评分工作簿、审核汇总.xlsx、report.json" if found else "审核汇总.xlsx、report.json"
+    lines.append(f"结果已写入 {result.out}/：{what}。")
+    return lines
+
+
+@app.command(cls=_Command)
+def watch(
+    input_path: InputArg = Path("."),
+    out: OutOption = Path("xltool-output"),
+    profile: ProfileOption = "mof2020",
+    jobs: JobsOption = None,
+    last_year: LastYearOption = None,
+) -> None:
+    """监视文件夹：有工作簿新增或修改时自动重新审核（只重新核对有变动的部门），按 Ctrl-C 停止。
+
+    示例：xltool watch 自评表/ -o 审核结果/
+    """
+    from datetime import datetime
+
+    from xltool.api import XltoolError
+    from xltool.run.watch import watch as run_watch
+
+    typer.echo(f"正在监视 {input_path}/（结果写入 {out}/），按 Ctrl-C 停止。")
+    try:
+        for result in run_watch(input_path, out, profile=profile, jobs=jobs, last_year=last_year):
+            lines = _summary_lines(result, input_path, True)
+            typer.echo(f"[{datetime.now():%H:%M:%S}] " + "".join(lines[:2]))
+    except XltoolError as exc:
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        typer.echo("已停止监视。")
 
 
 class _progress:
@@ -275,6 +366,7 @@ def templates(
     year: Annotated[
         int | None, typer.Option("--year", min=2000, max=2100, help="填入表头的年度，如 2023")
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖输出文件夹中已有的同名文件")] = False,
 ) -> None:
     """写出三张空白官方表格（附件1、附件2、附件3），可直接下发填报。
 
@@ -284,6 +376,15 @@ def templates(
     from xltool.write.templates import write_templates
 
     names = {kind: layout.file_name for kind, layout in FORMS.items()}
+    if out.exists() and not out.is_dir():
+        raise _fail(f"输出路径“{out}”是一个已存在的文件，不是文件夹；请用 -o 指定一个文件夹")
+    existing = [out / name for name in names.values() if (out / name).exists()]
+    if existing and not force:
+        listed = "、".join(p.name for p in existing)
+        raise _fail(
+            f"{out}/ 中已有同名文件（{listed}），为免覆盖已填报的表格，未写出任何模板；"
+            "请用 -o 指定另一个文件夹，或确认可以覆盖后加 --force"
+        )
     paths = write_templates(out, year=year, names=names)
     for path in paths:
         typer.echo(f"已写出 {path}")

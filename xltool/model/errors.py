@@ -37,3 +37,7 @@ class OutputNotWritable(XltoolError, OSError):
             "请清理磁盘空间或检查写入权限，或用 -o 换一个输出文件夹后重新运行"
         )
         self.errno = exc.errno
+
+
+class UsageError(XltoolError, ValueError):
+    """Paths or options that cannot work together (the command line's exit status 2)."""

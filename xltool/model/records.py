@@ -15,7 +15,7 @@ from typing import Literal
 from xltool.model.pickling import compact_pickle
 from xltool.model.values import Value
 
-Status = Literal["ok", "skipped", "error"]
+Status = Literal["ok", "skipped", "error", "superseded"]
 Severity = Literal["error", "warning", "info"]
 FormKind = Literal["basic_data", "department", "project"]
 
@@ -127,6 +127,10 @@ class WorkbookRead:
     message: str | None
     sheets: tuple[FormSheet, ...] = ()
     skipped_sheets: tuple[tuple[str, str], ...] = ()  # (sheet, Chinese reason)
+    filled_on: str | None = None  # the latest 填报日期 written on it (ISO), for choosing among copies
+    returned: bool = False  # a scored workbook sent back (cycle.md)
+    # (finding key, 情况说明, 审核意见) of each row of a returned workbook's 审核结果 sheet
+    explanations: tuple[tuple[str, str | None, str | None], ...] = ()
 
 
 @compact_pickle
@@ -152,6 +156,12 @@ class Finding:
     paragraph: int | None = None
     quote: str | None = None
     expected_at: tuple[str, str, str] | None = None  # (file, sheet, cell)
+    # Across review rounds (cycle.md): the finding key, the department's 情况说明, the reviewer's
+    # 审核意见 and the resulting status (open / explained).
+    key: str = ""
+    explanation: str | None = None
+    review: str | None = None
+    status: str = "open"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -49,10 +50,18 @@ def readable(name: str) -> str:
         return raw.decode("utf-8", errors="replace")
 
 
-def walk_inputs(root: Path, skip: Path | None = None) -> tuple[list[Path], list[Refused]]:
+def walk_inputs(
+    root: Path,
+    skip: Path | None = None,
+    *,
+    every_file: bool = False,
+    set_aside: Callable[[str], str | None] | None = None,
+) -> tuple[list[Path], list[Refused]]:
     """The workbooks under ``root`` (sorted by relative name) and what was found but refused.
 
-    ``skip`` is a folder not to enter (OUT inside INPUT), compared by its real path.
+    ``skip`` is a folder not to enter (OUT inside INPUT), compared by its real path. ``every_file``:
+    every visible file, not only workbooks (intake lists them all); ``set_aside`` gives the reason a
+    folder is not entered at all (an earlier run's output), which lists it once, as ``folder/``.
     """
     base = os.path.realpath(root)
     skipped = os.path.realpath(skip) if skip is not None else None
@@ -97,6 +106,8 @@ def walk_inputs(root: Path, skip: Path | None = None) -> tuple[list[Path], list[
         for entry in listed:
             relative = f"{prefix}/{entry.name}" if prefix else entry.name
             is_workbook = os.path.splitext(entry.name)[1].lower() in SUFFIXES
+            if every_file:
+                is_workbook = not entry.name.startswith(".")
             try:
                 is_link = entry.is_symlink()
                 info = os.stat(entry.path)  # follows links
@@ -106,6 +117,10 @@ def walk_inputs(root: Path, skip: Path | None = None) -> tuple[list[Path], list[
                 continue
             if stat.S_ISDIR(info.st_mode):
                 if entry.name.startswith(".") or entry.name in SKIPPED_DIRS:
+                    continue
+                reason = set_aside(entry.path) if set_aside is not None else None
+                if reason is not None and (skipped is None or os.path.realpath(entry.path) != skipped):
+                    refused.append(Refused(readable(relative) + "/", "skipped", reason))
                     continue
                 if is_link:
                     links.append((entry, relative, info))

@@ -14,9 +14,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from xltool.forms.blocks import FormLayout
 from xltool.forms.layouts import DEPARTMENT, LEGACY_DEPARTMENT_SIGNATURE, NON_FORM_SHEET_NAMES
@@ -27,9 +28,11 @@ from xltool.model.caching import short_text_cache
 from xltool.model.names import normalise_department
 from xltool.model.records import Figure, FormSheet, Text, WorkbookRead
 from xltool.read.cells import _blank, _label_text, _text, a1
+from xltool.read.duplicates import filled_date
 from xltool.read.formulas import SheetFormulas, evaluate_sheet
 from xltool.read.grids import _GridReading
 from xltool.read.indicators import _IndicatorReading
+from xltool.read.intake import Source, member_bytes
 from xltool.read.labels import (
     FOOTER_TERMS,
     LAYOUT_TERMS,
@@ -41,9 +44,17 @@ from xltool.read.labels import (
     Sheet,
     layout_terms,
 )
-from xltool.read.sources import SourceError, read_sources, relative_name
+from xltool.read.returned import is_scored, strip_returned
+from xltool.read.sources import (
+    SourceError,
+    check_name,
+    classify_bytes,
+    relative_name,
+    sources_of,
+    workbook_bytes,
+)
 
-__all__ = ["a1", "normalise_department", "read_file", "read_workbook"]
+__all__ = ["a1", "normalise_department", "read_file", "read_source", "read_workbook"]
 
 
 LEGACY_MESSAGE = (
@@ -372,21 +383,55 @@ def read_file(path: Path, root: Path) -> WorkbookRead:
 
     No time limit and nothing silenced here: a worker process reads through `xltool.read.worker`.
     """
-    file = relative_name(path, root)
+    return _read_file(lambda: workbook_bytes(path), relative_name(path, root))
+
+
+def read_source(source: Source) -> WorkbookRead:
+    """Read one input found at intake (a file, or a member of a zip package); never raises."""
+    if not source.members:
+        return _read_file(lambda: workbook_bytes(source.path), source.file)
+
+    def member() -> tuple[bytes, SheetFormulas]:
+        name = PurePosixPath(source.file).name
+        check_name(name)
+        return classify_bytes(member_bytes(source), PurePosixPath(name).suffix)
+
+    return _read_file(member, source.file)
+
+
+def _read_file(load: Callable[[], tuple[bytes, SheetFormulas]], file: str) -> WorkbookRead:
+    """Read a workbook's bytes (``load`` classifies them).
+
+    A scored workbook sent back (cycle.md) is read without what xltool added to it; its 审核结果 rows
+    (finding key, 情况说明, 审核意见) are kept with the read.
+    """
     try:
-        grids, formulas = read_sources(path, max_rows=MAX_ROWS)
+        data, found = load()
+        returned = is_scored(data)
+        grids, formulas = sources_of(data, found, max_rows=MAX_ROWS)
     except SourceError as exc:
         return WorkbookRead(file, exc.status, None, exc.message)
     except Exception as exc:
         message = f"无法读取工作簿（{type(exc).__name__}：{exc}），请用Excel或WPS打开后另存为.xlsx再提交"
         return WorkbookRead(file, "error", None, message)
     try:
+        explanations: tuple[tuple[str, str | None, str | None], ...] = ()
+        if returned:
+            grids, rows = strip_returned(grids)
+            explanations = tuple((e.key, e.explanation, e.review) for e in rows)
         read = read_workbook(file, grids, formulas)
         cut = {name for name, rows in grids if len(rows) >= MAX_ROWS}
         if cut & {s.sheet for s in read.sheets}:  # a form longer than the rows read first: read it whole
-            grids, formulas = read_sources(path)
+            grids, formulas = sources_of(data, found)
+            if returned:
+                grids, _ = strip_returned(grids)
             read = read_workbook(file, grids, formulas)
-        return read
+        if returned:  # its plain numbers in computed cells are figures xltool kept, not typed over formulas
+            sheets = tuple(dataclasses.replace(s, formula_cells=frozenset()) for s in read.sheets)
+            read = dataclasses.replace(read, sheets=sheets)
+        return dataclasses.replace(
+            read, filled_on=filled_date(grids), returned=returned, explanations=explanations
+        )
     except Exception as exc:  # a reader bug must not stop a batch of 30,000 files
         message = (
             f"读取表格内容时出错（{type(exc).__name__}：{exc}）；请核对表格是否为附件1/2/3的格式，"

@@ -73,7 +73,13 @@ def read_grids(path: Path, max_rows: int | None = None) -> list[tuple[str, Grid]
 
 def read_sources(path: Path, max_rows: int | None = None) -> tuple[list[tuple[str, Grid]], SheetFormulas]:
     """`read_grids`, and the formula cells of each sheet of an .xlsx (where the sheet holds any)."""
-    data, formulas = _classified_bytes(path)
+    return sources_of(*workbook_bytes(path), max_rows)
+
+
+def sources_of(
+    data: bytes, formulas: SheetFormulas, max_rows: int | None = None
+) -> tuple[list[tuple[str, Grid]], SheetFormulas]:
+    """`read_sources` of a workbook's classified bytes (`classify_bytes`), from a file or a zip member."""
     import python_calamine  # the only place that parses workbooks; kept lazy for a fast CLI start
 
     try:
@@ -128,16 +134,26 @@ def _put_formulas(grid: Grid, cells: dict[tuple[int, int], str | None], max_rows
             row[c] = Formula(text)
 
 
-def _classified_bytes(path: Path) -> tuple[bytes, SheetFormulas]:
+def workbook_bytes(path: Path) -> tuple[bytes, SheetFormulas]:
     """The file's bytes, or a SourceError when it is plainly not a readable workbook."""
-    if path.name.startswith("~$"):
+    check_name(path.name)
+    return classify_bytes(_read_limited(path), path.suffix)
+
+
+def check_name(name: str) -> None:
+    """Refuse, by its name alone, a file that is no submission (an Office lock file, a macOS fork)."""
+    if name.startswith("~$"):
         raise SourceError("skipped", MSG_LOCK)
-    if path.name.startswith("._"):
+    if name.startswith("._"):
         raise SourceError("skipped", MSG_APPLEDOUBLE)
-    data = _read_limited(path)
+
+
+def classify_bytes(data: bytes, suffix: str) -> tuple[bytes, SheetFormulas]:
+    """A workbook's bytes checked before parsing (an .xls re-packed) with the formulas found stored
+    without results, or a SourceError saying why it cannot be read."""
     if not data:
         raise SourceError("error", MSG_EMPTY)
-    suffix = path.suffix.lower()
+    suffix = suffix.lower()
     if data.startswith(OLE2_MAGIC):
         if _ole_is_encrypted(data):
             raise SourceError("error", MSG_ENCRYPTED)

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from xltool.model.records import WorkbookRead
-from xltool.read.reader import read_file
+from xltool.read.intake import Source
+from xltool.read.reader import read_file, read_source
 from xltool.read.sources import relative_name
 from xltool.read.time_limit import TimeLimit, time_limit
 
@@ -23,6 +24,16 @@ TIMEOUT_MESSAGE = (
     "读取超时（超过{seconds}秒），已停止处理此文件；文件可能过大或结构异常，"
     "请删除多余的工作表和空白行列后另存，再重新提交"
 )
+
+
+def read_source_in_worker(source: Source) -> WorkbookRead:
+    """`read_source` (a file or a zip member found at intake) within the time limit, stderr silenced."""
+    try:
+        with quiet_stderr(), time_limit(TIME_LIMIT_SECONDS):
+            return read_source(source)
+    except TimeLimit:
+        message = TIMEOUT_MESSAGE.format(seconds=f"{TIME_LIMIT_SECONDS:g}")
+        return WorkbookRead(source.file, "error", None, message)
 
 
 def read_in_worker(path: Path, root: Path) -> WorkbookRead:

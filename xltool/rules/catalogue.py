@@ -23,6 +23,8 @@ FAMILIES = {
     "F": "合理性",
     "G": "表格结构",
     "N": "书面自评报告（与表格核对、文内数字自洽）",
+    "I": "报送材料（重复报送、修改版）",
+    "Y": "与上年对比（--last-year）",
 }
 
 
@@ -261,6 +263,27 @@ RULES: tuple[RuleInfo, ...] = (
              title="报告所写比率（办结率、销号率、整改率）与文中所写件数之比一致"),
     RuleInfo("N-NO-FORMS", "N", "info", name="报告无对应表格", basis=None,
              title="书面报告所写部门有对应的自评表，报告中的数字能与表格核对"),
+    RuleInfo("I-DUPLICATE", "I", "warning", name="重复报送", basis=None,
+             title="同一表格只报送一份（原件与修改版并存时采用填报日期或修改时间最晚的一份）",
+             message="同一表格报送了多份：{files}；本次采用{kept}（{reason}），{others}的数字和问题不计入。请只保留最终版本"),
+    RuleInfo("Y-PRIOR-STATED", "Y", "warning", name="上年数与上年报送不符", basis=None,
+             title="附件1填报的上年决算数与上年报送的决算数一致",
+             message="{label}上年决算数填报为{stated:num}，与上年报送的决算数{before:num}不一致；请核对更正，或在情况说明中说明调整原因"),
+    RuleInfo("Y-PROJECT-BUDGET-CHANGE", "Y", "warning", name="项目预算较上年变动大", basis=None,
+             title="附件1项目支出预算数较上年变动不超过设定比例（默认±30%）",
+             message="{label}{now:num}较上年报送的{before:num}{direction}{change:rate}，变动超过{limit:rate}；请在情况说明中说明原因"),
+    RuleInfo("Y-STAFF-CHANGE", "Y", "warning", name="在职人数较上年变动大", basis=None,
+             title="附件1实际在职人数较上年变动不超过设定比例（默认±30%）",
+             message="{label}{now:num}较上年报送的{before:num}{direction}{change:rate}，变动超过{limit:rate}；请在情况说明中说明原因"),
+    RuleInfo("Y-TARGET-BELOW-LAST", "Y", "warning", name="指标值低于上年实际", basis=None,
+             title="年度指标值不低于同一指标上年实际完成值",
+             message="“{name}”年度指标值{target}低于上年实际完成值{achieved}；指标值一般不应低于上年实际水平，请提高指标值或在情况说明中说明理由"),
+    RuleInfo("Y-TARGET-UNCHANGED", "Y", "info", name="指标值多年不变", basis=None,
+             title="上年已超额完成的指标，本年指标值未原样照搬",
+             message="“{name}”年度指标值与上年相同（{target}），而上年实际完成{achieved}已超过；多年不变的指标值请结合上年完成情况调整"),
+    RuleInfo("Y-THREE-PUBLIC-CHANGE", "Y", "warning", name="“三公经费”变动大", basis=None,
+             title="附件1“三公经费”决算数较上年变动不超过设定比例（默认±30%）",
+             message="{label}{now:num}较上年报送的{before:num}{direction}{change:rate}，变动超过{limit:rate}；请在情况说明中说明原因"),
 )
 # fmt: on
 

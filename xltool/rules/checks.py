@@ -1,4 +1,4 @@
-"""Import every rule module so that each registers its rules (families A–G of rules.md)."""
+"""Import every rule module so that each registers its rules (A–G of rules.md, I and Y of cycle.md)."""
 
 from xltool.rules import (  # noqa: F401 — imported for their @rule registrations
     arithmetic,
@@ -6,5 +6,7 @@ from xltool.rules import (  # noqa: F401 — imported for their @rule registrati
     computed,
     departments,
     indicators,
+    lastyear,
     plausibility,
+    submissions,
 )

@@ -12,10 +12,10 @@ may switch rules off (``skip``) or keep only some (``pick``). A rule never raise
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -55,6 +55,8 @@ class Flagged:
 
 
 Check = Callable[["Context"], Iterable[Flagged]]
+if TYPE_CHECKING:
+    from xltool.rules.lastyear import PriorYear
 
 
 @dataclass(frozen=True)
@@ -104,9 +106,19 @@ def rule(rule_id: str) -> Callable[[Check], Check]:
 class Context:
     """Everything the rules of one chunk look at: frames, profile and the computed scores."""
 
-    def __init__(self, frames: Frames, profile: Profile) -> None:
+    def __init__(
+        self,
+        frames: Frames,
+        profile: Profile,
+        prior: Mapping[str, PriorYear] | None = None,
+        duplicates: Sequence[tuple[str, str, Mapping[str, str]]] = (),
+    ) -> None:
         self.frames = frames
         self.profile = profile
+        # Review cycles (cycle.md): last year's departments by normalised name (family Y), and the
+        # copies set aside at intake as (department key, file kept, message fields) (I-DUPLICATE).
+        self.prior: Mapping[str, PriorYear] = prior or {}
+        self.duplicates = tuple(duplicates)
         # Intermediate frames several rules share, built once per chunk (keyed by the builder).
         self.memo: dict[tuple[str, ...], Any] = {}
         self._sheets: dict[Any, dict[str, Any]] = frames.sheets.set_index("sid").to_dict("index")  # type: ignore[assignment]
@@ -231,9 +243,14 @@ def registered_rules() -> list[Rule]:
     return [REGISTRY[info.id] for info in FORM_RULES]
 
 
-def run_rules(frames: Frames, profile: Profile) -> tuple[list[Finding], Context]:
+def run_rules(
+    frames: Frames,
+    profile: Profile,
+    prior: Mapping[str, PriorYear] | None = None,
+    duplicates: Sequence[tuple[str, str, Mapping[str, str]]] = (),
+) -> tuple[list[Finding], Context]:
     """Run the profile's rules over a chunk; returns the findings and the context holding the scores."""
-    ctx = Context(frames, profile)
+    ctx = Context(frames, profile, prior, duplicates)
     findings: list[Finding] = []
     for registered in registered_rules():
         if not profile.runs(registered.id):

@@ -44,6 +44,7 @@ SETTING_NAMES = {
     "capped_rate_words": "名称含这些词的比率类指标不应超过100%",
     "pick": "只运行这些规则（规则编号或类别字母A–G；空表示全部）",
     "skip": "不运行这些规则（规则编号或类别字母A–G）",
+    "last_year_change": "与上年对比（--last-year）：三公经费、在职人数、项目支出预算变动超过此比例时提示",
 }
 NOTES_KEY = "_注释"  # an exported file's explanation of each key; ignored when the file is read
 
@@ -71,6 +72,7 @@ class Profile:
     low_line_execution_rate: float = 0.8
     pick: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
+    last_year_change: float = 0.3
 
     def grade(self, score: float | None) -> str | None:
         """The grade (优/良/中/差) for a total score."""
@@ -149,7 +151,7 @@ def _number(data: dict[str, Any], key: str, low: float, high: float, prefix: str
 
 
 # Settings added after profiles were first published: a file without them takes these defaults.
-OPTIONAL: dict[str, Any] = {"low_line_execution_rate": 0.8, "pick": [], "skip": []}
+OPTIONAL: dict[str, Any] = {"low_line_execution_rate": 0.8, "pick": [], "skip": [], "last_year_change": 0.3}
 
 
 def _validate(data: object, source: str) -> Profile:
@@ -226,15 +228,19 @@ def _validate(data: object, source: str) -> Profile:
         capped_rate_words=tuple(words),
         pick=_selection(data, "pick"),
         skip=_selection(data, "skip"),
+        last_year_change=_number(data, "last_year_change", 0, 100),
     )
+
+
+def _builtin_text(name: str) -> str:
+    return resources.files("xltool.rules").joinpath(f"profiles/{name}.json").read_text(encoding="utf-8")
 
 
 def load_profile(name_or_path: str | Path | None = None) -> Profile:
     """A built-in profile by name (mof2020, yitihua) or a user's JSON file."""
     name = str(name_or_path) if name_or_path is not None else DEFAULT
     if name in BUILTIN:
-        text = resources.files("xltool.rules").joinpath(f"profiles/{name}.json").read_text(encoding="utf-8")
-        return _validate(json.loads(text), name)
+        return _validate(json.loads(_builtin_text(name)), name)
     path = Path(name)
     if not path.is_file():
         builtin = "、".join(BUILTIN)

@@ -68,7 +68,7 @@ def retry_apart(
     results: list[ChunkResult] = []
     failures: list[Failure] = []
     for task in failed:
-        _, chunk, spooled, spool, out, profile, names = task
+        _, chunk, spooled, spool, out, profile, names, extras = task
         where = {index: place for (index, _), place in zip(chunk, spooled, strict=True)}
         for department in departments_of(chunk):
             files = {index for index, _ in department}
@@ -80,6 +80,7 @@ def retry_apart(
                 out,
                 profile,
                 {index: name for index, name in names.items() if index in files},
+                extras,
             )
             try:
                 results.append(apart(sub))

@@ -5,34 +5,32 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
+from xltool.read.intake import Source
 from xltool.rules.profile import Profile
-from xltool.run.chunks import check_workbooks
-from xltool.run.plan import input_json, plan_chunks
+from xltool.run.chunks import check_workbooks, department_results
+from xltool.run.cycle import fingerprint, take_in
+from xltool.run.plan import chunk_groups, department_groups, department_keys, input_json
 from xltool.run.progress import Progress
 from xltool.run.results import CheckResult, InputFile, Sheet, department
 from xltool.run.spool import SPOOL_PREFIX, load_reads
 from xltool.run.workers import read_all
-from xltool.write.report import FindingCounts, finding_order, sheet_order, with_finding_counts
+from xltool.write.report import FindingCounts, finding_order, sheet_order
 
 
-def check_files(
-    files: Sequence[tuple[Path, Path]], profile: Profile, jobs: int, notify: Progress
-) -> CheckResult:
-    """Check (file, root) pairs: the findings and departments of every file, in report.json's order.
+def check_files(sources: Sequence[Source], profile: Profile, jobs: int, notify: Progress) -> CheckResult:
+    """Check the inputs found at intake: the findings and departments of every file, in report.json's order.
 
     The records read are spooled to a temporary folder of the system's (removed before returning),
     as a run spools them; the rules run in this process, one chunk of departments at a time.
     """
-    from xltool.rules.results import department_records
-
     spool = tempfile.mkdtemp(prefix=SPOOL_PREFIX)
     try:
-        tasks = [(i, str(path), str(root), spool) for i, (path, root) in enumerate(files)]
-        entries = read_all(tasks, jobs, notify)
+        known, tasks = take_in(sources, spool, None)
+        entries = sorted([*known, *read_all(tasks, jobs, notify)], key=lambda e: e.index)
         spooled = {e.index: e.spooled for e in entries if e.spooled is not None}
-        chunks = plan_chunks(entries, None, jobs)
+        per_file = department_keys(entries)
+        chunks = chunk_groups(department_groups(per_file), per_file, None, jobs)
         total, done = sum(len(c) for c in chunks), 0
         findings, departments, order = [], [], {}
         for chunk in chunks:
@@ -41,7 +39,7 @@ def check_files(
             counts = FindingCounts()
             for f in found:
                 counts.add(f)
-            departments.extend(with_finding_counts(department_records(ctx), counts))
+            departments.extend(department_results(ctx, found, counts, {}))
             findings.extend(found)
             order.update(sheet_order(reads))
             done += len(chunk)
@@ -56,7 +54,7 @@ def check_files(
             e.kind,
             e.status,
             e.message,
-            tuple(Sheet(s, k, "ok", None, d) for s, k, d in e.sheets)
+            tuple(Sheet(s, k, "ok", None, d) for s, k, d, _ in e.sheets)
             + tuple(Sheet(s, None, "skipped", m) for s, m in e.skipped_sheets),
         )
         for e in entries
@@ -66,5 +64,6 @@ def check_files(
         inputs,
         tuple(department(d) for d in departments),
         tuple(findings),
-        tuple(input_json(e) for e in entries),
+        tuple(input_json(e, per_file.get(e.index, ())) for e in entries),
+        fingerprint(profile, None),
     )

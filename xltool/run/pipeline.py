@@ -11,31 +11,28 @@ rules and writing), `progress`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xltool.model.errors import InputNotFound, OutputNotWritable
-from xltool.read.folders import Refused
-from xltool.read.sources import relative_name
+from xltool.model.errors import InputNotFound, OutputNotWritable, UsageError
+from xltool.read.intake import gather
 from xltool.rules.profile import Profile, load_profile
+from xltool.run import outputs
 from xltool.run.boundary import apply_failures
 from xltool.run.chunks import ChunkResult, ChunkTask
+from xltool.run.cycle import Plan, chunk_extras, fingerprint, load_last_year, plan_run, reused_result, take_in
 from xltool.run.lock import run_lock
-from xltool.run.plan import (
-    CHUNK_DEPARTMENTS,
-    InputEntry,
-    input_files,
-    input_json,
-    plan_chunks,
-    refused_entry,
-    usable_jobs,
-)
+from xltool.run.outputs import check_paths
+from xltool.run.plan import CHUNK_DEPARTMENTS, chunk_groups, input_json, usable_jobs
 from xltool.run.progress import Progress
+from xltool.run.rounds import Previous, Tally, load_previous, with_rounds
+from xltool.run.rounds import resolved as resolved_findings
 from xltool.run.spool import SPOOL_PREFIX, remove_leftovers
 from xltool.run.workers import check_all, in_forked_process, read_all, succeeded
 from xltool.write.atomic import LOG_NAME, not_written, output_names
@@ -48,7 +45,7 @@ def reserved_names() -> tuple[str, ...]:
     """The run's own files in OUT, never given to a scored workbook."""
     from xltool.write.summary import SUMMARY_NAME
 
-    return (REPORT_NAME, SUMMARY_NAME, LOG_NAME)
+    return (REPORT_NAME, SUMMARY_NAME, LOG_NAME, outputs.MANIFEST_NAME, outputs.INCOMPLETE_NAME)
 
 
 @dataclass
@@ -58,8 +55,9 @@ class RunResult:
     out: Path
     written: list[str]
     counts_: dict[str, int]
-    has_errors: bool  # an error finding, an unreadable input or an output not written (for --strict)
+    has_errors: bool  # an error finding, an unreadable input, no form at all or an output not written
     failed: dict[str, str] = field(default_factory=dict)  # output (relative to OUT) → why it was not written
+    removed: list[str] = field(default_factory=list)  # files an earlier run wrote, removed as stale
 
     @property
     def report(self) -> dict[str, Any]:
@@ -80,48 +78,95 @@ def reconcile(
     jobs: int | None = None,
     progress: Progress | None = None,
     chunk_departments: int | None = CHUNK_DEPARTMENTS,
+    previous: str | Path | None = None,
+    last_year: str | Path | None = None,
 ) -> RunResult:
-    """Read, group, check, score and write: the whole `xltool reconcile` run, as a library call."""
+    """Read, group, check, score and write: the whole `xltool reconcile` run, as a library call.
+
+    ``previous``: an earlier run's OUT (rounds, and reuse of unchanged departments); ``last_year``:
+    last year's workbooks or OUT (family Y). See cycle.md.
+    """
     root = Path(input_path)
     if not root.exists():
         raise InputNotFound(f"输入路径不存在：{root}。请检查路径后重试。")
-    rules_profile = profile if isinstance(profile, Profile) else load_profile(profile)
     out_dir = Path(out)
+    check_paths(root, out_dir)
+    rules_profile = profile if isinstance(profile, Profile) else load_profile(profile)
+    before = load_previous(Path(previous)) if previous is not None else None
+    if last_year is not None and not Path(last_year).is_dir():
+        raise UsageError(
+            f"--last-year 指定的“{last_year}”不是文件夹；请指定上年报送材料或上年审核结果所在的文件夹"
+        )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputNotWritable(out_dir, exc) from exc
     notify = progress or (lambda phase, done, total: None)
+    cycle = _Cycle(before, Path(last_year) if last_year is not None else None)
     try:
         with run_lock(out_dir):
-            return _run(root, out_dir, rules_profile, usable_jobs(jobs), notify, chunk_departments)
+            return _run(root, out_dir, rules_profile, usable_jobs(jobs), notify, chunk_departments, cycle)
     except OSError as exc:  # OUT cannot even take the run's spool (inputs' errors are results)
         raise OutputNotWritable(out_dir, exc) from exc
 
 
+@dataclass(frozen=True)
+class _Cycle:
+    """What a run takes from outside INPUT: the previous round's report, last year's folder."""
+
+    previous: Previous | None
+    last_year: Path | None
+
+
 def _run(
-    root: Path, out_dir: Path, profile: Profile, jobs: int, notify: Progress, chunk_departments: int | None
+    root: Path,
+    out_dir: Path,
+    profile: Profile,
+    jobs: int,
+    notify: Progress,
+    chunk_departments: int | None,
+    cycle: _Cycle,
 ) -> RunResult:
     """The run, once OUT is this run's alone."""
+    written_earlier = outputs.begin(out_dir)
     remove_leftovers(out_dir)
     log = out_dir / LOG_NAME
     if log.is_file() and not log.is_symlink():  # an earlier run's: this run writes its own if need be
         log.unlink()
-    found, refused = input_files(root, out_dir)
-    listed = sorted(
-        [(relative_name(p, root), p) for p in found] + [(r.file, r) for r in refused],
-        key=lambda item: item[0],
-    )
+    sources = gather(root, skip=out_dir)
     spool = tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=out_dir)
     try:
-        tasks = [(i, str(p), str(root), spool) for i, (_, p) in enumerate(listed) if isinstance(p, Path)]
-        entries = read_all(tasks, jobs, notify)
-        entries += [refused_entry(i, r) for i, (_, r) in enumerate(listed) if isinstance(r, Refused)]
-        entries.sort(key=lambda e: e.index)
-        names = output_names([e.file for e in entries if e.status == "ok"], ".xlsx", reserved_names())
-        chunks = plan_chunks(entries, chunk_departments, jobs)
-        spooled = {e.index: e.spooled for e in entries if e.spooled is not None}
-        files = {e.index: e.file for e in entries}
+        prior, last_year_print = (
+            load_last_year(cycle.last_year, profile, jobs, spool, notify)
+            if cycle.last_year is not None
+            else ({}, None)
+        )
+        stamp = fingerprint(profile, last_year_print)
+        before = cycle.previous
+        reusable = before if before is not None and before.fingerprint == stamp else None
+        known, tasks = take_in(sources, spool, reusable)
+        entries = sorted([*known, *read_all(tasks, jobs, notify)], key=lambda e: e.index)
+        plan = plan_run(entries, sources, reusable, out_dir)
+        names = output_names([e.file for e in plan.entries if e.status == "ok"], ".xlsx", reserved_names())
+        if reusable is not None:
+            plan.keep_named(reusable, names)
+        # Files PREV read unchanged but whose department is checked again: read them now.
+        again = {i for group, files in plan.groups.items() if group not in plan.reused for i in files}
+        unread = [e.index for e in plan.entries if e.index in again and e.spooled is None]
+        if unread:
+            hashes = {e.index: e.sha256 for e in plan.entries}
+            fresh = {
+                e.index: e
+                for e in read_all([(i, sources[i], spool, hashes[i]) for i in unread], jobs, notify)
+            }
+            plan.entries = [
+                dataclasses.replace(e, spooled=fresh[e.index].spooled) if e.index in fresh else e
+                for e in plan.entries
+            ]
+        spooled = {e.index: e.spooled for e in plan.entries if e.spooled is not None}
+        files = {e.index: e.file for e in plan.entries}
+        groups = {g: members for g, members in plan.groups.items() if g not in plan.reused}
+        chunks = chunk_groups(groups, plan.per_file, chunk_departments, jobs)
         chunk_tasks: list[ChunkTask] = [
             (
                 n,
@@ -130,13 +175,22 @@ def _run(
                 spool,
                 str(out_dir),
                 profile,
-                {i: names[files[i]] for i, _ in c},
+                {i: names[files[i]] for i, _ in c if files[i] in names},
+                chunk_extras(plan, c, prior),
             )
             for n, c in enumerate(chunks)
         ]
         results, failures = check_all(chunk_tasks, jobs, notify)
-        entries = apply_failures(entries, failures, out_dir, names)
-        return _finish(out_dir, entries, results, profile, jobs)
+        plan.entries = apply_failures(plan.entries, failures, out_dir, names)
+        reused = 0
+        if plan.reused and reusable is not None:
+            results.append(reused_result(plan, reusable, out_dir, spool))
+            reused = results[-1].departments
+        run = _Run(out_dir, plan, results, profile, jobs, before, stamp, spool, reused)
+        result = _finish(run)
+        result.removed = outputs.finish(out_dir, written_earlier, result.written)
+        result.written.append(outputs.MANIFEST_NAME)
+        return result
     except KeyboardInterrupt:  # the workers are stopped: their half-written temporaries go too
         remove_leftovers(out_dir)
         raise
@@ -144,22 +198,49 @@ def _run(
         shutil.rmtree(spool, ignore_errors=True)
 
 
-def _finish(
-    out: Path, entries: Sequence[InputEntry], results: Sequence[ChunkResult], profile: Profile, jobs: int
-) -> RunResult:
-    """The summary workbook and report.json, streaming the spooled records into both."""
+@dataclass
+class _Run:
+    """What the finish of a run needs."""
+
+    out: Path
+    plan: Plan
+    results: list[ChunkResult]
+    profile: Profile
+    jobs: int
+    previous: Previous | None
+    fingerprint: str
+    spool: str
+    reused: int  # departments whose results were taken from PREV
+
+
+def _finish(run: _Run) -> RunResult:
+    """The summary workbook and report.json (last), streaming the spooled records into both."""
     from xltool.write.summary import SUMMARY_NAME, write_summary
 
+    out, results, entries = run.out, run.results, run.plan.entries
     scored = {s.file: (s.output, s.message) for r in results for s in r.scored}
 
     def inputs() -> Iterator[dict[str, Any]]:
-        return (input_json(e, scored.get(e.file)) for e in entries)
+        return (input_json(e, run.plan.per_file.get(e.index, ()), scored.get(e.file)) for e in entries)
 
     def departments() -> Iterator[dict[str, Any]]:
         return merge_sorted([Path(r.departments_file) for r in results])
 
+    # One pass over the findings in report order gives each its round and counts the rounds, before
+    # the summary (whose 整改情况 sheet needs the counts) and the report read them.
+    tally = Tally()
+    merged = Path(run.spool, "findings-all.jsonl")
+    keys: set[str] = set()
+    with open(merged, "w", encoding="utf-8") as fh:
+        for item in with_rounds(merge_sorted([Path(r.findings_file) for r in results]), run.previous, tally):
+            keys.add(str(item.get("key")))
+            fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+    resolved = resolved_findings(run.previous, keys, _current_files(run.plan), tally)
+
     def findings() -> Iterator[dict[str, Any]]:
-        return merge_sorted([Path(r.findings_file) for r in results])
+        with open(merged, encoding="utf-8") as fh:
+            for line in fh:
+                yield json.loads(line)
 
     summary: dict[str, int] = {"error": 0, "warning": 0, "info": 0}
     for r in results:
@@ -169,18 +250,19 @@ def _finish(
         summary[f"inputs_{e.status}"] = summary.get(f"inputs_{e.status}", 0) + 1
     summary["departments"] = sum(r.departments for r in results)
     summary["projects"] = sum(r.projects for r in results)
+    summary["departments_reused"] = run.reused
+    for name in ("open", "explained", "accepted", "new", "persisting", "resolved"):
+        summary[name] = tally.totals[name]
     written = [w for r in results for w in r.written]
     failed = {output: message for output, message in scored.values() if message is not None}
+    rounds = [dataclasses.asdict(line) for line in tally.rows()] if run.previous is not None else None
 
     def summarise() -> str:
-        return write_summary(out, inputs, departments, findings, summary)
+        return write_summary(out, inputs, departments, findings, summary, rounds)
 
-    # The summary workbook and report.json read the same spooled streams: write them side by side.
-    side = in_forked_process(summarise) if jobs > 1 else None
-    try:
-        write_report(out / REPORT_NAME, profile.name, inputs(), departments(), findings())
-    except Exception as exc:  # reported in the result (and by the command line), not raised
-        failed[REPORT_NAME] = not_written(REPORT_NAME, exc)
+    # The summary workbook and report.json read the same spooled streams: write them side by side,
+    # report.json last of all, so that a report never stands beside a summary that is not written.
+    side = in_forked_process(summarise) if run.jobs > 1 else None
     if side is not None and succeeded(side):
         written.append(SUMMARY_NAME)
     else:  # no fork here, or the forked writer failed: write it in this process
@@ -188,9 +270,41 @@ def _finish(
             written.append(summarise())
         except Exception as exc:
             failed[SUMMARY_NAME] = not_written("审核汇总工作簿", exc)
-    if REPORT_NAME not in failed:
+    counts = {k: summary[k] for k in ("error", "warning", "info", "open", "explained", "accepted")}
+    if run.previous is not None:
+        counts |= {k: summary[k] for k in ("new", "persisting", "resolved")}
+    try:
+        write_report(
+            out / REPORT_NAME,
+            run.profile.name,
+            inputs(),
+            departments(),
+            findings(),
+            head_extra={"fingerprint": run.fingerprint},
+            tail=lambda: {"resolved": resolved, "counts": counts},
+        )
         written.append(REPORT_NAME)
+    except Exception as exc:  # reported in the result (and by the command line), not raised
+        failed[REPORT_NAME] = not_written(REPORT_NAME, exc)
     if failed:
         summary["outputs_failed"] = len(failed)
-    has_errors = summary["error"] > 0 or summary.get("inputs_error", 0) > 0 or bool(failed)
+    found = summary.get("inputs_ok", 0) + summary.get("inputs_superseded", 0)
+    has_errors = summary["error"] > 0 or summary.get("inputs_error", 0) > 0 or found == 0 or bool(failed)
     return RunResult(out=out, written=written, counts_=summary, has_errors=has_errors, failed=failed)
+
+
+def _current_files(plan: Plan) -> dict[str, dict[tuple[str, str], str]]:
+    """Department → (form kind, project) → the file checked now; ("", "") → the department's first file."""
+    from xltool.rules.keys import project_key
+
+    by_index = {e.index: e for e in plan.entries}
+    current: dict[str, dict[tuple[str, str], str]] = {}
+    for files in plan.groups.values():
+        for index in files:
+            entry = by_index[index]
+            for key, sheet in zip(plan.per_file[index], entry.sheets, strict=True):
+                forms = current.setdefault(key, {})
+                project = project_key(sheet[3]) if sheet[1] == "project" else ""
+                forms.setdefault((sheet[1], project), entry.file)
+                forms.setdefault(("", ""), entry.file)
+    return current

@@ -41,31 +41,43 @@ def chunk_size(departments: int, jobs: int) -> int:
     return max(MIN_CHUNK, min(MAX_CHUNK, -(-departments // (jobs * max(rounds, 1)))))
 
 
+SheetEntry = tuple[str, FormKind, str | None, str | None]  # (sheet, kind, stated department, 附件3 project)
+
+
 @dataclass(frozen=True)
 class InputEntry:
-    """What the parent keeps of a read file: its status and the department each form sheet names."""
+    """What the parent keeps of an input: its status and the department each form sheet names."""
 
     index: int
     file: str
-    status: Status
+    status: Status  # ok / skipped / error, and superseded once duplicates are resolved (cycle.md)
     kind: FormKind | None
     message: str | None
-    sheets: tuple[tuple[str, FormKind, str | None], ...]  # (sheet, kind, stated department)
+    sheets: tuple[SheetEntry, ...]
     skipped_sheets: tuple[tuple[str, str], ...]
     spooled: Spooled | None = None  # where the worker spooled the records read
     templates: tuple[dict[str, Any], ...] = ()  # per form sheet: the official template it follows
+    sha256: str | None = None  # of the bytes read (a member: of its archive), for incremental re-runs
+    filled_on: str | None = None  # the latest 填报日期 on the form
+    returned: bool = False  # a scored workbook sent back
+    reused: bool = False  # not read this run: taken from the previous run's report (unchanged bytes)
 
 
-def plan_chunks(
-    entries: Sequence[InputEntry], size: int | None = None, jobs: int = 1
-) -> list[list[tuple[int, list[str]]]]:
-    """Chunks of (file index, department key of each form sheet); a workbook never spans chunks."""
-    flat = [(e.index, e.file, kind, name) for e in entries if e.status == "ok" for _, kind, name in e.sheets]
+PerFile = dict[int, list[str]]  # file index → department key of each of its form sheets
+
+
+def department_keys(entries: Sequence[InputEntry]) -> PerFile:
+    """The department key of every form sheet of the readable inputs, grouped over the whole batch."""
+    flat = [(e.index, e.file, s[1], s[2]) for e in entries if e.status == "ok" for s in e.sheets]
     keys = group_forms([(file, kind, name) for _, file, kind, name in flat])
-    per_file: dict[int, list[str]] = {}
+    per_file: PerFile = {}
     for (index, *_), key in zip(flat, keys, strict=True):
         per_file.setdefault(index, []).append(key)
-    # Departments that share a workbook must be processed together: union them.
+    return per_file
+
+
+def department_groups(per_file: PerFile) -> dict[str, list[int]]:
+    """Files by group of departments: departments that share a workbook are one group (union-find)."""
     parent: dict[str, str] = {}
 
     def find(k: str) -> str:
@@ -80,6 +92,21 @@ def plan_chunks(
     groups: dict[str, list[int]] = {}
     for index, sheet_keys in per_file.items():
         groups.setdefault(find(sheet_keys[0]), []).append(index)
+    return groups
+
+
+def plan_chunks(
+    entries: Sequence[InputEntry], size: int | None = None, jobs: int = 1
+) -> list[list[tuple[int, list[str]]]]:
+    """Chunks of (file index, department key of each form sheet); a workbook never spans chunks."""
+    per_file = department_keys(entries)
+    return chunk_groups(department_groups(per_file), per_file, size, jobs)
+
+
+def chunk_groups(
+    groups: dict[str, list[int]], per_file: PerFile, size: int | None = None, jobs: int = 1
+) -> list[list[tuple[int, list[str]]]]:
+    """Groups of departments into chunks of (file index, department keys), in group order."""
     size = size or chunk_size(len(groups), jobs)
     chunks: list[list[tuple[int, list[str]]]] = []
     current: list[tuple[int, list[str]]] = []
@@ -109,18 +136,32 @@ def refused_entry(index: int, refused: Refused) -> InputEntry:
     return InputEntry(index, refused.file, refused.status, None, refused.message, (), ())
 
 
-def input_json(e: InputEntry, scored: tuple[str, str | None] | None = None) -> dict[str, Any]:
+def input_json(
+    e: InputEntry, keys: Sequence[str] = (), scored: tuple[str, str | None] | None = None
+) -> dict[str, Any]:
     """An input as report.json gives it, with the sheets read and skipped.
 
     ``scored`` (a run's, not a check's): the scored workbook's path relative to OUT, and the message
-    when it could not be written.
+    when it could not be written. Beyond cli.md (cycle.md): each form sheet's department key, stated
+    department and project, and the input's ``sha256`` — what a later incremental run reuses.
     """
     item: dict[str, Any] = {"file": e.file, "kind": e.kind, "status": e.status, "message": e.message}
     templates = e.templates if len(e.templates) == len(e.sheets) else ({},) * len(e.sheets)
     item["sheets"] = [
-        {"sheet": s, "kind": k, "status": "ok", **({"template": t} if t else {})}
-        for (s, k, _), t in zip(e.sheets, templates, strict=True)
+        {
+            "sheet": s,
+            "kind": k,
+            "status": "ok",
+            **({"template": t} if t else {}),
+            "department": keys[i] if i < len(keys) else None,
+            "stated": stated,
+            "project": project,
+        }
+        for i, ((s, k, stated, project), t) in enumerate(zip(e.sheets, templates, strict=True))
     ] + [{"sheet": s, "kind": None, "status": "skipped", "message": m} for s, m in e.skipped_sheets]
+    item["sha256"] = e.sha256
+    item["filled_on"] = e.filled_on
+    item["returned"] = e.returned
     if scored is not None:
         output, message = scored
         item["scored"] = {"file": output, "status": "ok" if message is None else "error", "message": message}

@@ -141,6 +141,7 @@ class CheckResult:
     departments: tuple[Department, ...]
     findings: tuple[Finding, ...]
     input_records: tuple[dict[str, Any], ...] = field(repr=False, compare=False)
+    fingerprint: str = field(default="", repr=False, compare=False)  # what the results depend on
 
     def counts(self) -> dict[str, int]:
         """Findings by severity, inputs by status (inputs_ok …), departments and projects."""
@@ -170,11 +171,18 @@ class CheckResult:
     @property
     def report(self) -> dict[str, Any]:
         """The report.json document (without scored-workbook locations: a check writes none)."""
+        findings = [{**finding_json(f), "round": "new"} for f in self.findings]
+        counts = {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITY_ORDER}
+        counts |= {s: sum(1 for f in self.findings if f.status == s) for s in ("open", "explained")}
+        counts["accepted"] = sum(1 for f in self.findings if f.review == "接受")
         return {
             **report_head(self.profile),
+            "fingerprint": self.fingerprint,
             "inputs": list(self.input_records),
             "departments": [d.record for d in self.departments],
-            "findings": [finding_json(f) for f in self.findings],
+            "findings": findings,
+            "resolved": [],
+            "counts": counts,
         }
 
     def to_json(self) -> str:

@@ -13,6 +13,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from xltool.model.records import WorkbookRead
+from xltool.read.intake import Source
 from xltool.run import progress
 from xltool.run.boundary import Failure, process_apart, retry_apart
 from xltool.run.chunks import ChunkResult, ChunkTask, process_chunk
@@ -27,23 +28,29 @@ MSG_WORKER_DIED = (
 )
 
 
-def _read_one(task: tuple[int, str, str, str]) -> InputEntry:
-    """Read one file (in a worker), spool its records, return what the parent needs to plan."""
-    from xltool.read.worker import read_in_worker
+ReadTask = tuple[int, Source, str, str | None]  # (index, source, spool folder, sha256 of its bytes)
+
+
+def _read_one(task: ReadTask) -> InputEntry:
+    """Read one input (in a worker), spool its records, return what the parent needs to plan."""
+    from xltool.read.worker import read_source_in_worker
     from xltool.write.fingerprint import template_fingerprint
 
-    index, path, root, spool = task
-    read = read_in_worker(Path(path), Path(root))
+    index, source, spool, sha256 = task
+    read = read_source_in_worker(source)
     return InputEntry(
         index=index,
         file=read.file,
         status=read.status,
         kind=read.kind,
         message=read.message,
-        sheets=tuple((s.sheet, s.kind, s.department) for s in read.sheets),
+        sheets=tuple((s.sheet, s.kind, s.department, s.project) for s in read.sheets),
         templates=tuple(template_fingerprint(s) for s in read.sheets),
         skipped_sheets=read.skipped_sheets,
         spooled=spool_read(spool, read),
+        sha256=sha256,
+        filled_on=read.filled_on,
+        returned=read.returned,
     )
 
 
@@ -72,7 +79,7 @@ def _chunksize(tasks: int, jobs: int) -> int:
     return max(1, min(32, tasks // (jobs * 8) or 1))
 
 
-def read_all(tasks: Sequence[tuple[int, str, str, str]], jobs: int, notify: Progress) -> list[InputEntry]:
+def read_all(tasks: Sequence[ReadTask], jobs: int, notify: Progress) -> list[InputEntry]:
     """Read every file in worker processes, so that no file can take the run down with it.
 
     Should a worker die all the same (a parser aborting the process), the files not yet read are read
@@ -103,7 +110,7 @@ def read_all(tasks: Sequence[tuple[int, str, str, str]], jobs: int, notify: Prog
     return sorted(entries, key=lambda e: e.index)
 
 
-def _read_isolated(task: tuple[int, str, str, str]) -> InputEntry:
+def _read_isolated(task: ReadTask) -> InputEntry:
     """One file read in a process of its own; an `error` entry if that process dies."""
     try:
         with _pool(1) as pool:
@@ -111,10 +118,7 @@ def _read_isolated(task: tuple[int, str, str, str]) -> InputEntry:
                 future = pool.submit(_read_one, task)
             return future.result()
     except BrokenProcessPool:
-        from xltool.read.sources import relative_name
-
-        file = relative_name(Path(task[1]), Path(task[2]))
-        return InputEntry(task[0], file, "error", None, MSG_WORKER_DIED, (), ())
+        return InputEntry(task[0], task[1].file, "error", None, MSG_WORKER_DIED, (), (), sha256=task[3])
 
 
 def _read_whole(task: tuple[str, str]) -> WorkbookRead:

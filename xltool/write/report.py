@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,24 @@ def finding_order(f: Finding, sheet_order: dict[tuple[str, str], int] | None = N
     ]
 
 
+def json_order(item: dict[str, Any], sheet_position: int) -> list[object]:
+    """`finding_order` of a finding as report.json gives it (a finding taken from an earlier run)."""
+    cell = str(item.get("cell", ""))
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return [
+        item["file"],
+        sheet_position,
+        item["sheet"],
+        SEVERITY_ORDER[item["severity"]],
+        int(digits or 0),
+        len(letters),
+        letters,
+        item["rule"],
+        item["message"],
+    ]
+
+
 def sheet_order(reads: Iterable[WorkbookRead]) -> dict[tuple[str, str], int]:
     """(file, sheet) → the sheet's position among the workbook's form sheets."""
     return {(r.file, s.sheet): i for r in reads for i, s in enumerate(r.sheets)}
@@ -60,6 +78,10 @@ def finding_json(f: Finding, scored: Location | None = None) -> dict[str, Any]:
         "actual": f.actual,
         "threshold": f.threshold,
         "basis": f.basis,
+        "key": f.key,
+        "explanation": f.explanation,
+        "review": f.review,
+        "status": f.status,
     }
     if scored is not None:
         item["scored"] = {"file": scored[0], "sheet": scored[1], "cell": scored[2]}
@@ -150,9 +172,15 @@ def write_report(
     inputs: Iterable[dict[str, Any]],
     departments: Iterable[dict[str, Any]],
     findings: Iterable[dict[str, Any]],
+    head_extra: dict[str, Any] | None = None,
+    tail: Callable[[], dict[str, Any]] | None = None,
 ) -> None:
-    """Write report.json atomically, streaming the findings (valid, indented JSON)."""
-    head = report_head(profile)
+    """Write report.json atomically, streaming the findings (valid, indented JSON).
+
+    ``head_extra`` adds top-level members after ``profile``; ``tail`` (called once the findings are
+    written) gives the members after ``findings`` (cycle.md: ``resolved``, ``counts``).
+    """
+    head = {**report_head(profile), **(head_extra or {})}
     with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         fh.write("{\n")
         for key, value in head.items():
@@ -165,5 +193,8 @@ def write_report(
                 fh.write(_indented(item, 4))
                 first = False
             fh.write("]" if first else "\n  ]")
-            fh.write(",\n" if key != "findings" else "\n")
-        fh.write("}\n")
+            fh.write(",\n" if key != "findings" else "")
+        for key, value in (tail() if tail is not None else {}).items():
+            fh.write(f",\n  {json.dumps(key)}: ")
+            fh.write(_indented(value, 2).lstrip())
+        fh.write("\n}\n")

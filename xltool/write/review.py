@@ -16,18 +16,26 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from xltool.forms.blocks import Format as ValueFormat
+from xltool.forms.marks import EXPLANATION_HEADER, KEY_HEADER, REVIEW_CHOICES, REVIEW_HEADER
 from xltool.model.records import SEVERITY_ORDER, Finding, WorkbookRead
 from xltool.model.rounding import fmt_num
 from xltool.rules.catalogue import RULES, SEVERITY_NAMES
 from xltool.rules.scorecard import SheetScore, over_claimed
 from xltool.write.looks import (
     BODY_FONT,
+    INPUT_FILL,
     NUMBER_FORMATS,
     add_format,
     wrapped_lines,
 )
 
-REVIEW_SHEET = "审核结果"
+# After the findings' own columns: the department's 情况说明 (unlocked, an input), the reviewer's
+# 审核意见 (a 接受 / 不接受 list) and, hidden, the finding key that matches a row in the next round.
+FOLLOW_UP_COLUMNS: tuple[tuple[str, float], ...] = (
+    (EXPLANATION_HEADER, 36),
+    (REVIEW_HEADER, 10),
+    (KEY_HEADER, 12),
+)
 
 
 FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "info": "#DDEBF7"}
@@ -103,6 +111,15 @@ _REVIEW_LOOKS: dict[str, dict[str, object]] = {
     "message": {"font_size": 10, "border": 1, "text_wrap": True},
     "link": {"font_size": 10, "border": 1, "font_color": LINK_FONT, "underline": 1, "align": "center"},
     "sheet_link": {"font_size": 10, "border": 1, "font_color": LINK_FONT, "underline": 1},
+    "explanation": {
+        "font_size": 10,
+        "border": 1,
+        "text_wrap": True,
+        "valign": "top",
+        "bg_color": INPUT_FILL,
+        "locked": False,
+    },
+    "verdict": {"font_size": 10, "border": 1, "align": "center", "bg_color": INPUT_FILL, "locked": False},
 }
 
 
@@ -332,10 +349,43 @@ def _write_findings(ws: Worksheet, looks: Looks, r: int, marks: Sequence[Mark]) 
             rows_for(f.message, width * REVIEW_SCALE), rows_for(f.basis or "", basis_width * REVIEW_SCALE)
         )
         ws.set_row(r + i, max(18, lines * 13.5 + 5))
-    ws.autofilter(r, 0, r + len(ordered), len(REVIEW_COLUMNS) - 1)
+    _write_follow_up(ws, looks, r, ordered)
+    ws.autofilter(r, 0, r + len(ordered), len(REVIEW_COLUMNS) + len(FOLLOW_UP_COLUMNS) - 1)
     if r + 1 <= MAX_FROZEN_ROWS:
         ws.freeze_panes(r + 1, 0)
     ws.repeat_rows(r)
+
+
+def _write_follow_up(ws: Worksheet, looks: Looks, r: int, ordered: Sequence[Mark]) -> None:
+    """情况说明, 审核意见 and the hidden key beside the findings; only the first two can be edited."""
+    c0 = len(REVIEW_COLUMNS)
+    for c, (text, width) in enumerate(FOLLOW_UP_COLUMNS, start=c0):
+        ws.set_column(c, c, width, None, {"hidden": text == KEY_HEADER})
+        ws.write_string(r, c, text, looks.review("header"))
+    for i, mark in enumerate(ordered, start=1):
+        f = mark.finding
+        for c, given, look in ((c0, f.explanation, "explanation"), (c0 + 1, f.review, "verdict")):
+            if given:
+                ws.write_string(r + i, c, given, looks.review(look))
+            else:
+                ws.write_blank(r + i, c, None, looks.review(look))
+        ws.write_string(r + i, c0 + 2, f.key, looks.review("cell"))
+    ws.data_validation(
+        r + 1,
+        c0 + 1,
+        r + len(ordered),
+        c0 + 1,
+        {
+            "validate": "list",
+            "source": list(REVIEW_CHOICES),
+            "input_title": REVIEW_HEADER,
+            "input_message": "审核人填写：接受（情况说明成立）或不接受",
+            "error_title": REVIEW_HEADER,
+            "error_message": "请从下拉列表中选择：接受 或 不接受",
+        },
+    )
+    # Protected without a password, so that only 情况说明 and 审核意见 take typing by mistake.
+    ws.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
 
 
 def review_order(mark: Mark) -> tuple[object, ...]:

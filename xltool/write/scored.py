@@ -35,6 +35,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from xltool.forms.blocks import FormLayout
 from xltool.forms.layouts import BUDGET_WEIGHT, FORMS
+from xltool.forms.marks import REVIEW_SHEET, SCORED_PROPERTY, SCORED_VALUE
 from xltool.model.records import SEVERITY_ORDER, Anchor, Finding, FormSheet, WorkbookRead
 from xltool.rules.catalogue import BY_ID
 from xltool.rules.departments import DERIVED
@@ -65,7 +66,6 @@ from xltool.write.render import column_widths, render_form
 from xltool.write.review import (
     FILLS,
     RATE_FIGURES,
-    REVIEW_SHEET,
     SEVERITY_NAMES,
     Looks,
     Mark,
@@ -325,6 +325,8 @@ def _write_workbook(
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, workbook_options())
     workbook.set_properties({"created": CREATED, "title": f"审核结果：{read.file}", "author": COMMENT_AUTHOR})
+    # The marker that makes a scored workbook sent back recognisable as one (cycle.md).
+    workbook.set_custom_property(SCORED_PROPERTY, SCORED_VALUE)
     styles, looks = Styles(workbook), Looks(workbook)
     review = workbook.add_worksheet(REVIEW_SHEET)
     marks: list[Mark] = []

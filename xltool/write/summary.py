@@ -15,7 +15,9 @@ from xltool.write.looks import wrapped_lines
 from xltool.write.review import RATE_FIGURES
 
 SUMMARY_NAME = "审核汇总.xlsx"
-STATUS_NAMES = {"ok": "已读取", "skipped": "已跳过", "error": "无法读取"}
+STATUS_NAMES = {"ok": "已读取", "skipped": "已跳过", "error": "无法读取", "superseded": "已被替代"}
+FINDING_STATUS = {"open": "未处理", "explained": "已说明"}
+ROUND_NAMES = {"new": "新发现", "persisting": "仍存在", "resolved": "已整改"}
 KIND_NAMES = {
     "basic_data": "附件1 基础数据表",
     "department": "附件2 部门整体支出绩效自评表",
@@ -89,6 +91,7 @@ def _departments(wb: Any, fmt: _Formats, depts: Iterable[dict[str, Any]], n: int
         ("部门", 28), ("年度", 7), ("规则总分", 9), ("自评总分", 9), ("差异（自评−规则）", 10), ("等级", 6),
         ("执行率", 9), ("年初预算数（万元）", 14), ("全年预算数（万元）", 14), ("全年执行数（万元）", 14),
         ("错误", 6), ("警告", 6), ("提示", 6), ("项目数", 7), ("附件2文件", 40),
+        ("未处理", 7), ("已说明", 7), ("已接受", 7), ("上年规则总分", 9), ("较上年", 8),
     ]  # fmt: skip
     _table(ws, fmt, headers, n)
     for r, d in enumerate(depts, start=1):
@@ -104,6 +107,7 @@ def _departments(wb: Any, fmt: _Formats, depts: Iterable[dict[str, Any]], n: int
             (budget.get("executed"), fmt.amount), (counts.get("error", 0), fmt.int),
             (counts.get("warning", 0), fmt.int), (counts.get("info", 0), fmt.int),
             (len(d["projects"]), fmt.int), (table.get("file"), fmt.text),
+            *_follow_up(d, fmt), *_last_year(table, fmt),
         ]  # fmt: skip
         for c, (value, cell_format) in enumerate(values):
             _put(ws, r, c, value, cell_format)
@@ -118,6 +122,7 @@ def _projects(wb: Any, fmt: _Formats, departments: Iterable[dict[str, Any]], n: 
         ("部门", 24), ("项目", 30), ("规则总分", 9), ("自评总分", 9), ("差异（自评−规则）", 10), ("等级", 6),
         ("执行率", 9), ("预算执行得分", 9), ("年初预算数（万元）", 14), ("全年预算数（万元）", 14),
         ("全年执行数（万元）", 14), ("错误", 6), ("警告", 6), ("提示", 6), ("文件", 36), ("工作表", 18),
+        ("上年规则总分", 9), ("较上年", 8),
     ]  # fmt: skip
     rows = ((d["name"], p) for d in departments for p in d["projects"])
     _table(ws, fmt, headers, n)
@@ -132,6 +137,7 @@ def _projects(wb: Any, fmt: _Formats, departments: Iterable[dict[str, Any]], n: 
             (b.get("full_year"), fmt.amount), (b.get("executed"), fmt.amount),
             (counts.get("error", 0), fmt.int), (counts.get("warning", 0), fmt.int),
             (counts.get("info", 0), fmt.int), (p["file"], fmt.text), (p["sheet"], fmt.text),
+            *_last_year(p, fmt),
         ]  # fmt: skip
         for c, (value, cell_format) in enumerate(values):
             _put(ws, r, c, value, cell_format)
@@ -142,7 +148,7 @@ def _findings(wb: Any, fmt: _Formats, findings: Iterable[dict[str, Any]], total:
     headers = [
         ("级别", 6), ("规则名称", 14), ("部门", 22), ("文件", 34), ("工作表", 16), ("单元格", 7),
         ("问题说明", 70), ("应为", 12), ("阈值/标准", 12), ("填报值", 12), ("依据", 30), ("规则编号", 22),
-        ("打开评分表", 12),
+        ("打开评分表", 12), ("处理状态", 8), ("本轮", 8), ("情况说明", 40), ("审核意见", 8),
     ]  # fmt: skip
     _table(ws, fmt, headers, total)
     severity_format = {"error": fmt.error, "warning": fmt.warning, "info": fmt.info}
@@ -165,6 +171,11 @@ def _findings(wb: Any, fmt: _Formats, findings: Iterable[dict[str, Any]], total:
             ws.write_url(r, 12, target, fmt.link, string="打开", tip=_tail(where, MAX_TIP))
         elif scored:
             _put(ws, r, 12, f"{scored['file']} › {scored['sheet']}!{scored['cell']}", fmt.text)
+        status = "已接受" if f.get("review") == "接受" else FINDING_STATUS.get(f.get("status") or "open")
+        _put(ws, r, 13, status, fmt.text)
+        _put(ws, r, 14, ROUND_NAMES.get(f.get("round") or ""), fmt.text)
+        _put(ws, r, 15, f.get("explanation"), fmt.wrap)
+        _put(ws, r, 16, f.get("review"), fmt.text)
 
 
 def _utf16_len(text: str) -> int:
@@ -194,7 +205,7 @@ def _inputs(wb: Any, fmt: _Formats, inputs: Iterable[dict[str, Any]], n: int) ->
     ws = wb.add_worksheet("文件读取情况")
     headers = [("文件", 50), ("识别为", 26), ("状态", 9), ("说明", 80)]
     _table(ws, fmt, headers, n)
-    status_format = {"ok": fmt.text, "skipped": fmt.warning, "error": fmt.error}
+    status_format = {"ok": fmt.text, "skipped": fmt.warning, "error": fmt.error, "superseded": fmt.warning}
     for r, i in enumerate(inputs, start=1):
         _put(ws, r, 0, i["file"], fmt.text)
         _put(ws, r, 1, KIND_NAMES.get(i.get("kind") or "", "未识别"), fmt.text)
@@ -258,6 +269,7 @@ def write_summary(
     departments: Callable[[], Iterable[dict[str, Any]]],
     findings: Callable[[], Iterable[dict[str, Any]]],
     counts: Mapping[str, int],
+    rounds: Sequence[Mapping[str, Any]] | None = None,
 ) -> str:
     """Write 审核汇总.xlsx atomically at OUT's root; returns its name relative to OUT.
 
@@ -281,10 +293,69 @@ def write_summary(
     _projects(wb, fmt, departments(), counts.get("projects", 0))
     _findings(wb, fmt, findings(), n_findings)
     _inputs(wb, fmt, inputs(), n_inputs)
+    if rounds is not None:
+        _rounds(wb, fmt, rounds, counts)
     _charts(wb, fmt, n_departments)
     wb.close()
     write_bytes_atomic(target, buffer.getvalue())
     return SUMMARY_NAME
+
+
+def _follow_up(d: Mapping[str, Any], fmt: _Formats) -> list[tuple[object, Any]]:
+    """A department's findings open, explained and accepted."""
+    follow = d.get("follow_up") or {}
+    return [(follow.get(k, 0), fmt.int) for k in ("open", "explained", "accepted")]
+
+
+def _last_year(record: Mapping[str, Any], fmt: _Formats) -> list[tuple[object, Any]]:
+    """Last year's rule score and the change (--last-year), blank without one."""
+    last = record.get("last_year") or {}
+    return [(last.get("score"), fmt.score), (last.get("change"), fmt.score)]
+
+
+ROUND_HEADERS = (
+    ("部门", 28), ("已整改", 8), ("仍存在", 8), ("新发现", 8), ("已说明", 8), ("已接受", 8), ("未处理", 8),
+)  # fmt: skip
+PERSISTING_HEADERS = (
+    ("部门", 28),
+    ("文件", 34),
+    ("工作表", 16),
+    ("单元格", 7),
+    ("规则", 22),
+    ("问题说明", 70),
+)
+
+
+def _rounds(wb: Any, fmt: _Formats, rounds: Sequence[Mapping[str, Any]], counts: Mapping[str, int]) -> None:
+    """整改情况: per department resolved / persisting / new / explained, then the persisting errors."""
+    ws = wb.add_worksheet("整改情况")
+    _table(ws, fmt, ROUND_HEADERS, len(rounds) + 1)
+    for r, line in enumerate(rounds, start=1):
+        values = [
+            line["name"],
+            *(line[k] for k in ("resolved", "persisting", "new", "explained", "accepted", "open")),
+        ]
+        for c, value in enumerate(values):
+            _put(ws, r, c, value, fmt.text if c == 0 else fmt.int)
+    r = len(rounds) + 1
+    totals = [
+        "合计",
+        *(counts.get(k, 0) for k in ("resolved", "persisting", "new", "explained", "accepted", "open")),
+    ]
+    for c, value in enumerate(totals):
+        _put(ws, r, c, value, fmt.header if c == 0 else fmt.int)
+    r += 2
+    ws.write_string(r, 0, "仍存在的错误（上一轮已指出、本轮仍未整改且未被接受）", fmt.title)
+    r += 1
+    for c, (name, _) in enumerate(PERSISTING_HEADERS):
+        ws.write_string(r, c, name, fmt.header)
+    persisting = [f for line in rounds for f in line["persisting_errors"]]
+    if not persisting:
+        ws.write_string(r + 1, 0, "无", fmt.text)
+    for f in persisting:
+        r += 1
+        for c, key in enumerate(("department", "file", "sheet", "cell", "rule", "message")):
+            _put(ws, r, c, f.get(key), fmt.wrap if key == "message" else fmt.text)
 
 
 def _created() -> Any:
