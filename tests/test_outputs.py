@@ -82,3 +82,9 @@ def test_the_official_form_prints_alone_with_its_header_repeated_and_nothing_bel
         cell.font.sz for row in ws.iter_rows(max_col=len(widths)) for cell in row if cell.value is not None
     }
     assert min(fonts) * scale >= 9, (fonts, scale)
+
+
+def test_printed_review_notes_name_the_rule_in_chinese(signed: Path) -> None:
+    rows = _rows(openpyxl.load_workbook(signed / BASIC)["基础数据表"])
+    notes = [str(row[1]) for row in rows if len(row) > 1 and str(row[1]).startswith("1. 【")]
+    assert notes and notes[0].startswith("1. 【错误·项目支出超过部门预算】附件1项目支出预算数")

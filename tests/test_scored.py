@@ -110,7 +110,8 @@ def test_overstated_budget_score_keeps_the_submitted_figure(sample: Scored) -> N
     assert _fill(score) == RED
     assert score.comment is not None and score.comment.author == "xltool"
     assert "B-EXEC-STATED" in score.comment.text and "8.26" in score.comment.text
-    assert score.comment.text.startswith("【错误 B-EXEC-STATED】")
+    assert score.comment.text.startswith(f"【错误·{BY_ID['B-EXEC-STATED'].name}】")
+    assert "（规则 B-EXEC-STATED）" in score.comment.text  # the id stays as a reference
     rate = ws["H6"]
     assert rate.value == 1 and _fill(rate) == RED and "A-RATE-STATED" in rate.comment.text
     total = ws["H26"]

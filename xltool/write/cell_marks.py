@@ -41,7 +41,10 @@ def place_finding(
 
 def finding_comment(findings: Sequence[Finding]) -> tuple[str, dict[str, object]]:
     """One line per finding, worst first, and comment options sizing the box to the text."""
-    lines = [f"【{SEVERITY_NAMES[f.severity]} {f.rule}】{f.message}" for f in findings]
+    lines = [
+        f"【{SEVERITY_NAMES[f.severity]}·{f.rule_name or f.rule}】{f.message}（规则 {f.rule}）"
+        for f in findings
+    ]
     widths = [_text_px(line) for line in lines]
     width = min(max(widths), COMMENT_MAX_PX) + 16
     rows = sum(max(1, math.ceil(w / (width - 16))) for w in widths)

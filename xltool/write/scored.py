@@ -220,7 +220,7 @@ def _notes(
     width = sum(widths[1 : last_col + 1])
     for i, mark in enumerate(ordered, start=1):
         f = mark.finding
-        line = f"{i}. 【{SEVERITY_NAMES[f.severity]} {f.rule}】{f.message}"
+        line = f"{i}. 【{SEVERITY_NAMES[f.severity]}·{f.rule_name or f.rule}】{f.message}"
         ws.write_url(
             r + i, 0, internal_link(mark.sheet, mark.cell), looks.note_cell(f.severity), string=mark.cell
         )
