@@ -20,12 +20,18 @@ _PRINT_PLAIN_BELOW = 1e15
 
 def round2(value: float | Decimal) -> float:
     """Round half up to 2 decimals, as a person checking the second decimal would."""
-    return _round(value, _CENT)
+    if isinstance(value, Decimal):
+        return float(round2_exact(value))
+    if not -_WHOLE < value < _WHOLE:  # nan and ±inf fail both comparisons
+        return float(value)
+    return float(Decimal(repr(float(value))).quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
 def round_rate(value: float, digits: int = 4) -> float:
     """Round a fraction half up (4 decimals keep 82.60 % exact)."""
-    return _round(value, Decimal(1).scaleb(-digits))
+    if not -_WHOLE < value < _WHOLE:
+        return float(value)
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
 def round2_exact(value: Decimal) -> Decimal:
@@ -33,15 +39,6 @@ def round2_exact(value: Decimal) -> Decimal:
     if not value.is_finite() or value.adjusted() >= 15:
         return value
     return value.quantize(_CENT, rounding=ROUND_HALF_UP)
-
-
-def _round(value: float | Decimal, quantum: Decimal) -> float:
-    """``value`` rounded half up to ``quantum`` as a float; nan, ±inf and huge figures as they are."""
-    number = float(value)
-    if not math.isfinite(number) or abs(number) >= _WHOLE:
-        return number
-    exact = value if isinstance(value, Decimal) else Decimal(float.__repr__(number))
-    return float(exact.quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def fmt_num(value: object) -> str:

@@ -10,6 +10,8 @@ from xltool.model.caching import SHORT_TEXT
 from xltool.model.magnitude import MAX_MAGNITUDE, magnitude_problem
 from xltool.model.values import AmountError, Quantity, parse_amount, parse_rate, parse_value, to_decimal
 
+MAX_FLOAT = float(MAX_MAGNITUDE)  # a float cell is checked against it without a Decimal
+
 
 @functools.cache
 def _column_letters(col: int) -> str:
@@ -62,17 +64,11 @@ def _number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
 
     A figure too large to be a real one is set aside with a problem saying so (see model/magnitude).
     """
-    value, problem = _any_number(raw, fmt)
-    if value is not None and not -MAX_MAGNITUDE < value < MAX_MAGNITUDE:
-        return None, magnitude_problem(raw)
-    return value, problem
-
-
-def _any_number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
-    """`_number` whatever its size."""
     if raw is None:
         return None, None
     if type(raw) is float:
+        if raw >= MAX_FLOAT or raw <= -MAX_FLOAT:
+            return None, magnitude_problem(raw)
         # Scores repeat (2, 3, 10 …), amounts seldom. The cache keys by value: -0.0 equals 0.0 and
         # nan equals nothing, so neither goes into it.
         if fmt == "score" and raw == raw and raw != 0:
@@ -87,7 +83,15 @@ def _any_number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
 
 
 def _parse_number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
-    """`_number` without its shortcuts."""
+    """`_number` without its shortcuts (texts and integers: their size checked here)."""
+    value, problem = _parse_any_number(raw, fmt)
+    if value is not None and not -MAX_MAGNITUDE < value < MAX_MAGNITUDE:
+        return None, magnitude_problem(raw)
+    return value, problem
+
+
+def _parse_any_number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
+    """`_parse_number` whatever the size."""
     try:
         if fmt == "rate":
             return parse_rate(raw), None
