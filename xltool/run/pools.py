@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
+from typing import Any
 
 
 def fork_context() -> multiprocessing.context.BaseContext | None:
@@ -19,6 +21,8 @@ def fork_context() -> multiprocessing.context.BaseContext | None:
 def _leave_interrupts_to_the_parent() -> None:
     """A worker ignores SIGINT: Ctrl-C reaches every process of the terminal, and the parent decides."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # forked with SIGINT blocked (see Pool.submit): now ignored
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def run_uninterrupted(work: Callable[[], object]) -> None:
@@ -49,6 +53,20 @@ class Pool(ProcessPoolExecutor):
             self.stop()
             return None
         return super().__exit__(exc_type, exc, tb)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Submit with SIGINT held back while workers may be forked (none interrupted before ignoring it)."""
+        # A signal held back reaches this process as soon as the submit is done.
+        if (
+            not hasattr(signal, "pthread_sigmask")
+            or threading.current_thread() is not threading.main_thread()
+        ):
+            return super().submit(fn, *args, **kwargs)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return super().submit(fn, *args, **kwargs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def stop(self) -> None:
         """Terminate the workers and drop the queued tasks."""
