@@ -8,16 +8,10 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from xltool.forms.layouts import FORMS
+from xltool.forms.layouts import FORM_NAMES, FORMS
 from xltool.model.names import normalise_department
 from xltool.rules.compare import above
 from xltool.rules.engine import Context, Flagged, rule
-
-FORM_NAMES = {
-    "basic_data": "附件1 部门整体支出绩效评价基础数据表",
-    "department": "附件2 部门整体支出绩效自评表",
-    "project": "附件3 项目支出绩效自评表",
-}
 
 # The derived indicators of family E, each with how it is computed (shown under the scored 附件1).
 DERIVED = {

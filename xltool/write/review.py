@@ -16,6 +16,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from xltool.forms.blocks import Format as ValueFormat
+from xltool.forms.layouts import FORM_NAMES
 from xltool.forms.marks import EXPLANATION_HEADER, KEY_HEADER, REVIEW_CHOICES, REVIEW_HEADER
 from xltool.model.records import SEVERITY_ORDER, Finding, WorkbookRead
 from xltool.model.rounding import fmt_num
@@ -41,11 +42,7 @@ FOLLOW_UP_COLUMNS: tuple[tuple[str, float], ...] = (
 FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "info": "#DDEBF7"}
 
 
-KIND_NAMES: dict[str, str] = {
-    "basic_data": "附件1 部门整体支出绩效评价基础数据表",
-    "department": "附件2 部门整体支出绩效自评表",
-    "project": "附件3 项目支出绩效自评表",
-}
+KIND_NAMES = FORM_NAMES  # one table of form names (forms/layouts.py)
 
 
 RULE_FILL = "#E2EFDA"  # the 按规则计算 block: light green, apart from the form's yellow and grey

@@ -9,6 +9,7 @@ from typing import Any
 
 import xlsxwriter
 
+from xltool.forms.layouts import FORM_NAMES
 from xltool.rules.catalogue import SEVERITY_NAMES
 from xltool.write.atomic import write_bytes_atomic
 from xltool.write.looks import wrapped_lines
@@ -18,11 +19,7 @@ SUMMARY_NAME = "审核汇总.xlsx"
 STATUS_NAMES = {"ok": "已读取", "skipped": "已跳过", "error": "无法读取", "superseded": "已被替代"}
 FINDING_STATUS = {"open": "未处理", "explained": "已说明"}
 ROUND_NAMES = {"new": "新发现", "persisting": "仍存在", "resolved": "已整改"}
-KIND_NAMES = {
-    "basic_data": "附件1 基础数据表",
-    "department": "附件2 部门整体支出绩效自评表",
-    "project": "附件3 项目支出绩效自评表",
-}
+KIND_NAMES = FORM_NAMES  # one table of form names (forms/layouts.py)
 # Excel keeps at most 65,530 hyperlinks per worksheet; past that, locations are written as text. A link
 # longer than Excel allows (a very deep path) is written as text too; a tip is shortened from the left.
 MAX_URL, MAX_TIP = 2079, 255
