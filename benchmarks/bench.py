@@ -1,6 +1,6 @@
 """Benchmark `xltool reconcile` on a generated batch against a floor measured in the same run.
 
-    python benchmarks/bench.py --departments 1000 [--jobs N] [--compare-jobs] [--keep DIR]
+    python benchmarks/bench.py --departments 1000 [--jobs N] [--compare-jobs] [--incremental 10] [--keep DIR]
 
 1. Generates N departments of realistic forms (three workbooks each, several project sheets, varied
    figures and anomalies, distinct names) with tests/support/sample_forms.py.
@@ -12,11 +12,15 @@
    cells holding values, and all cells (also the empty bordered cells that draw the form, written
    with one plain border format). The second is "the same number of cells"; the first is stricter.
 4. Prints per-workbook costs and the CPU ratio to the floor. Not a test: no assertion on time.
+5. ``--incremental K``: K departments' workbooks are then regenerated with other figures and the batch
+   is re-run with ``--previous`` (cycle.md: unchanged departments are taken from the previous run);
+   prints its CPU and wall time as a ratio to the full run's.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import resource
@@ -168,12 +172,13 @@ class TreeMemory(threading.Thread):
             time.sleep(self.interval)
 
 
-def run_xltool(src: Path, out: Path, jobs: int) -> dict[str, float]:
+def run_xltool(src: Path, out: Path, jobs: int, extra: tuple[str, ...] = ()) -> dict[str, float]:
     """`xltool reconcile` in a subprocess: CPU (self + workers), wall and peak tree memory."""
     shutil.rmtree(out, ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall0 = time.perf_counter()
     cmd = [sys.executable, "-m", "xltool.cli", "reconcile", str(src), "-o", str(out), "--jobs", str(jobs)]
+    cmd += extra
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sampler = TreeMemory(proc.pid)
     sampler.start()
@@ -205,6 +210,13 @@ def main() -> None:
         "--compare-jobs", action="store_true", help="also run with --jobs 1 and report the speed-up"
     )
     parser.add_argument("--keep", type=Path, help="keep the generated batch and outputs in this folder")
+    parser.add_argument(
+        "--incremental",
+        type=int,
+        default=0,
+        metavar="K",
+        help="then change K departments and re-run with --previous; report the ratio to the full run",
+    )
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="xltool-bench-"))
@@ -260,8 +272,33 @@ def main() -> None:
             f"{results[1]['wall'] / results[args.jobs]['wall']:.2f}×"
         )
     print(results[args.jobs]["stdout"])
+    if args.incremental:
+        incremental(src, work, args.jobs, args.incremental, results[args.jobs])
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def incremental(src: Path, work: Path, jobs: int, changed: int, full: dict[str, float]) -> None:
+    """Change ``changed`` departments (their forms regenerated with other figures), re-run with --previous."""
+    seed = sample_forms.taoyuan_2022()
+    folders = sorted(p for p in src.iterdir() if p.is_dir())
+    step = max(1, len(folders) // changed)
+    for n, folder in enumerate(folders[::step][:changed]):
+        dept = sample_forms.vary(seed, 100_000 + n)
+        shutil.rmtree(folder)
+        sample_forms.write_department(folder, dataclasses.replace(dept, name=folder.name))
+    previous = work / f"out-j{jobs}"
+    trials = [
+        run_xltool(src, work / "out-incremental", jobs, ("--previous", str(previous))) for _ in range(2)
+    ]
+    r = min(trials, key=lambda t: t["cpu"])
+    print(
+        f"incremental re-run ({changed} of {len(folders)} departments changed, --previous): "
+        f"cpu {r['cpu']:7.2f} s  wall {r['wall']:7.2f} s  "
+        f"(best of 2: {trials[0]['cpu']:.2f} / {trials[1]['cpu']:.2f} s)  "
+        f"ratio to the full run: cpu {r['cpu'] / full['cpu']:.3f}, wall {r['wall'] / full['wall']:.3f}"
+    )
+    print(r["stdout"])
 
 
 if __name__ == "__main__":
