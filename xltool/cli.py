@@ -11,82 +11,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer._click.exceptions import NoArgsIsHelpError, UsageError
-from typer._click.formatting import HelpFormatter
-from typer.core import TyperCommand, TyperGroup
 
-from xltool.cli_text import HEADINGS, help_text, usage_error
-
-HELP_TEXT = "显示本帮助并退出"
-
-
-class _Formatter(HelpFormatter):
-    """Help pages with Chinese headings, usage prefix and placeholders, laid out after translation."""
-
-    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, help_text(args), prefix="用法：")
-
-    def write_heading(self, heading: str) -> None:
-        self.write(f"{'':>{self.current_indent}}{HEADINGS.get(heading, heading)}：\n")
-
-    def write_dl(self, rows: Any, *args: Any, **kwargs: Any) -> None:
-        super().write_dl([(help_text(term), help_text(text)) for term, text in rows], *args, **kwargs)
-
-
-class _Context(typer.Context):
-    formatter_class = _Formatter
-
-
-class _ChineseUsageError(UsageError):
-    """A usage error shown in Chinese: the usage line, the error, where to find help."""
-
-    def show(self, file: Any = None) -> None:
-        lines = [f"错误：{usage_error(self.message)}"]
-        if self.ctx is not None:
-            lines[:0] = [self.ctx.get_usage(), f"运行“{self.ctx.command_path} -h”查看帮助。"]
-        typer.echo("\n".join(lines), err=True)
-
-
-def _chinese(error: UsageError) -> UsageError:
-    if isinstance(error, NoArgsIsHelpError | _ChineseUsageError):
-        return error
-    return _ChineseUsageError(error.format_message(), error.ctx)
-
-
-class _ChineseHelp:
-    """The help page, usage line and usage errors in Chinese (click's own text is English)."""
-
-    context_class: Any = _Context
-
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)  # type: ignore[misc]
-        if option is not None:
-            option.help = HELP_TEXT
-        return option
-
-    def make_context(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().make_context(*args, **kwargs)  # type: ignore[misc]
-        except UsageError as error:
-            raise _chinese(error) from None
-
-    def resolve_command(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().resolve_command(*args, **kwargs)  # type: ignore[misc]
-        except UsageError as error:
-            raise _chinese(error) from None
-
-
-class _Group(_ChineseHelp, TyperGroup):
-    pass
-
-
-class _Command(_ChineseHelp, TyperCommand):
-    pass
-
+from xltool.cli_text import Command, Group
 
 app = typer.Typer(
-    cls=_Group,
+    cls=Group,
     name="xltool",
     help=(
         "预算绩效自评表（附件1 基础数据表、附件2 部门整体支出绩效自评表、附件3 项目支出绩效自评表）的"
@@ -173,7 +102,7 @@ LastYearOption = Annotated[
 ]
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def reconcile(
     input_path: InputArg = Path("."),
     out: OutOption = Path("xltool-output"),
@@ -295,7 +224,7 @@ def _summary_lines(result: Any, input_path: Path, rounds: bool) -> list[str]:
     return lines
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def watch(
     input_path: InputArg = Path("."),
     out: OutOption = Path("xltool-output"),
@@ -358,7 +287,7 @@ class _progress:
             self._bar.stop()
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def templates(
     out: Annotated[Path, typer.Option("-o", "--out", help="输出文件夹；默认当前文件夹下的 templates")] = Path(
         "templates"
@@ -390,7 +319,7 @@ def templates(
         typer.echo(f"已写出 {path}")
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def rules(
     profile: Annotated[str, typer.Option("--profile", help=PROFILE_HELP)] = "mof2020",
     pick: Pick = None,
@@ -434,7 +363,7 @@ def rules(
         typer.echo(f"\n已导出评分规则到 {export}：可编辑后用 --profile {export} 使用。")
 
 
-@app.command(cls=_Command)
+@app.command(cls=Command)
 def serve(
     host: Annotated[
         str, typer.Option("--host", help="监听地址；默认 127.0.0.1（仅本机）。局域网使用填 0.0.0.0")

@@ -8,6 +8,12 @@ wording after the Chinese lead-in, so nothing is lost.
 from __future__ import annotations
 
 import re
+from typing import Any
+
+import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
+from typer._click.formatting import HelpFormatter
+from typer.core import TyperCommand, TyperGroup
 
 HEADINGS = {"Options": "选项", "Arguments": "参数", "Commands": "命令", "Usage": "用法"}
 
@@ -65,3 +71,73 @@ def usage_error(message: str) -> str:
         if match:
             return template.format(*(part.replace("'", "") for part in match.groups("")))
     return f"用法有误（{message}）"
+
+
+# The typer classes that route help pages and usage errors through the words above.
+
+HELP_TEXT = "显示本帮助并退出"
+
+
+class _Formatter(HelpFormatter):
+    """Help pages with Chinese headings, usage prefix and placeholders, laid out after translation."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, help_text(args), prefix="用法：")
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{HEADINGS.get(heading, heading)}：\n")
+
+    def write_dl(self, rows: Any, *args: Any, **kwargs: Any) -> None:
+        super().write_dl([(help_text(term), help_text(text)) for term, text in rows], *args, **kwargs)
+
+
+class _Context(typer.Context):
+    formatter_class = _Formatter
+
+
+class _ChineseUsageError(UsageError):
+    """A usage error shown in Chinese: the usage line, the error, where to find help."""
+
+    def show(self, file: Any = None) -> None:
+        lines = [f"错误：{usage_error(self.message)}"]
+        if self.ctx is not None:
+            lines[:0] = [self.ctx.get_usage(), f"运行“{self.ctx.command_path} -h”查看帮助。"]
+        typer.echo("\n".join(lines), err=True)
+
+
+def _chinese(error: UsageError) -> UsageError:
+    if isinstance(error, NoArgsIsHelpError | _ChineseUsageError):
+        return error
+    return _ChineseUsageError(error.format_message(), error.ctx)
+
+
+class _ChineseHelp:
+    """The help page, usage line and usage errors in Chinese (click's own text is English)."""
+
+    context_class: Any = _Context
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)  # type: ignore[misc]
+        except UsageError as error:
+            raise _chinese(error) from None
+
+    def resolve_command(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().resolve_command(*args, **kwargs)  # type: ignore[misc]
+        except UsageError as error:
+            raise _chinese(error) from None
+
+
+class Group(_ChineseHelp, TyperGroup):
+    """xltool's command group, its help and usage errors in Chinese."""
+
+
+class Command(_ChineseHelp, TyperCommand):
+    """One xltool command, its help and usage errors in Chinese."""
