@@ -493,6 +493,17 @@ def test_ole_file_without_a_workbook_stream(tmp_path: Path) -> None:
     data[data.find(name) : data.find(name) + len(name)] = "WordDocu".encode("utf-16-le")
     (tmp_path / "文档.xls").write_bytes(bytes(data))
     assert error_of(tmp_path / "文档.xls") == ("error", limits.MSG_NOT_XLS_OLE)
+    assert "Word" not in limits.MSG_NOT_XLS_OLE  # a damaged .xls is not told it may be a Word file
+
+
+def test_renamed_word_file_is_named_as_such(tmp_path: Path) -> None:
+    data = bytearray(scan_xls._compound_file(b"\x09\x08" + b"\x00" * 100))
+    at = data.find("Workbook".encode("utf-16-le"))
+    name = "WordDocument".encode("utf-16-le") + b"\x00\x00"
+    data[at : at + 64] = name.ljust(64, b"\x00")
+    data[at + 64 : at + 66] = len(name).to_bytes(2, "little")
+    (tmp_path / "报告.xls").write_bytes(bytes(data))
+    assert error_of(tmp_path / "报告.xls") == ("error", limits.MSG_OLE_OTHER.format(program="Word文档"))
 
 
 @pytest.mark.parametrize(

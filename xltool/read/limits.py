@@ -52,9 +52,12 @@ MSG_NOT_XLS = (
     "不是有效的Excel工作簿（文件内容不是xls格式，可能是网页或文本文件），请用Excel或WPS另存为.xlsx后重新提交"
 )
 MSG_NOT_XLS_OLE = (
-    "不是有效的Excel工作簿（文件中没有工作表数据，可能是改了扩展名的Word等其他Office文件），"
-    "请用Excel或WPS另存为.xlsx后重新提交"
+    "文件已损坏或不是Excel工作簿（文件中找不到工作表数据），"
+    "请用Excel或WPS打开后另存为.xlsx再提交；打不开则请重新导出后提交"
 )
+# Said only when the container holds another Office program's main stream (a renamed file).
+MSG_OLE_OTHER = "不是Excel工作簿，而是{program}文件（改了扩展名），请提交Excel工作簿"
+OLE_PROGRAMS = {"WordDocument": "Word文档", "PowerPoint Document": "PowerPoint演示文稿"}
 MSG_NOT_WORKBOOK_ZIP = (
     "不是有效的Excel工作簿（压缩包内没有工作簿内容，可能是改了扩展名的其他文件），"
     "请用Excel或WPS另存为.xlsx后重新提交"

@@ -51,6 +51,9 @@ def clean_xls(data: bytes) -> bytes:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             stream = next((name for name in ("Workbook", "Book") if ole.exists(name)), None)
             if stream is None:
+                program = next((p for s, p in limits.OLE_PROGRAMS.items() if ole.exists(s)), None)
+                if program is not None:
+                    raise SourceError("error", limits.MSG_OLE_OTHER.format(program=program))
                 raise SourceError("error", MSG_NOT_XLS_OLE)
             book = ole.openstream(stream).read()
     except SourceError:
