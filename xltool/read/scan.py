@@ -31,7 +31,7 @@ from xltool.read.limits import (
     MSG_XML,
     SourceError,
 )
-from xltool.read.zipparts import SHEET_PATH, XML_SUFFIXES, Parts, check_stored
+from xltool.read.zipparts import SHEET_PATH, XML_SUFFIXES, Parts, check_sizes
 
 # ---------------------------------------------------------------------------------------------
 # xlsx: the zip directory, then the parts calamine will parse
@@ -59,15 +59,7 @@ def _check_zip(data: bytes) -> SheetFormulas:
         # calamine looks parts up ignoring case: two parts whose names differ only so are ambiguous.
         if len(names) != len(members):
             raise SourceError("error", MSG_DUPLICATE_PARTS)
-        total = 0
-        for member in members:
-            check_stored(member)
-            total += member.file_size
-            ratio = member.file_size / max(member.compress_size, 1)
-            if member.file_size > limits.RATIO_CHECK_MIN_SIZE and ratio > limits.MAX_MEMBER_RATIO:
-                raise SourceError("error", MSG_BOMB)
-        if total > limits.MAX_TOTAL_UNCOMPRESSED:
-            raise SourceError("error", MSG_BOMB)
+        check_sizes(members)
         try:
             return _check_parts(archive, members, data, names=False).formulas  # its figures are not looked at
         except SourceError:

@@ -30,7 +30,7 @@ from xltool.read.limits import (
     SourceError,
 )
 from xltool.read.sources import _ole_is_encrypted, _read_limited, relative_name
-from xltool.read.zipparts import XML_SUFFIXES, Parts, check_stored
+from xltool.read.zipparts import XML_SUFFIXES, Parts, check_sizes
 
 REPORT_SUFFIXES = frozenset({".docx", ".txt"})
 # Characters a report may hold in all (a long report has some 30 000).
@@ -155,15 +155,7 @@ def check_docx_zip(data: bytes) -> None:
             raise SourceError("error", MSG_NOT_DOCX_ZIP)
         if len(members) > limits.MAX_MEMBERS or len(names) != len(members):
             raise SourceError("error", MSG_BOMB)
-        total = 0
-        for member in members:
-            check_stored(member)
-            total += member.file_size
-            ratio = member.file_size / max(member.compress_size, 1)
-            if member.file_size > limits.RATIO_CHECK_MIN_SIZE and ratio > limits.MAX_MEMBER_RATIO:
-                raise SourceError("error", MSG_BOMB)
-        if total > limits.MAX_TOTAL_UNCOMPRESSED:
-            raise SourceError("error", MSG_BOMB)
+        check_sizes(members)
         parts = Parts(archive, data, ())
         try:
             for member in members:

@@ -16,6 +16,7 @@ from collections.abc import Collection
 
 from xltool.read import limits
 from xltool.read.limits import (
+    MSG_BOMB,
     MSG_CORRUPT,
     SourceError,
 )
@@ -230,3 +231,16 @@ def check_stored(member: zipfile.ZipInfo) -> None:
         name = member.filename.lower()
         if name.endswith(XML_SUFFIXES) or ("/worksheets/" in name and SHEET_PATH.match(name)):
             raise SourceError("error", MSG_CORRUPT)
+
+
+def check_sizes(members: list[zipfile.ZipInfo]) -> None:
+    """Refuse a zip whose parts state too high a ratio or too large a total (a zip bomb), part by part."""
+    total = 0
+    for member in members:
+        check_stored(member)
+        total += member.file_size
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > limits.RATIO_CHECK_MIN_SIZE and ratio > limits.MAX_MEMBER_RATIO:
+            raise SourceError("error", MSG_BOMB)
+    if total > limits.MAX_TOTAL_UNCOMPRESSED:
+        raise SourceError("error", MSG_BOMB)
