@@ -32,7 +32,8 @@ def filled_date(grids: Sequence[tuple[str, Grid]]) -> str | None:
         rows = grid if len(grid) <= HEAD_ROWS + FOOT_ROWS else [*grid[:HEAD_ROWS], *grid[-FOOT_ROWS:]]
         for row in rows:
             for c, value in enumerate(row):
-                if isinstance(value, str) and DATE_LABEL in _SPACES.sub("", value):
+                # The label's last character first: a cheap test that spares the substitution elsewhere.
+                if isinstance(value, str) and "期" in value and DATE_LABEL in _SPACES.sub("", value):
                     after = value.split(DATE_LABEL, 1)[-1] if DATE_LABEL in value else ""
                     date = _as_date(after) or next(
                         (d for v in row[c + 1 : c + 4] if (d := _as_date(v)) is not None), None

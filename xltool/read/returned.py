@@ -30,6 +30,7 @@ from xltool.forms.marks import (
 from xltool.read.limits import Grid
 
 MAX_PROPERTIES_BYTES = 64 * 1024
+CUSTOM_PART = b"docProps/custom.xml"
 _PROPERTY = re.compile(rb'<property\b[^>]*\bname="' + re.escape(SCORED_PROPERTY.encode()) + rb'"')
 
 
@@ -44,11 +45,11 @@ class Explanation:
 
 def is_scored(data: bytes) -> bool:
     """Whether workbook bytes carry xltool's scored-workbook marker (a custom document property)."""
-    if not data.startswith(b"PK"):
-        return False
+    if not data.startswith(b"PK") or CUSTOM_PART not in data:
+        return False  # the part's name stands uncompressed in the zip's directory: most files stop here
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            info = archive.getinfo("docProps/custom.xml")
+            info = archive.getinfo(CUSTOM_PART.decode())
             if info.file_size > MAX_PROPERTIES_BYTES:
                 return False
             with archive.open(info) as fh:

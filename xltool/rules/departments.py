@@ -262,12 +262,14 @@ def year_mismatch(ctx: Context) -> Iterator[Flagged]:
 def missing_form(ctx: Context) -> Iterator[Flagged]:
     """Departments without one of the three forms."""
     sheets = ctx.frames.sheets
+    present = set(zip(sheets["dept"], sheets["kind"], strict=True))
+    first = sheets.groupby("dept", sort=True)["sid"].first()  # each department's first sheet
     yield Flagged(
         (
-            {"sid": int(group["sid"].iloc[0]), "form": name}
-            for _dept, group in sheets.groupby("dept")
+            {"sid": int(sid), "form": name}
+            for dept, sid in first.items()
             for kind, name in FORM_NAMES.items()
-            if kind not in set(group["kind"])
+            if (dept, kind) not in present
         ),
         cell="cell",
     )

@@ -92,7 +92,8 @@ def read_all(tasks: Sequence[ReadTask], jobs: int, notify: Progress) -> list[Inp
     # The reader and calamine imported once here, before the workers are forked, not in each worker.
     import python_calamine  # noqa: F401
 
-    import xltool.read.worker  # noqa: F401
+    import xltool.read.worker
+    import xltool.write.fingerprint  # noqa: F401
 
     try:
         with _pool(jobs) as pool:

@@ -148,22 +148,27 @@ def checked_target(out: Path, relative: PurePosixPath) -> Path:
 _PART_COUNTER = itertools.count()
 
 
-@contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """A temporary path beside ``target``, renamed onto it only when the block succeeds.
+def _temporary(target: Path) -> tuple[Path, int]:
+    """A new hidden ``.part`` file beside ``target`` (its folder made when missing), open for writing.
 
-    The temporary is a hidden ``.part`` file named by process and counter, created with the umask's
-    permissions; the folder is made when missing (every time: OUT may have been removed since).
+    Named by process and counter, created with the umask's permissions; the folder is made every time,
+    since OUT may have been removed since the last write.
     """
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     while True:  # a name an interrupted earlier process left behind is skipped
         tmp = parent / f".xltool-{os.getpid()}-{next(_PART_COUNTER)}{target.suffix}.part"
         try:
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            break
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
             continue
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target`` (see `_temporary`), renamed onto it only when the block succeeds."""
+    tmp, fd = _temporary(target)
+    os.close(fd)
     try:
         yield tmp
         os.replace(tmp, target)
@@ -173,9 +178,15 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 
 def write_bytes_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` at ``target`` atomically (see `atomic_path`)."""
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(data)
+    """Write ``data`` at ``target`` atomically: into a temporary opened once, then renamed onto it."""
+    tmp, fd = _temporary(target)
+    try:
+        with open(fd, "wb", closefd=True) as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_json_atomic(target: Path, data: Any) -> None:

@@ -76,6 +76,7 @@ from xltool.write.review import (
     write_review,
 )
 from xltool.write.rule_block import placed_row, write_extra_columns, write_rule_block
+from xltool.write.worksheet import FormWorksheet
 
 __all__ = ["REVIEW_SHEET", "ScoredFile", "kept_figures", "sheet_names", "write_scored_workbooks"]
 
@@ -324,6 +325,7 @@ def _write_workbook(
     """One scored workbook: its file's bytes and its marks (built in memory, written by the caller)."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, workbook_options())
+    workbook.worksheet_class = FormWorksheet
     workbook.set_properties({"created": CREATED, "title": f"审核结果：{read.file}", "author": COMMENT_AUTHOR})
     # The marker that makes a scored workbook sent back recognisable as one (cycle.md).
     workbook.set_custom_property(SCORED_PROPERTY, SCORED_VALUE)
