@@ -17,10 +17,13 @@ import pytest
 from support import faults
 from typer.testing import CliRunner
 
+import xltool
 from xltool.cli import MSG_INTERRUPTED, app
 from xltool.model.records import Finding
 from xltool.rules import engine
+from xltool.run import lock
 from xltool.run.boundary import LOG_NAME, MSG_DEPARTMENT_FAILED
+from xltool.run.check import MSG_CHECK_FAILED
 from xltool.run.lock import LOCK_NAME, MSG_BUSY, OutputBusy, run_lock
 from xltool.run.pipeline import reconcile
 from xltool.run.plan import max_jobs, usable_jobs
@@ -86,6 +89,42 @@ def test_a_poisoned_department_leaves_the_others_byte_identical(
         "ZeroDivisionError: injected" in log if how == "raise" else "BrokenProcessPool" in log
     )
     assert (tmp_path / "poisoned" / "审核汇总.xlsx").is_file()
+
+
+def test_check_keeps_a_department_whose_rules_raise_apart(
+    batches: tuple[Path, Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clean, poisoned, name = batches
+    expected = xltool.check(clean, jobs=1)
+    _poison_a_rule(monkeypatch, "raise")
+    result = xltool.check(poisoned, jobs=1)  # one chunk: the failure is found, then kept to one department
+    bad = [(i.file, i.status, i.message) for i in result.inputs if i.file.startswith(name)]
+    assert bad and all(status == "error" and message == MSG_CHECK_FAILED for _, status, message in bad)
+    assert [i for i in result.inputs if not i.file.startswith(name)] == list(expected.inputs)
+    assert result.departments == expected.departments and result.findings == expected.findings
+    ((files, detail),) = result.failures
+    assert sorted(files) == sorted(f for f, _, _ in bad) and "ZeroDivisionError: injected" in detail
+    assert result.has_errors
+
+
+def test_the_console_tells_failed_departments_from_unreadable_files(
+    batches: tuple[Path, Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, poisoned, name = batches
+    batch = tmp_path / "batch"
+    shutil.copytree(poisoned, batch)
+    (batch / "坏文件.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    _poison_a_rule(monkeypatch, "raise")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["reconcile", str(batch), "-o", str(out), "--jobs", "1", "--strict"])
+    assert result.exit_code == 1
+    bad = len(list((batch / name).rglob("*.xlsx")))
+    assert "无法读取的文件 1 个" in result.output  # the damaged file, not the failed department's
+    assert f"核对或写出时程序出错的部门 1 个（涉及文件 {bad} 个）" in result.output
+    assert (
+        "存在“错误”级问题" in result.output
+        and "无法读取的文件 1 个、核对时程序出错的部门 1 个" in result.output
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,6 +222,61 @@ def test_a_lock_held_in_this_process_refuses_a_second_run(tmp_path: Path) -> Non
     with run_lock(tmp_path), pytest.raises(OutputBusy, match=f"进程号 {os.getpid()}"):
         reconcile(faults.ROOT / "samples", tmp_path, jobs=1)
     reconcile(faults.ROOT / "samples", tmp_path, jobs=1)
+
+
+@pytest.fixture
+def no_flock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lock as on Windows: no advisory locks, an exclusive lock file with the holder's pid."""
+    monkeypatch.setattr(lock, "fcntl", None)
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+@pytest.mark.usefixtures("no_flock")
+def test_without_flock_a_live_holder_refuses_a_second_run(tmp_path: Path) -> None:
+    with run_lock(tmp_path):
+        assert (tmp_path / LOCK_NAME).read_text(encoding="ascii") == f"{os.getpid()}\n"
+        with pytest.raises(OutputBusy, match=f"进程号 {os.getpid()}"), run_lock(tmp_path):
+            pass
+    assert not (tmp_path / LOCK_NAME).exists()
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (tmp_path / LOCK_NAME).write_text(f"{holder.pid}\n", encoding="ascii")
+        with pytest.raises(OutputBusy) as caught:
+            reconcile(faults.ROOT / "samples", tmp_path, jobs=1)
+        assert str(caught.value) == MSG_BUSY.format(out=tmp_path, pid=holder.pid)
+        assert sorted(p.name for p in tmp_path.iterdir()) == [LOCK_NAME]  # nothing else touched
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@pytest.mark.usefixtures("no_flock")
+def test_without_flock_a_dead_runs_lock_is_taken_over(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LOCK_NAME).write_text(f"{_dead_pid()}\n", encoding="ascii")
+    reconcile(faults.ROOT / "samples", out, jobs=1)
+    assert not (out / LOCK_NAME).exists() and (out / "report.json").is_file()
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(LOCK_NAME)) == []
+
+
+@pytest.mark.usefixtures("no_flock")
+def test_without_flock_a_lock_file_being_written_holds_until_it_is_old(tmp_path: Path) -> None:
+    path = tmp_path / LOCK_NAME
+    path.write_bytes(b"")  # created, its pid not yet written
+    with pytest.raises(OutputBusy, match="进程号 未知"), run_lock(tmp_path):
+        pass
+    old = time.time() - 3600
+    os.utime(path, (old, old))  # its writer died before writing
+    with run_lock(tmp_path):
+        assert path.read_text(encoding="ascii") == f"{os.getpid()}\n"
+        path.write_text("12\n", encoding="ascii")  # another run took over meanwhile: its file stays
+    assert path.read_text(encoding="ascii") == "12\n"
 
 
 @pytest.mark.parametrize("phase", ["read", "check"])

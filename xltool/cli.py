@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from xltool.cli_text import Command, Group
+from xltool.write.atomic import LOG_NAME
 
 app = typer.Typer(
     cls=Group,
@@ -171,8 +172,11 @@ def _strict_reason(counts: dict[str, int]) -> str:
     parts = []
     if counts.get("error"):
         parts.append(f"“错误”级问题 {counts['error']} 项")
-    if counts.get("inputs_error"):
-        parts.append(f"无法读取的文件 {counts['inputs_error']} 个")
+    failed = counts.get("files_failed", 0)
+    if counts.get("inputs_error", 0) > failed:
+        parts.append(f"无法读取的文件 {counts['inputs_error'] - failed} 个")
+    if counts.get("departments_failed"):
+        parts.append(f"核对时程序出错的部门 {counts['departments_failed']} 个")
     if counts.get("outputs_failed"):
         parts.append(f"未能写出的输出文件 {counts['outputs_failed']} 个")
     found = "、".join(parts) or "需处理的问题"
@@ -209,13 +213,19 @@ def _summary_lines(result: Any, input_path: Path, rounds: bool) -> list[str]:
             f"新发现 {counts.get('new', 0)} 项；"
             f"未改动而沿用上一轮结果的部门 {counts.get('departments_reused', 0)} 个。"
         )
-    unreadable = counts.get("inputs_error", 0)
+    failed = counts.get("files_failed", 0)  # of the `error` inputs: read, but their department failed
+    unreadable = counts.get("inputs_error", 0) - failed
     skipped = counts.get("inputs_skipped", 0)
     superseded = counts.get("inputs_superseded", 0)
     if unreadable or skipped or superseded:
         lines.append(
             f"无法读取的文件 {unreadable} 个，跳过的文件 {skipped} 个，被新版本替代的文件 {superseded} 个"
             "（原因见汇总工作簿和 report.json）。"
+        )
+    if failed:
+        lines.append(
+            f"核对或写出时程序出错的部门 {counts.get('departments_failed', 0)} 个（涉及文件 {failed} 个），"
+            f"这些部门没有结果，其他部门不受影响；技术细节见 {result.out}/{LOG_NAME}，请反馈给工具维护人员。"
         )
     if result.removed:
         lines.append(f"已删除上次运行写出、本次不再生成的旧文件 {len(result.removed)} 个。")

@@ -1,21 +1,35 @@
-"""A check without writing: read in worker processes, run the rules, keep departments and findings."""
+"""A check without writing: read in worker processes, run the rules, keep departments and findings.
+
+Its fault boundary is a run's (`boundary.py`): a chunk whose rules raise is checked again department
+by department, and a department that fails again makes its files `error` entries with a Chinese
+message (the traceback kept in the result's ``failures``); the others' results are unchanged.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from collections.abc import Sequence
+from typing import Any
 
+from xltool.model.records import Finding
 from xltool.read.intake import Source
 from xltool.rules.profile import Profile
+from xltool.run.boundary import departments_of, detail_of
 from xltool.run.chunks import check_workbooks, department_results
 from xltool.run.cycle import fingerprint, take_in
 from xltool.run.plan import chunk_groups, department_groups, department_keys, input_json
 from xltool.run.progress import Progress
 from xltool.run.results import CheckResult, InputFile, Sheet, department
-from xltool.run.spool import SPOOL_PREFIX, load_reads
+from xltool.run.spool import SPOOL_PREFIX, Spooled, load_reads
 from xltool.run.workers import read_all
 from xltool.write.report import FindingCounts, finding_order, sheet_order
+
+MSG_CHECK_FAILED = (
+    "核对本部门的表格时程序出错，本部门没有核对结果（其他部门不受影响）；"
+    "请把这些表格和技术细节（结果的 failures）一并反馈给工具维护人员"
+)
 
 
 def check_files(sources: Sequence[Source], profile: Profile, jobs: int, notify: Progress) -> CheckResult:
@@ -32,20 +46,34 @@ def check_files(sources: Sequence[Source], profile: Profile, jobs: int, notify: 
         per_file = department_keys(entries)
         chunks = chunk_groups(department_groups(per_file), per_file, None, jobs)
         total, done = sum(len(c) for c in chunks), 0
-        findings, departments, order = [], [], {}
+        findings: list[Finding] = []
+        departments: list[dict[str, Any]] = []
+        order: dict[tuple[str, str], int] = {}
+        failures: list[tuple[tuple[int, ...], str]] = []
         for chunk in chunks:
-            reads = load_reads([spooled[i] for i, _ in chunk])
-            found, ctx = check_workbooks(reads, profile, [keys for _, keys in chunk])
-            counts = FindingCounts()
-            for f in found:
-                counts.add(f)
-            departments.extend(department_results(ctx, found, counts, {}))
-            findings.extend(found)
-            order.update(sheet_order(reads))
+            try:
+                parts = [_check_chunk(chunk, spooled, profile)]
+            except Exception:  # checked again one department at a time: only the failing one is lost
+                parts = []
+                for group in departments_of(chunk):
+                    try:
+                        parts.append(_check_chunk(group, spooled, profile))
+                    except Exception as exc:
+                        failures.append((tuple(sorted(i for i, _ in group)), detail_of(exc)))
+            for found, results, sheets in parts:
+                findings.extend(found)
+                departments.extend(results)
+                order.update(sheets)
             done += len(chunk)
             notify("check", done, total)
     finally:
         shutil.rmtree(spool, ignore_errors=True)
+    failed = {index for files, _ in failures for index in files}
+    entries = [
+        dataclasses.replace(e, status="error", message=MSG_CHECK_FAILED) if e.index in failed else e
+        for e in entries
+    ]
+    by_index = {e.index: e.file for e in entries}
     findings.sort(key=lambda f: finding_order(f, order))
     departments.sort(key=lambda d: str(d["name"]))
     inputs = tuple(
@@ -66,4 +94,17 @@ def check_files(sources: Sequence[Source], profile: Profile, jobs: int, notify: 
         tuple(findings),
         tuple(input_json(e, per_file.get(e.index, ())) for e in entries),
         fingerprint(profile, None),
+        tuple((tuple(by_index[i] for i in files), detail) for files, detail in failures),
     )
+
+
+def _check_chunk(
+    chunk: Sequence[tuple[int, list[str]]], spooled: dict[int, Spooled], profile: Profile
+) -> tuple[list[Finding], list[dict[str, Any]], dict[tuple[str, str], int]]:
+    """One chunk's findings, department records and sheet order (raises what its rules raise)."""
+    reads = load_reads([spooled[i] for i, _ in chunk])
+    found, ctx = check_workbooks(reads, profile, [keys for _, keys in chunk])
+    counts = FindingCounts()
+    for f in found:
+        counts.add(f)
+    return found, department_results(ctx, found, counts, {}), sheet_order(reads)

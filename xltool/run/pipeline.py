@@ -24,7 +24,7 @@ from xltool.model.errors import InputNotFound, OutputNotWritable, UsageError
 from xltool.read.intake import gather
 from xltool.rules.profile import Profile, load_profile
 from xltool.run import outputs
-from xltool.run.boundary import apply_failures
+from xltool.run.boundary import Failure, apply_failures
 from xltool.run.chunks import ChunkResult, ChunkTask
 from xltool.run.cycle import Plan, chunk_extras, fingerprint, load_last_year, plan_run, reused_result, take_in
 from xltool.run.lock import run_lock
@@ -186,7 +186,7 @@ def _run(
         if plan.reused and reusable is not None:
             results.append(reused_result(plan, reusable, out_dir, spool))
             reused = results[-1].departments
-        run = _Run(out_dir, plan, results, profile, jobs, before, stamp, spool, reused)
+        run = _Run(out_dir, plan, results, profile, jobs, before, stamp, spool, reused, failures)
         result = _finish(run)
         result.removed = outputs.finish(out_dir, written_earlier, result.written)
         result.written.append(outputs.MANIFEST_NAME)
@@ -211,6 +211,7 @@ class _Run:
     fingerprint: str
     spool: str
     reused: int  # departments whose results were taken from PREV
+    failures: list[Failure]  # departments whose checking or writing failed (their files are `error`)
 
 
 def _finish(run: _Run) -> RunResult:
@@ -251,6 +252,9 @@ def _finish(run: _Run) -> RunResult:
     summary["departments"] = sum(r.departments for r in results)
     summary["projects"] = sum(r.projects for r in results)
     summary["departments_reused"] = run.reused
+    if run.failures:  # counted apart from the unreadable files among inputs_error
+        summary["departments_failed"] = len(run.failures)
+        summary["files_failed"] = len({i for failure in run.failures for i in failure.files})
     for name in ("open", "explained", "accepted", "new", "persisting", "resolved"):
         summary[name] = tally.totals[name]
     written = [w for r in results for w in r.written]

@@ -142,6 +142,8 @@ class CheckResult:
     findings: tuple[Finding, ...]
     input_records: tuple[dict[str, Any], ...] = field(repr=False, compare=False)
     fingerprint: str = field(default="", repr=False, compare=False)  # what the results depend on
+    # The departments whose rules failed: their files (now `error` inputs) and the technical detail.
+    failures: tuple[tuple[tuple[str, ...], str], ...] = field(default=(), repr=False, compare=False)
 
     def counts(self) -> dict[str, int]:
         """Findings by severity, inputs by status (inputs_ok …), departments and projects."""
