@@ -128,7 +128,7 @@ def forms(draw: st.DrawFn) -> Form:
     total = draw(st.tuples(*[cell_values] * 6))
     rows = corpus.project_rows(total=total, indicators=indicators, total_score=draw(cell_values))
     header = next(i for i, row in enumerate(rows) if row and row[0] == "绩效指标")
-    expected = sum(1 for ind in indicators if not all(cells._blank(v) for v in ind[2:7]))
+    expected = sum(1 for ind in indicators if not all(cells.blank(v) for v in ind[2:7]))
 
     extras = tuple(draw(st.lists(st.sampled_from(EXTRA_HEADERS), unique=True, max_size=3)))
     for i in range(header, header + 1 + len(indicators)):
@@ -180,7 +180,7 @@ def test_forms_read_consistently(form: Form) -> None:
         if total is not None:
             assert at(form.grid, total.cell) == total.raw
     for row in sheet.indicators:
-        assert cells._text(at(form.grid, row.cells["name"])) == row.name
+        assert cells.cell_text(at(form.grid, row.cells["name"])) == row.name
         assert at(form.grid, row.cells["target"]) == row.target_raw
         assert at(form.grid, row.cells["actual"]) == row.actual_raw
         assert [text for text, _ in row.extras] == list(form.extra_headers)

@@ -39,9 +39,6 @@ from xltool.forms.indicator_table import (
     IndicatorTable,
 )
 from xltool.forms.terms import Term
-
-# Re-exported for xltool.rules.arithmetic, whose import moves to xltool.forms.terms with its next change.
-from xltool.forms.terms import resolve as resolve
 from xltool.model.records import FormKind
 
 # ---------------------------------------------------------------------------------------------

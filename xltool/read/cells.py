@@ -14,7 +14,8 @@ MAX_FLOAT = float(MAX_MAGNITUDE)  # a float cell is checked against it without a
 
 
 @functools.cache
-def _column_letters(col: int) -> str:
+def column_letters(col: int) -> str:
+    """The letters of a 0-based column (0 → A)."""
     letters = ""
     col += 1
     while col:
@@ -26,10 +27,10 @@ def _column_letters(col: int) -> str:
 @functools.lru_cache(maxsize=16384)  # forms keep their cells in the first rows and columns
 def a1(row: int, col: int) -> str:
     """The A1 address of a 0-based (row, column)."""
-    return f"{_column_letters(col)}{row + 1}"
+    return f"{column_letters(col)}{row + 1}"
 
 
-def _text(value: object) -> str:
+def cell_text(value: object) -> str:
     """A cell value as text: numbers without a spurious ``.0``, None as ''."""
     if value is None:
         return ""
@@ -38,28 +39,30 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _blank(value: object) -> bool:
+def blank(value: object) -> bool:
+    """Whether a cell holds nothing (None or only whitespace)."""
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _all_blank(*values: object) -> bool:
+def all_blank(*values: object) -> bool:
+    """Whether every value is `blank` (unrolled: it runs once per indicator row)."""
     for value in values:
         if value is not None and not (isinstance(value, str) and not value.strip()):
             return False
     return True
 
 
-def _label_text(term: Term) -> str:
+def label_text(term: Term) -> str:
     """A term as printed, without its year placeholders, for messages."""
     return term.text.replace("{Y-1}年", "").replace("{Y}年", "").replace("（{Y}年完工项目）", "")
 
 
-def _short_text(raw: object) -> bool:
+def short_text(raw: object) -> bool:
     """Whether ``raw`` is a text short enough for the parse caches (forms repeat such texts)."""
     return type(raw) is str and len(raw) <= SHORT_TEXT
 
 
-def _number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
+def cell_number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
     """(value, problem) of a numeric cell in a layout format (amount, rate, score, count, area).
 
     A figure too large to be a real one is set aside with a problem saying so (see model/magnitude).
@@ -77,13 +80,13 @@ def _number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
             number = to_decimal(raw)
             if number is not None:
                 return number, None
-    elif _short_text(raw):
+    elif short_text(raw):
         return _cached_number(raw, fmt)
     return _parse_number(raw, fmt)
 
 
 def _parse_number(raw: object, fmt: str) -> tuple[Decimal | None, str | None]:
-    """`_number` without its shortcuts (texts and integers: their size checked here)."""
+    """`cell_number` without its shortcuts (texts and integers: their size checked here)."""
     value, problem = _parse_any_number(raw, fmt)
     if value is not None and not -MAX_MAGNITUDE < value < MAX_MAGNITUDE:
         return None, magnitude_problem(raw)
@@ -113,7 +116,7 @@ def _parse_any_number(raw: object, fmt: str) -> tuple[Decimal | None, str | None
     if isinstance(value, Quantity) and value.op == "" and value.unit != "%":
         return value.number, None
     what = {"score": "分数", "count": "人数", "area": "面积"}.get(fmt, "数字")
-    return None, f"无法把“{_text(raw)}”读作{what}：请填写数字，或留空、填“——”"
+    return None, f"无法把“{cell_text(raw)}”读作{what}：请填写数字，或留空、填“——”"
 
 
 # Forms repeat the same texts (——, 无, 8.5分 …) and scores: each (value, format) is parsed once per process.

@@ -8,7 +8,7 @@ from decimal import Decimal
 from xltool.forms.blocks import FormLayout, Grid, ListBlock, Role, Total
 from xltool.forms.terms import Term, amount_unit, label_year
 from xltool.model.records import Figure
-from xltool.read.cells import _blank, _label_text, _number, a1
+from xltool.read.cells import a1, blank, cell_number, label_text
 from xltool.read.labels import RECOGNITION_ORDER, BestKeys, Label, Sheet
 from xltool.read.units import in_wan_yuan, unit_note_above, unit_scale
 
@@ -55,8 +55,8 @@ _PART_SUFFIXES = {
 }
 
 
-class _GridReading:
-    """Reads the grids and list blocks of the sheet `_FormReader` holds (its state is declared here)."""
+class GridReading:
+    """Reads the grids and list blocks of the sheet `FormReader` holds (its state is declared here)."""
 
     sheet: Sheet
     layout: FormLayout
@@ -90,9 +90,7 @@ class _GridReading:
     def _read_grid(self, grid: Grid, title_year: int | None) -> int | None:
         sheet = self.sheet
         corner = sheet.first(grid.corner) if grid.corner is not None else None
-        corner_name = (
-            _label_text(grid.corner) if grid.corner is not None else _label_text(grid.columns[0].term)
-        )
+        corner_name = label_text(grid.corner) if grid.corner is not None else label_text(grid.columns[0].term)
         single = len(grid.rows) == 1
         if corner is not None:
             stop = self._next_boundary(corner.row)
@@ -103,7 +101,7 @@ class _GridReading:
             if headers and not single:
                 headers = [max(headers, key=lambda h: len(h[1]))]
         if not headers:
-            names = "”“".join(_label_text(c.term) for c in grid.columns[:3])
+            names = "”“".join(label_text(c.term) for c in grid.columns[:3])
             where = f"在“{corner_name}”右侧和下方查找" if corner is not None else "在整张表中查找"
             self._missing(f"grid:{grid.key}", f"未找到“{names}”等列标题（{where}）")
             return None
@@ -120,7 +118,7 @@ class _GridReading:
             if column.key not in found and any(row.roles[i] == "input" for row in grid.rows):
                 self._missing(
                     f"column:{grid.key}.{column.key}",
-                    f"未找到“{_label_text(column.term)}”列（在“{corner_name}”的标题行查找）",
+                    f"未找到“{label_text(column.term)}”列（在“{corner_name}”的标题行查找）",
                 )
         years = {key: y for key, c in columns.items() if (y := label_year(self._header_text(header_row, c)))}
         if all("{Y" in c.term.text for c in grid.columns):  # 附件1 经费控制情况: every column has a year
@@ -147,7 +145,7 @@ class _GridReading:
     def _header_text(self, r: int, c: int) -> object:
         """The header of column ``c`` in header row ``r``, or in the row above it when merged there."""
         value = self.sheet.cell(r, c)
-        if _blank(value) and (r - 1, c) in self.header_cells:
+        if blank(value) and (r - 1, c) in self.header_cells:
             return self.sheet.cell(r - 1, c)
         return value
 
@@ -222,7 +220,7 @@ class _GridReading:
             elif row.key not in grid.optional_rows:
                 self._missing(
                     f"row:{grid.key}.{row.key}",
-                    f"未找到“{_label_text(row.term)}”行（在“{corner_name}”下方查找）",
+                    f"未找到“{label_text(row.term)}”行（在“{corner_name}”下方查找）",
                 )
         taken = {r for r, _ in best}
         for total in grid.totals:
@@ -277,7 +275,7 @@ class _GridReading:
         if label is not None:
             return label.row
         for r in range(header_row + 1, end):
-            if any(not _blank(self.sheet.cell(r, c)) for c in columns.values()):
+            if any(not blank(self.sheet.cell(r, c)) for c in columns.values()):
                 return r
         return header_row + 1 if header_row + 1 < end else None
 
@@ -291,7 +289,7 @@ class _GridReading:
             if c is None or not 0 <= c < len(row):  # no such cell in the file
                 continue
             raw = row[c]
-            value, problem = _number(raw, column.fmt)
+            value, problem = cell_number(raw, column.fmt)
             if self.scales and column.key in self.scales:
                 value = in_wan_yuan(value, self.scales[column.key])
             self.figures.append(Figure(grid.key, row_key, column.key, value, raw, a1(r, c), problem))
@@ -306,7 +304,7 @@ class _GridReading:
             return  # every declared list block has a heading
         heading = sheet.first(heading_term)
         if heading is None:
-            self._missing(f"list:{block.key}", f"未找到“{_label_text(heading_term)}”（在整张表中查找）")
+            self._missing(f"list:{block.key}", f"未找到“{label_text(heading_term)}”（在整张表中查找）")
             return
         others = [
             label.col
@@ -334,7 +332,7 @@ class _GridReading:
             if at is None:
                 self._missing(
                     f"item:{block.key}.{item.key}",
-                    f"未找到“{_label_text(item.term)}”（在“{_label_text(heading_term)}”下方查找）",
+                    f"未找到“{label_text(item.term)}”（在“{label_text(heading_term)}”下方查找）",
                 )
                 continue
             r, c = at
@@ -344,7 +342,7 @@ class _GridReading:
                 if value_col is None:
                     continue
                 c, raw = value_col, sheet.cell(r, value_col)
-            value, problem = _number(raw, "amount")
+            value, problem = cell_number(raw, "amount")
             if scale is not None:
                 value = in_wan_yuan(value, scale)
             self.figures.append(Figure(block.key, item.key, "value", value, raw, a1(r, c), problem))
@@ -355,6 +353,6 @@ class _GridReading:
         for c in range(label_col + 1, min(col_end, len(row))):
             if (r, c) in self.label_cells:
                 break
-            if not _blank(row[c]):
+            if not blank(row[c]):
                 return c
         return label_col + 1 if label_col + 1 < min(col_end, len(row)) else None

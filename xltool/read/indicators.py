@@ -15,7 +15,7 @@ from xltool.model.magnitude import absurd, magnitude_problem
 from xltool.model.records import Figure, IndicatorRow
 from xltool.model.rounding import fmt_num
 from xltool.model.values import Qualitative, Quantity, Value, parse_value
-from xltool.read.cells import _all_blank, _blank, _column_letters, _number, _short_text, _text, a1
+from xltool.read.cells import a1, all_blank, blank, cell_number, cell_text, column_letters, short_text
 from xltool.read.labels import Sheet
 
 _LEVEL1_WEIGHT = re.compile(r"^(.*?)[（(]\s*([0-9]+(?:\.[0-9]+)?)\s*分?\s*[)）]$")
@@ -29,8 +29,8 @@ def _keyed_columns(table: IndicatorTable) -> list[tuple[str, Term]]:
     return [(c.key, c.term) for c in (*table.columns, *table.extra_columns)]
 
 
-class _IndicatorReading:
-    """Reads the indicator table of the sheet `_FormReader` holds (its state is declared here)."""
+class IndicatorReading:
+    """Reads the indicator table of the sheet `FormReader` holds (its state is declared here)."""
 
     sheet: Sheet
     layout: FormLayout
@@ -67,7 +67,7 @@ class _IndicatorReading:
         table = self.layout.indicators
         if table is None or not 0 <= r < len(self.sheet.rows):
             return False
-        cells = [(c, v) for c, v in enumerate(self.sheet.rows[r]) if not _blank(v)]
+        cells = [(c, v) for c, v in enumerate(self.sheet.rows[r]) if not blank(v)]
         if not cells or any(not isinstance(v, str) for _, v in cells):
             return False
         labels = self.sheet.labels_in(range(r, r + 1))
@@ -101,8 +101,8 @@ class _IndicatorReading:
         texts: dict[int, str] = {}
         for r in range(first, last + 1):
             for c, value in enumerate(self.sheet.rows[r]):
-                if not _blank(value):
-                    texts[c] = _text(value)
+                if not blank(value):
+                    texts[c] = cell_text(value)
         return texts
 
     def _read_indicators(self) -> tuple[list[IndicatorRow], Figure | None, Figure | None, list[str]]:
@@ -163,7 +163,7 @@ class _IndicatorReading:
         if c is None or not self.sheet.exists(r, c):
             return None
         raw = self.sheet.cell(r, c)
-        value, problem = _number(raw, "score")
+        value, problem = cell_number(raw, "score")
         return Figure("indicators", "total", key, value, raw, a1(r, c), problem)
 
 
@@ -189,7 +189,7 @@ class _IndicatorRows:
         self.sheet = sheet
         self.extra = extra
         self.positions = [columns.get(key) for key in _INDICATOR_KEYS]
-        self.letters = [(key, _column_letters(c)) for key, c in columns.items()]  # for the A1 of each cell
+        self.letters = [(key, column_letters(c)) for key, c in columns.items()]  # for the A1 of each cell
 
     def values(self, r: int) -> list[object]:
         """Row ``r``'s values in `_INDICATOR_KEYS` order; None for a column not found or not in the file."""
@@ -204,17 +204,17 @@ class _IndicatorRows:
         for r in range(start, end):
             values = self.values(r)
             raw_level1, raw_level2, name, target_raw, actual_raw, weight_raw, score_raw = values[:7]
-            if not _blank(raw_level1):
-                new_level1, level1_weight, level1_key = _level1(_text(raw_level1))
+            if not blank(raw_level1):
+                new_level1, level1_weight, level1_key = _level1(cell_text(raw_level1))
                 if new_level1 != level1:
                     level2 = ""
                 level1 = new_level1
-            if not _blank(raw_level2):
-                level2 = _text(raw_level2)
-            if _all_blank(name, target_raw, actual_raw, weight_raw, score_raw):
+            if not blank(raw_level2):
+                level2 = cell_text(raw_level2)
+            if all_blank(name, target_raw, actual_raw, weight_raw, score_raw):
                 continue
-            weight, weight_problem = _number(weight_raw, "score")
-            score, score_problem = _number(score_raw, "score")
+            weight, weight_problem = cell_number(weight_raw, "score")
+            score, score_problem = cell_number(score_raw, "score")
             problems: tuple[tuple[str, str], ...] = ()
             if weight_problem or score_problem:
                 problems = tuple(
@@ -222,7 +222,7 @@ class _IndicatorRows:
                     for key, problem in (("weight", weight_problem), ("score", score_problem))
                     if problem
                 )
-            nature, unit = _text(values[7]), _text(values[8])
+            nature, unit = cell_text(values[7]), cell_text(values[8])
             target = _indicator_value(target_raw, nature, unit)
             actual = _indicator_value(actual_raw, "", unit)
             if _absurd(target) or _absurd(actual):
@@ -236,14 +236,14 @@ class _IndicatorRows:
                     level1_key=level1_key,
                     level1_weight=level1_weight,
                     level2=level2,
-                    name=_text(name),
+                    name=cell_text(name),
                     target_raw=target_raw,
                     actual_raw=actual_raw,
                     target=target,
                     actual=actual,
                     weight=weight,
                     self_score=score,
-                    reason=_text(values[9]),
+                    reason=cell_text(values[9]),
                     cells={key: letters + number for key, letters in self.letters},
                     extras=self._extras(r) if self.extra else (),
                     problems=problems,
@@ -253,7 +253,7 @@ class _IndicatorRows:
 
     def _extras(self, r: int) -> tuple[tuple[str, str], ...]:
         """(header, value) of row ``r`` in the non-official columns."""
-        return tuple((text, _text(self.sheet.cell(r, c))) for c, text in self.extra)
+        return tuple((text, cell_text(self.sheet.cell(r, c))) for c, text in self.extra)
 
 
 @short_text_cache(maxsize=1024)  # a batch has a handful of 一级指标 texts (产出指标(50分) …)
@@ -295,7 +295,7 @@ def _set_aside(
 
 def _indicator_value(raw: object, nature: str, unit: str) -> Value:
     """A target or actual, completed by the 指标性质 (≥ ≤ =) and 计量单位 columns where it lacks them."""
-    if _short_text(raw) and len(nature) <= SHORT_TEXT and len(unit) <= SHORT_TEXT:
+    if short_text(raw) and len(nature) <= SHORT_TEXT and len(unit) <= SHORT_TEXT:
         return _cached_indicator_value(raw, nature, unit)
     return _completed_value(raw, nature, unit)
 
@@ -310,7 +310,7 @@ def _completed_value(raw: object, nature: str, unit: str) -> Value:
     if not (op or unit):
         return value
     # 指标性质 may hold words (定性, 正向) rather than an operator: then only the unit is added.
-    written = value.text if isinstance(raw, str) else _text(raw)  # 12.0 → "12"
+    written = value.text if isinstance(raw, str) else cell_text(raw)  # 12.0 → "12"
     for text in (f"{op}{written}{unit}", f"{written}{unit}"):
         completed = parse_value(text)
         if isinstance(completed, Quantity):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from xltool.forms.layouts import FORMS, resolve
+from xltool.forms.layouts import FORMS
+from xltool.forms.terms import resolve
 from xltool.model.records import FormSheet, WorkbookRead
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from xltool.forms.layouts import FORMS, FormLayout, Grid, Total, resolve
+from xltool.forms.layouts import FORMS, FormLayout, Grid, Total
+from xltool.forms.terms import resolve
 from xltool.rules.engine import Context, Row
 
 
