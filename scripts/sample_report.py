@@ -1,9 +1,10 @@
 """The sample's written report: 桃源县自然资源局's 2022 self-evaluation report, written for this project.
 
 The figures are those of the department's public report (and of the sample's forms); the sentences are
-written here. Two contradictions a reviewer would have to catch are kept on purpose, as the public
-report has them: the 违法案件处理办结率 of 95 % beside 24 cases filed and 18 closed (75 %), and the 旱改水
-project's execution rate stated as 100 % where its forms give 3279.93 ÷ 3970.96 = 82.60 %.
+written here. Every figure agrees with the sample's forms, but for one contradiction kept on purpose
+because the public report has it within itself: the 违法案件处理办结率 of 95 % beside 24 cases filed and 18
+closed (75 %), which `xltool reconcile samples/` reports (N-RATE-COUNTS) and marks with a comment in the
+report's annotated copy.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ PARAGRAPHS: tuple[str, ...] = (
     "其中公务接待费12.28万元，公务用车运行维护费21.16万元，没有因公出国（境）支出。",
     "公用经费预算511.2万元，决算222.54万元。",
     "（三）项目资金",
-    "旱改水项目全年预算3970.96万元，执行数3279.93万元，预算执行率100%，"
+    "旱改水项目全年预算3970.96万元，执行数3279.93万元，预算执行率82.6%，"
     "新增水田2164.95亩，完成土地平整2175亩，硬化渠道39400米、生产道路19700米。",
     "矿山生态修复项目全年预算620万元，执行数598.46万元，修复面积194.55亩，超过省厅下达的126.3亩任务。",
     "废弃矿硐封堵项目对涉矿8个乡镇全面排查，共发现废弃矿硐184个，已封堵或自然垮塌177个"

@@ -156,14 +156,14 @@ def test_a_report_without_forms_is_one_info_finding() -> None:
     assert (f.rule, f.severity, f.paragraph) == ("N-NO-FORMS", "info", 1)
 
 
-def test_the_sample_report_holds_its_two_contradictions_and_no_more(forms: DepartmentForms) -> None:
-    """The sample's written report (the seed's figures, in words of its own) and its sample forms."""
+def test_the_sample_report_holds_its_one_contradiction_and_no_more(forms: DepartmentForms) -> None:
+    """The sample's written report (the seed's figures, in words of its own) agrees with its sample forms
+    but for the seed's own 办结率 (95 % beside 18 of 24 cases closed)."""
     path = SAMPLE / f"{NAME}2022年度部门整体支出绩效自评报告.docx"
     written = read_report(path, SAMPLE.parent)
     assert (written.department, written.year, written.file) == (NAME, 2022, f"{NAME}/{path.name}")
     findings = check_report(written, forms)
     assert sorted((f.rule, f.expected, f.actual) for f in findings) == [
-        ("N-EXEC-RATE", 0.826, 1.0),
         ("N-RATE-COUNTS", 0.75, 0.95),
     ]
 

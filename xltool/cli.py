@@ -186,7 +186,8 @@ def _strict_reason(counts: dict[str, int]) -> str:
 def _summary_lines(result: Any, input_path: Path, rounds: bool) -> list[str]:
     """What a run found, in a few lines (the same for reconcile and each re-run of watch)."""
     counts = result.counts()
-    found = counts.get("inputs_ok", 0) + counts.get("inputs_superseded", 0)
+    reports = counts.get("reports", 0)  # written reports read: inputs, but no workbooks
+    found = counts.get("inputs_ok", 0) + counts.get("inputs_superseded", 0) - reports
     lines = []
     if found == 0:
         seen = sum(v for k, v in counts.items() if k.startswith("inputs_"))
@@ -202,8 +203,9 @@ def _summary_lines(result: Any, input_path: Path, rounds: bool) -> list[str]:
         )
     else:
         lines.append(
-            f"已审核 {counts['departments']} 个部门、{counts['projects']} 个项目；"
-            f"发现错误 {counts['error']} 项、警告 {counts['warning']} 项、提示 {counts['info']} 项"
+            f"已审核 {counts['departments']} 个部门、{counts['projects']} 个项目"
+            + (f"、书面自评报告 {reports} 份；" if reports else "；")
+            + f"发现错误 {counts['error']} 项、警告 {counts['warning']} 项、提示 {counts['info']} 项"
             f"（未处理 {counts.get('open', 0)} 项、已说明 {counts.get('explained', 0)} 项、"
             f"已接受 {counts.get('accepted', 0)} 项）。"
         )
@@ -229,7 +231,11 @@ def _summary_lines(result: Any, input_path: Path, rounds: bool) -> list[str]:
         )
     if result.removed:
         lines.append(f"已删除上次运行写出、本次不再生成的旧文件 {len(result.removed)} 个。")
-    what = "评分工作簿、审核汇总.xlsx、report.json" if found else "审核汇总.xlsx、report.json"
+    what = (
+        ("评分工作簿、" if found else "")
+        + ("批注版书面报告、" if reports else "")
+        + "审核汇总.xlsx、report.json"
+    )
     lines.append(f"结果已写入 {result.out}/：{what}。")
     return lines
 

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# How lists of inputs name a written report (report.json's kind "report").
+REPORT_KIND_NAME = "书面自评报告"
+
 # A form cell: (form kind, block, row, column) as in layouts.py. Column "value" of a list block stands
 # for the list as a whole, whose stage is the budget column the list adds up to.
 Cell = tuple[str, str, str, str]
@@ -288,7 +291,9 @@ class RateFromCounts:
 
 
 RATES_FROM_COUNTS: tuple[RateFromCounts, ...] = (
-    RateFromCounts(("案件办结率", "办结率", "结案率"), ("结案", "办结"), ("立案",), "结案数÷立案数"),
+    RateFromCounts(
+        ("案件办结率", "办结率", "结案率"), ("结案", "办结"), ("立案", "受理"), "办结数÷立案（受理）数"
+    ),
     RateFromCounts(("销号率",), ("销号",), ("反馈问题", "发现问题"), "销号数÷问题数"),
     RateFromCounts(
         ("整改率", "整改完成率"),

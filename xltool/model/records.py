@@ -18,6 +18,8 @@ from xltool.model.values import Value
 Status = Literal["ok", "skipped", "error", "superseded"]
 Severity = Literal["error", "warning", "info"]
 FormKind = Literal["basic_data", "department", "project"]
+# What an input is, as report.json's ``kind`` says: one of the forms, or a written report (documents.md).
+InputKind = Literal["basic_data", "department", "project", "report"]
 
 # ("figure", block, row, column) | ("indicator", index, column) | ("text", key) | ("total", column)
 #   | ("sheet",) — the whole sheet (structure findings)
@@ -173,6 +175,17 @@ class WrittenReport:
     department: str | None  # as the title or the file name names it
     year: int | None
     paragraphs: tuple[str, ...]  # non-empty paragraphs, in order (paragraph n is paragraphs[n - 1])
+
+
+@dataclass(frozen=True)
+class ReportRead:
+    """What came of reading a written report in a run: the report, or why not, and the bytes read."""
+
+    file: str  # relative to INPUT, "/" separators
+    status: Status
+    message: str | None
+    report: WrittenReport | None = None
+    data: bytes = b""  # the document as read (bounded), for its annotated copy
 
 
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from xltool.model.records import WorkbookRead
+from xltool.model.records import ReportRead, WorkbookRead
 from xltool.read.intake import Source
 from xltool.read.reader import read_file, read_source
 from xltool.read.sources import relative_name
@@ -34,6 +34,19 @@ def read_source_in_worker(source: Source) -> WorkbookRead:
     except TimeLimit:
         message = TIMEOUT_MESSAGE.format(seconds=f"{TIME_LIMIT_SECONDS:g}")
         return WorkbookRead(source.file, "error", None, message)
+
+
+def read_report_in_worker(source: Source) -> ReportRead:
+    """`read_report_source` (a written report found at intake) within the time limit, stderr silenced."""
+    from xltool.read.written import MSG_REPORT_TIMEOUT, MSG_UNREADABLE, read_report_source
+
+    try:
+        with quiet_stderr(), time_limit(TIME_LIMIT_SECONDS):
+            return read_report_source(source)
+    except TimeLimit:
+        reason = MSG_REPORT_TIMEOUT.format(seconds=f"{TIME_LIMIT_SECONDS:g}")
+        name = source.file.rsplit("/", 1)[-1]
+        return ReportRead(source.file, "error", MSG_UNREADABLE.format(name=name, reason=reason))
 
 
 def read_in_worker(path: Path, root: Path) -> WorkbookRead:

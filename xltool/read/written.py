@@ -14,11 +14,12 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from xltool.model.records import WrittenReport
+from xltool.model.records import ReportRead, WrittenReport
 from xltool.read import limits
+from xltool.read.intake import Source, member_bytes
 from xltool.read.limits import (
     DTD_MARKS,
     MSG_BOMB,
@@ -52,6 +53,12 @@ MSG_REPORT_CHARS = (
 )
 MSG_TEXT_ENCODING = "文本文件的编码无法识别（既不是UTF-8也不是GBK），请另存为UTF-8编码的.txt或.docx后重新提交"
 MSG_NOT_TEXT = "不是文本文件（含有二进制内容），请提交.docx或UTF-8编码的.txt"
+MSG_UNREADABLE = "书面自评报告“{name}”无法读取：{reason}"
+MSG_DOCX_BOMB = (
+    "文档解压后体积异常（疑似压缩炸弹），已拒绝处理；如确为正常文档，请用Word或WPS另存为.docx再提交"
+)
+MSG_REPORT_TIMEOUT = "读取超时（超过{seconds}秒），已停止处理；请用Word或WPS打开后另存为.docx再提交"
+_WORKBOOK_ADVICE = "请删除多余的工作表、图片和空白行列后另存"
 MSG_NOT_REPORT = "不是绩效自评报告（标题和文件名中没有“自评报告”“绩效自评”字样），已跳过"
 
 # A written report says what it is in its file name or its first lines.
@@ -69,8 +76,41 @@ def is_report_name(path: Path) -> bool:
 
 def read_report(path: Path, root: Path) -> WrittenReport:
     """A written report's paragraphs and the department it names; SourceError when it cannot be read."""
-    file = relative_name(path, root)
-    data = _read_limited(path)
+    return report_from_bytes(_read_limited(path), relative_name(path, root))
+
+
+def read_report_source(source: Source) -> ReportRead:
+    """A written report found at intake (a file, or a member of a zip package); never raises.
+
+    An unreadable report is an ``error`` whose message names the file; a document that is no
+    self-evaluation report is ``skipped``.
+    """
+    name = PurePosixPath(source.file).name
+    try:
+        data = member_bytes(source) if source.members else _read_limited(source.path)
+        report = report_from_bytes(data, source.file)
+    except SourceError as exc:
+        if exc.status != "error":
+            return ReportRead(source.file, exc.status, exc.message)
+        return ReportRead(
+            source.file, "error", MSG_UNREADABLE.format(name=name, reason=_reworded(exc.message))
+        )
+    except Exception as exc:  # python-docx or a codec failing in a way not foreseen: the batch goes on
+        reason = f"{type(exc).__name__}：{exc}"
+        return ReportRead(source.file, "error", MSG_UNREADABLE.format(name=name, reason=reason))
+    return ReportRead(source.file, "ok", None, report, data)
+
+
+def _reworded(message: str) -> str:
+    """A workbook's wording of a refusal said of a document."""
+    return message.replace(MSG_BOMB, MSG_DOCX_BOMB).replace(
+        _WORKBOOK_ADVICE, "请压缩或删除报告中的图片后另存"
+    )
+
+
+def report_from_bytes(data: bytes, file: str) -> WrittenReport:
+    """A written report from its bytes (``file``: its name relative to INPUT, which gives its type)."""
+    path = PurePosixPath(file)
     if not data:
         raise SourceError("error", MSG_EMPTY)
     paragraphs = _docx_paragraphs(data) if path.suffix.lower() == ".docx" else _text_paragraphs(data)
@@ -80,11 +120,12 @@ def read_report(path: Path, root: Path) -> WrittenReport:
             "error", MSG_REPORT_CHARS.format(chars=chars // 10000, limit=MAX_REPORT_CHARS // 10000)
         )
     head = "".join(paragraphs[:3])
-    if not any(mark in path.stem or mark in head for mark in REPORT_MARKS):
+    stem = path.stem
+    if not any(mark in stem or mark in head for mark in REPORT_MARKS):
         raise SourceError("skipped", MSG_NOT_REPORT)
     title = _title(paragraphs)
-    department = department_in(title) or department_in(path.stem)
-    year_match = _YEAR.search(title) or _YEAR.search(path.stem)
+    department = department_in(title) or department_in(stem)
+    year_match = _YEAR.search(title) or _YEAR.search(stem)
     year = int(year_match.group(1)) if year_match else None
     return WrittenReport(file, title, department, year, tuple(paragraphs))
 

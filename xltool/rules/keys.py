@@ -48,6 +48,8 @@ def project_key(name: str | None) -> str:
 def _label(finding: Finding, sheet: FormSheet | None) -> str:
     """The row's label of a finding's anchor, in layout terms or by indicator name."""
     anchor = finding.anchor
+    if finding.paragraph is not None:  # a written report's sentence, told apart by its words
+        return "段落:" + _DIGITS.sub("", _plain(finding.quote or ""))[:SHEET_WORDS]
     if anchor[0] == "indicator" and sheet is not None:
         position = int(anchor[1])
         name = next((i.name for i in sheet.indicators if i.index == position), None)
@@ -65,7 +67,7 @@ def finding_keys(findings: Sequence[Finding], sheets: Mapping[tuple[str, str], F
     seen: Counter[str] = Counter()
     for f in findings:
         sheet = sheets.get((f.file, f.sheet))
-        kind = sheet.kind if sheet is not None else ""
+        kind = sheet.kind if sheet is not None else "report" if f.paragraph is not None else ""
         project = project_key(sheet.project) if sheet is not None and sheet.kind == "project" else ""
         key = SEPARATOR.join((f.department, kind, project, f.rule, _label(f, sheet)))
         seen[key] += 1

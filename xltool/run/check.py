@@ -17,12 +17,12 @@ from xltool.model.records import Finding
 from xltool.read.intake import Source
 from xltool.rules.profile import Profile
 from xltool.run.boundary import departments_of, detail_of
-from xltool.run.chunks import check_workbooks, department_results
+from xltool.run.chunks import ChunkExtras, check_chunk, department_results
 from xltool.run.cycle import fingerprint, take_in
-from xltool.run.plan import chunk_groups, department_groups, department_keys, input_json
+from xltool.run.plan import chunk_groups, department_groups, department_keys, input_json, report_keys
 from xltool.run.progress import Progress
 from xltool.run.results import CheckResult, InputFile, Sheet, department
-from xltool.run.spool import SPOOL_PREFIX, Spooled, load_reads
+from xltool.run.spool import SPOOL_PREFIX, Spooled, load_spooled
 from xltool.run.workers import read_all
 from xltool.write.report import FindingCounts, finding_order, sheet_order
 
@@ -44,6 +44,7 @@ def check_files(sources: Sequence[Source], profile: Profile, jobs: int, notify: 
         entries = sorted([*known, *read_all(tasks, jobs, notify)], key=lambda e: e.index)
         spooled = {e.index: e.spooled for e in entries if e.spooled is not None}
         per_file = department_keys(entries)
+        per_file.update(report_keys(entries, per_file))  # a written report checked with its department
         chunks = chunk_groups(department_groups(per_file), per_file, None, jobs)
         total, done = sum(len(c) for c in chunks), 0
         findings: list[Finding] = []
@@ -101,10 +102,12 @@ def check_files(sources: Sequence[Source], profile: Profile, jobs: int, notify: 
 def _check_chunk(
     chunk: Sequence[tuple[int, list[str]]], spooled: dict[int, Spooled], profile: Profile
 ) -> tuple[list[Finding], list[dict[str, Any]], dict[tuple[str, str], int]]:
-    """One chunk's findings, department records and sheet order (raises what its rules raise)."""
-    reads = load_reads([spooled[i] for i, _ in chunk])
-    found, ctx = check_workbooks(reads, profile, [keys for _, keys in chunk])
+    """One chunk's findings (its written reports' too), department records and sheet order (raises what
+    its rules raise)."""
+    checked = check_chunk(load_spooled([spooled[i] for i, _ in chunk]), chunk, profile, ChunkExtras())
+    found = [*checked.findings, *checked.report_findings]
     counts = FindingCounts()
     for f in found:
         counts.add(f)
-    return found, department_results(ctx, found, counts, {}), sheet_order(reads)
+    results = department_results(checked.ctx, found, counts, {}) if checked.ctx is not None else []
+    return found, results, sheet_order(checked.reads)

@@ -11,12 +11,13 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from xltool.model.names import group_forms
-from xltool.model.records import Finding, WorkbookRead
+from xltool.model.records import Finding, FormSheet, ReportRead, WorkbookRead
 from xltool.rules.profile import Profile
 from xltool.run import progress
-from xltool.run.spool import Spooled, load_reads
+from xltool.run.spool import Spooled, load_spooled
 from xltool.write.report import (
     FindingCounts,
+    Location,
     finding_order,
     sheet_order,
     spool_findings,
@@ -134,25 +135,98 @@ def department_results(
 
 
 def process_chunk(task: ChunkTask) -> ChunkResult:
-    """Rules over a chunk's stacked frames, then the scored workbooks of its files."""
+    """Rules over a chunk's stacked frames, then the scored workbooks of its files and the annotated
+    copies of its written reports."""
+    from xltool.write.annotate import write_annotated_reports
     from xltool.write.scored import write_scored_workbooks
 
     number, chunk, spooled, spool, out, profile, outputs, extras = task
-    loaded = load_reads(spooled)
-    names = {
-        read.file: outputs[index] for read, (index, _) in zip(loaded, chunk, strict=True) if index in outputs
-    }
-    reads, keys = _without_dropped(loaded, chunk, extras.dropped)
-    findings, ctx = check_workbooks(reads, profile, keys, extras)
-    written, locations, scored = write_scored_workbooks(
-        Path(out), reads, ctx, findings, progress.ON_WRITTEN, names
+    checked = check_chunk(load_spooled(spooled), chunk, profile, extras)
+    reads, ctx, findings = checked.reads, checked.ctx, checked.findings
+    names = {file: outputs[index] for file, index in checked.indices.items() if index in outputs}
+    written: list[str] = []
+    locations: list[Location | None] = []
+    scored: list[ScoredFile] = []
+    if ctx is not None:
+        written, locations, scored = write_scored_workbooks(
+            Path(out), reads, ctx, findings, progress.ON_WRITTEN, names
+        )
+    papers, annotated = write_annotated_reports(
+        Path(out), checked.reports, checked.report_findings, names, progress.ON_WRITTEN
     )
+    every = [*findings, *checked.report_findings]
+    locations = [*locations, *[None] * len(checked.report_findings)]
     findings_file = os.path.join(spool, f"findings-{number:06d}.jsonl")
-    counts = spool_findings(Path(findings_file), findings, locations, sheet_order(reads))
-    departments = department_results(ctx, findings, counts, extras.prior)
+    counts = spool_findings(Path(findings_file), every, locations, sheet_order(reads))
+    departments = department_results(ctx, every, counts, extras.prior) if ctx is not None else []
     departments_file = os.path.join(spool, f"departments-{number:06d}.jsonl")
     write_sorted(Path(departments_file), (([d["name"]], d) for d in departments))
     projects = sum(len(d["projects"]) for d in departments)
     return ChunkResult(
-        departments_file, findings_file, len(departments), projects, dict(counts.total), written, scored
+        departments_file,
+        findings_file,
+        len(departments),
+        projects,
+        dict(counts.total),
+        [*written, *papers],
+        [*scored, *annotated],
     )
+
+
+@dataclass
+class CheckedChunk:
+    """A chunk checked: its workbooks (copies set aside), their rules' context and findings, and its
+    written reports with their findings (family N)."""
+
+    reads: list[WorkbookRead]
+    ctx: Context | None  # None when the chunk holds no workbook (a report whose forms are missing)
+    findings: list[Finding]
+    reports: list[ReportRead]
+    report_findings: list[Finding]
+    indices: dict[str, int]  # file → index, workbooks and reports
+
+
+def check_chunk(
+    loaded: Sequence[WorkbookRead | ReportRead],
+    chunk: Sequence[tuple[int, list[str]]],
+    profile: Profile,
+    extras: ChunkExtras,
+) -> CheckedChunk:
+    """The rules over a chunk's workbooks, and each written report against its department's forms."""
+    books = [(r, item) for r, item in zip(loaded, chunk, strict=True) if isinstance(r, WorkbookRead)]
+    papers = [(r, item) for r, item in zip(loaded, chunk, strict=True) if isinstance(r, ReportRead)]
+    reads, keys = _without_dropped([r for r, _ in books], [item for _, item in books], extras.dropped)
+    findings: list[Finding] = []
+    ctx = None
+    if reads:
+        findings, ctx = check_workbooks(reads, profile, keys, extras)
+    reports = [r for r, _ in papers]
+    report_findings = check_reports([(r, item[1][0]) for r, item in papers], reads, keys, profile)
+    indices = {r.file: item[0] for r, item in books} | {r.file: item[0] for r, item in papers}
+    return CheckedChunk(reads, ctx, findings, reports, report_findings, indices)
+
+
+def check_reports(
+    reports: Sequence[tuple[ReportRead, str]],
+    reads: Sequence[WorkbookRead],
+    keys: Sequence[Sequence[str]],
+    profile: Profile,
+) -> list[Finding]:
+    """Each written report (with its department key) checked against the forms of that department;
+    the profile's pick and skip apply to family N as to the others."""
+    from xltool.rules.forms_view import DepartmentForms
+    from xltool.rules.keys import finding_keys, with_standing
+    from xltool.rules.narrative import check_report
+
+    sheets: dict[str, list[FormSheet]] = {}
+    for read, sheet_keys in zip(reads, keys, strict=True):
+        for sheet, key in zip(read.sheets, sheet_keys, strict=True):
+            sheets.setdefault(key, []).append(sheet)
+    found: list[Finding] = []
+    for paper, key in reports:
+        if paper.report is None:
+            continue
+        forms = DepartmentForms(key, sheets[key]) if key in sheets else None
+        found.extend(f for f in check_report(paper.report, forms) if profile.runs(f.rule))
+    found.sort(key=finding_order)
+    return with_standing(found, finding_keys(found, {}), {})

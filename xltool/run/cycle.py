@@ -28,7 +28,14 @@ from xltool.read.duplicates import Candidate, Resolution, form_key, resolve
 from xltool.read.intake import Source, gather
 from xltool.rules.profile import Profile
 from xltool.run.chunks import ChunkExtras, ChunkResult
-from xltool.run.plan import InputEntry, PerFile, SheetEntry, department_groups, department_keys
+from xltool.run.plan import (
+    InputEntry,
+    PerFile,
+    SheetEntry,
+    department_groups,
+    department_keys,
+    report_keys,
+)
 from xltool.run.progress import Progress
 from xltool.run.rounds import Previous
 from xltool.run.spool import load_reads
@@ -38,7 +45,6 @@ from xltool.write.atomic import checked_target
 from xltool.write.report import json_order, write_sorted
 
 HASH_BLOCK = 1 << 20
-MSG_REPORT_INPUT = "书面报告（.docx/.txt）不属于附件1/2/3工作簿，本次核对未读取"
 
 
 def file_hash(path: Path) -> str | None:
@@ -62,7 +68,7 @@ def source_hashes(sources: Sequence[Source]) -> list[str | None]:
     hashes: list[str | None] = []
     for source in sources:
         if source.path not in by_path:
-            by_path[source.path] = file_hash(source.path) if source.status == "read" else None
+            by_path[source.path] = file_hash(source.path) if source.status in ("read", "report") else None
         whole = by_path[source.path]
         if whole is not None and source.members:
             whole = hashlib.sha256(f"{whole}/{'/'.join(source.members)}".encode()).hexdigest()
@@ -90,15 +96,12 @@ def take_in(
     tasks: list[ReadTask] = []
     for index, (source, sha) in enumerate(zip(sources, hashes, strict=True)):
         known = previous.inputs.get(source.file) if previous is not None else None
-        if source.status == "read":
-            if known is not None and sha is not None and known.get("sha256") == sha:
-                entries.append(entry_from_json(index, known))
-            else:
-                tasks.append((index, source, spool, sha))
-        elif source.status == "report":
-            entries.append(InputEntry(index, source.file, "skipped", None, MSG_REPORT_INPUT, (), ()))
-        else:
+        if source.status == "skipped" or source.status == "error":
             entries.append(InputEntry(index, source.file, source.status, None, source.message, (), ()))
+        elif known is not None and sha is not None and known.get("sha256") == sha:
+            entries.append(entry_from_json(index, known))
+        else:  # a workbook, or a written report (read in the same processes)
+            tasks.append((index, source, spool, sha))
     return entries, tasks
 
 
@@ -128,6 +131,7 @@ def entry_from_json(index: int, item: dict[str, Any]) -> InputEntry:
         filled_on=item.get("filled_on"),
         returned=bool(item.get("returned")),
         reused=True,
+        department=item.get("stated") if kind == "report" else None,
     )
 
 
@@ -182,6 +186,9 @@ def plan_run(
             e = dataclasses.replace(e, status="superseded", message=message)
         marked.append(e)
     kept_files = {i: keys for i, keys in per_file.items() if i not in resolution.superseded}
+    reports = report_keys(entries, kept_files)  # a report travels with its department's forms
+    per_file.update(reports)
+    kept_files.update(reports)
     plan = Plan(marked, per_file, department_groups(kept_files), resolution)
     if previous is not None:
         plan.reused = _reusable(plan, previous, out)
@@ -204,6 +211,8 @@ def _reusable(plan: Plan, previous: Previous, out: Path) -> set[str]:
             files_now.setdefault(key, set()).add(by_index[index].file)
     files_before: dict[str, set[str]] = {}
     for file, item in previous.inputs.items():
+        if item.get("kind") == "report" and item.get("status") == "ok" and item.get("department"):
+            files_before.setdefault(item["department"], set()).add(file)
         for sheet in item.get("sheets", []):
             if sheet.get("status") == "ok" and sheet.get("department"):
                 files_before.setdefault(sheet["department"], set()).add(file)
@@ -221,8 +230,9 @@ def _reusable(plan: Plan, previous: Previous, out: Path) -> set[str]:
 
 
 def scored_in(previous: Previous, file: str) -> str | None:
-    """Where PREV wrote an input's scored workbook (relative to its OUT), when it did."""
-    scored = previous.inputs.get(file, {}).get("scored")
+    """Where PREV wrote an input's scored workbook or annotated report (relative to its OUT), when it did."""
+    item = previous.inputs.get(file, {})
+    scored = item.get("annotated" if item.get("kind") == "report" else "scored")
     if (
         not isinstance(scored, dict)
         or scored.get("status") != "ok"

@@ -29,13 +29,13 @@ from xltool.run.chunks import ChunkResult, ChunkTask
 from xltool.run.cycle import Plan, chunk_extras, fingerprint, load_last_year, plan_run, reused_result, take_in
 from xltool.run.lock import run_lock
 from xltool.run.outputs import check_paths
-from xltool.run.plan import CHUNK_DEPARTMENTS, chunk_groups, input_json, usable_jobs
+from xltool.run.plan import CHUNK_DEPARTMENTS, chunk_groups, input_json, output_paths, usable_jobs
 from xltool.run.progress import Progress
 from xltool.run.rounds import Previous, Tally, load_previous, with_rounds
 from xltool.run.rounds import resolved as resolved_findings
 from xltool.run.spool import SPOOL_PREFIX, remove_leftovers
 from xltool.run.workers import check_all, in_forked_process, read_all, succeeded
-from xltool.write.atomic import LOG_NAME, not_written, output_names
+from xltool.write.atomic import LOG_NAME, not_written
 from xltool.write.report import merge_sorted, write_report
 
 REPORT_NAME = "report.json"
@@ -147,7 +147,7 @@ def _run(
         known, tasks = take_in(sources, spool, reusable)
         entries = sorted([*known, *read_all(tasks, jobs, notify)], key=lambda e: e.index)
         plan = plan_run(entries, sources, reusable, out_dir)
-        names = output_names([e.file for e in plan.entries if e.status == "ok"], ".xlsx", reserved_names())
+        names = output_paths(plan.entries, reserved_names())
         if reusable is not None:
             plan.keep_named(reusable, names)
         # Files PREV read unchanged but whose department is checked again: read them now.
@@ -249,6 +249,7 @@ def _finish(run: _Run) -> RunResult:
             summary[severity] += n
     for e in entries:
         summary[f"inputs_{e.status}"] = summary.get(f"inputs_{e.status}", 0) + 1
+    summary["reports"] = sum(1 for e in entries if e.kind == "report" and e.status == "ok")
     summary["departments"] = sum(r.departments for r in results)
     summary["projects"] = sum(r.projects for r in results)
     summary["departments_reused"] = run.reused
@@ -306,6 +307,9 @@ def _current_files(plan: Plan) -> dict[str, dict[tuple[str, str], str]]:
     for files in plan.groups.values():
         for index in files:
             entry = by_index[index]
+            if entry.kind == "report":  # a written report's findings (family N) are resolved against it
+                current.setdefault(plan.per_file[index][0], {})[("report", "")] = entry.file
+                continue
             for key, sheet in zip(plan.per_file[index], entry.sheets, strict=True):
                 forms = current.setdefault(key, {})
                 project = project_key(sheet[3]) if sheet[1] == "project" else ""

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from xltool.model.names import group_forms
-from xltool.model.records import FormKind, Status
+from xltool.model.records import FormKind, InputKind, Status
 from xltool.read.folders import Refused
 from xltool.run.spool import Spooled
 
@@ -51,7 +51,7 @@ class InputEntry:
     index: int
     file: str
     status: Status  # ok / skipped / error, and superseded once duplicates are resolved (cycle.md)
-    kind: FormKind | None
+    kind: InputKind | None
     message: str | None
     sheets: tuple[SheetEntry, ...]
     skipped_sheets: tuple[tuple[str, str], ...]
@@ -61,6 +61,7 @@ class InputEntry:
     filled_on: str | None = None  # the latest 填报日期 on the form
     returned: bool = False  # a scored workbook sent back
     reused: bool = False  # not read this run: taken from the previous run's report (unchanged bytes)
+    department: str | None = None  # a written report: the department its title or name names
 
 
 PerFile = dict[int, list[str]]  # file index → department key of each of its form sheets
@@ -74,6 +75,45 @@ def department_keys(entries: Sequence[InputEntry]) -> PerFile:
     for (index, *_), key in zip(flat, keys, strict=True):
         per_file.setdefault(index, []).append(key)
     return per_file
+
+
+def report_keys(entries: Sequence[InputEntry], per_file: PerFile) -> PerFile:
+    """The department key of each written report read, so that it travels with that department's forms.
+
+    A report belongs to the department its title (or file name) names, normalised as forms are; a name
+    that differs only by what stands around it (湖南省… / …本级) joins the one department it contains or
+    is contained in. A report naming no department joins the one department of its folder. Any other
+    report is a group of its own (checked without forms: N-NO-FORMS).
+    """
+    from xltool.model.names import normalise_department
+
+    by_index = {e.index: e for e in entries}
+    known = {normalise_department(k): k for keys in per_file.values() for k in keys}
+    by_folder: dict[str, set[str]] = {}
+    for index, keys in per_file.items():
+        by_folder.setdefault(_folder(by_index[index].file), set()).update(keys)
+    found: PerFile = {}
+    for e in entries:
+        if e.kind != "report" or e.status != "ok":
+            continue
+        name = normalise_department(e.department)
+        key = known.get(name)
+        if key is None and len(name) >= MIN_NAME:
+            near = {k for n, k in known.items() if len(n) >= MIN_NAME and (n in name or name in n)}
+            key = next(iter(near)) if len(near) == 1 else None
+        folder = by_folder.get(_folder(e.file), set())
+        if key is None and not name and len(folder) == 1:
+            key = next(iter(folder))
+        found[e.index] = [key or f"{REPORT_GROUP}{name or e.file}"]
+    return found
+
+
+MIN_NAME = 4  # characters a department name needs before a longer or shorter name may be matched to it
+REPORT_GROUP = "书面报告:"  # the group of a report naming no department of the batch: never a department key
+
+
+def _folder(file: str) -> str:
+    return file.rsplit("/", 1)[0] if "/" in file else ""
 
 
 def department_groups(per_file: PerFile) -> dict[str, list[int]]:
@@ -100,6 +140,7 @@ def plan_chunks(
 ) -> list[list[tuple[int, list[str]]]]:
     """Chunks of (file index, department key of each form sheet); a workbook never spans chunks."""
     per_file = department_keys(entries)
+    per_file.update(report_keys(entries, per_file))
     return chunk_groups(department_groups(per_file), per_file, size, jobs)
 
 
@@ -120,6 +161,21 @@ def chunk_groups(
     if current:
         chunks.append(current)
     return chunks
+
+
+def output_paths(entries: Sequence[InputEntry], reserved: Sequence[str]) -> dict[str, PurePosixPath]:
+    """Each readable input's output relative to OUT: a scored .xlsx per workbook, an annotated .docx per
+    written report (a .txt report's copy is a .docx of the same name), none two alike."""
+    from xltool.write.atomic import output_names
+
+    books = output_names(
+        [e.file for e in entries if e.status == "ok" and e.kind != "report"], ".xlsx", reserved
+    )
+    taken = [*reserved, *(str(p) for p in books.values())]
+    papers = output_names(
+        [e.file for e in entries if e.status == "ok" and e.kind == "report"], ".docx", taken
+    )
+    return books | papers
 
 
 def input_files(root: Path, skip: Path | None = None) -> tuple[list[Path], list[Refused]]:
@@ -146,6 +202,8 @@ def input_json(
     department and project, and the input's ``sha256`` — what a later incremental run reuses.
     """
     item: dict[str, Any] = {"file": e.file, "kind": e.kind, "status": e.status, "message": e.message}
+    if e.kind == "report":
+        return _report_json(item, e, keys, scored)
     templates = e.templates if len(e.templates) == len(e.sheets) else ({},) * len(e.sheets)
     item["sheets"] = [
         {
@@ -165,4 +223,22 @@ def input_json(
     if scored is not None:
         output, message = scored
         item["scored"] = {"file": output, "status": "ok" if message is None else "error", "message": message}
+    return item
+
+
+def _report_json(
+    item: dict[str, Any], e: InputEntry, keys: Sequence[str], annotated: tuple[str, str | None] | None
+) -> dict[str, Any]:
+    """A written report as report.json gives it: the department it was checked with, its annotated copy."""
+    item["sheets"] = []
+    item["department"] = keys[0] if keys and not keys[0].startswith(REPORT_GROUP) else None
+    item["stated"] = e.department
+    item["sha256"] = e.sha256
+    if annotated is not None:
+        output, message = annotated
+        item["annotated"] = {
+            "file": output,
+            "status": "ok" if message is None else "error",
+            "message": message,
+        }
     return item

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xltool.model.records import SEVERITY_ORDER, Finding, FormKind, FormSheet, Status, WorkbookRead
+from xltool.model.records import SEVERITY_ORDER, Finding, FormKind, FormSheet, InputKind, Status, WorkbookRead
 from xltool.write.report import finding_json, report_head
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class InputFile:
     """One input of a check: whether it was read, and its sheets."""
 
     file: str
-    kind: FormKind | None
+    kind: InputKind | None
     status: Status
     message: str | None
     sheets: tuple[Sheet, ...]
@@ -167,7 +167,8 @@ class CheckResult:
         """The findings as a pandas DataFrame, one row each, with the columns of report.json."""
         import pandas as pd
 
-        columns = list(finding_json(Finding("", "info", "", "", "", "")))
+        # The columns of every finding, then those of a written report's (family N: paragraph, quote …).
+        columns = list(finding_json(Finding("", "info", "", "", "", "", paragraph=1)))
         return pd.DataFrame.from_records([finding_json(f) for f in self.findings], columns=columns)
 
     @property

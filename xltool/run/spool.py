@@ -8,9 +8,9 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from xltool.model.records import WorkbookRead
+from xltool.model.records import ReportRead, WorkbookRead
 
-Spooled = tuple[str, int, int]  # spool file, offset, length of one pickled WorkbookRead
+Spooled = tuple[str, int, int]  # spool file, offset, length of one pickled WorkbookRead (or ReportRead)
 
 SPOOL_PREFIX = ".xltool-spool-"
 
@@ -19,7 +19,7 @@ SPOOL_PREFIX = ".xltool-spool-"
 _SPOOL_FILES: dict[str, int] = {}
 
 
-def spool_read(spool: str, read: WorkbookRead) -> Spooled:
+def spool_read(spool: str, read: WorkbookRead | ReportRead) -> Spooled:
     """Append a read's records to this process's spool file; return (file, offset, length)."""
     data = pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL)
     path = os.path.join(spool, f"reads-{os.getpid()}.pkl")  # a forked child never reuses its parent's
@@ -34,8 +34,13 @@ def spool_read(spool: str, read: WorkbookRead) -> Spooled:
 
 
 def load_reads(locations: Sequence[Spooled]) -> list[WorkbookRead]:
+    """The spooled workbook records at these places, in the order given."""
+    return [r for r in load_spooled(locations) if isinstance(r, WorkbookRead)]
+
+
+def load_spooled(locations: Sequence[Spooled]) -> list[WorkbookRead | ReportRead]:
     """The spooled records at these places, in the order given (each spool file opened once)."""
-    reads: dict[int, WorkbookRead] = {}
+    reads: dict[int, WorkbookRead | ReportRead] = {}
     by_file: dict[str, list[tuple[int, int, int]]] = {}
     for position, (path, offset, length) in enumerate(locations):
         by_file.setdefault(path, []).append((offset, length, position))

@@ -37,6 +37,8 @@ def _read_one(task: ReadTask) -> InputEntry:
     from xltool.write.fingerprint import template_fingerprint
 
     index, source, spool, sha256 = task
+    if source.status == "report":
+        return _read_report(task)
     read = read_source_in_worker(source)
     return InputEntry(
         index=index,
@@ -51,6 +53,27 @@ def _read_one(task: ReadTask) -> InputEntry:
         sha256=sha256,
         filled_on=read.filled_on,
         returned=read.returned,
+    )
+
+
+def _read_report(task: ReadTask) -> InputEntry:
+    """Read one written report (in a worker), spool it with its bytes (for the annotated copy)."""
+    from xltool.read.worker import read_report_in_worker
+
+    index, source, spool, sha256 = task
+    read = read_report_in_worker(source)
+    report = read.report
+    return InputEntry(
+        index=index,
+        file=read.file,
+        status=read.status,
+        kind="report" if read.status != "skipped" else None,
+        message=read.message,
+        sheets=(),
+        skipped_sheets=(),
+        spooled=spool_read(spool, read) if report is not None else None,
+        sha256=sha256,
+        department=report.department if report is not None else None,
     )
 
 

@@ -32,7 +32,7 @@ def finding_order(f: Finding, sheet_order: dict[tuple[str, str], int] | None = N
         sheet,
         f.sheet,
         SEVERITY_ORDER[f.severity],
-        int(digits or 0),
+        f.paragraph if f.paragraph is not None else int(digits or 0),
         len(letters),
         letters,
         f.rule,
@@ -42,15 +42,16 @@ def finding_order(f: Finding, sheet_order: dict[tuple[str, str], int] | None = N
 
 def json_order(item: dict[str, Any], sheet_position: int) -> list[object]:
     """`finding_order` of a finding as report.json gives it (a finding taken from an earlier run)."""
-    cell = str(item.get("cell", ""))
+    cell = str(item.get("cell") or "")
     letters = "".join(ch for ch in cell if ch.isalpha())
     digits = "".join(ch for ch in cell if ch.isdigit())
+    paragraph = item.get("paragraph")
     return [
         item["file"],
         sheet_position,
         item["sheet"],
         SEVERITY_ORDER[item["severity"]],
-        int(digits or 0),
+        paragraph if isinstance(paragraph, int) else int(digits or 0),
         len(letters),
         letters,
         item["rule"],
@@ -83,6 +84,12 @@ def finding_json(f: Finding, scored: Location | None = None) -> dict[str, Any]:
         "review": f.review,
         "status": f.status,
     }
+    if f.paragraph is not None:  # a written report's sentence (documents.md): no cell, where in the text
+        item["cell"] = None
+        item["paragraph"] = f.paragraph
+        item["quote"] = f.quote
+        where = f.expected_at
+        item["expected_at"] = {"file": where[0], "sheet": where[1], "cell": where[2]} if where else None
     if scored is not None:
         item["scored"] = {"file": scored[0], "sheet": scored[1], "cell": scored[2]}
     return item

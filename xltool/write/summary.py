@@ -10,6 +10,7 @@ from typing import Any
 import xlsxwriter
 
 from xltool.forms.layouts import FORM_NAMES
+from xltool.forms.report_terms import REPORT_KIND_NAME
 from xltool.rules.catalogue import SEVERITY_NAMES
 from xltool.write.atomic import write_bytes_atomic
 from xltool.write.looks import wrapped_lines
@@ -19,7 +20,7 @@ SUMMARY_NAME = "审核汇总.xlsx"
 STATUS_NAMES = {"ok": "已读取", "skipped": "已跳过", "error": "无法读取", "superseded": "已被替代"}
 FINDING_STATUS = {"open": "未处理", "explained": "已说明"}
 ROUND_NAMES = {"new": "新发现", "persisting": "仍存在", "resolved": "已整改"}
-KIND_NAMES = FORM_NAMES  # one table of form names (forms/layouts.py)
+KIND_NAMES = {**FORM_NAMES, "report": REPORT_KIND_NAME}  # one table of form names (forms/layouts.py)
 # Excel keeps at most 65,530 hyperlinks per worksheet; past that, locations are written as text. A link
 # longer than Excel allows (a very deep path) is written as text too; a tip is shortened from the left.
 MAX_URL, MAX_TIP = 2079, 255
@@ -153,6 +154,8 @@ def _findings(wb: Any, fmt: _Formats, findings: Iterable[dict[str, Any]], total:
         _put(ws, r, 0, SEVERITY_NAMES[f["severity"]], severity_format[f["severity"]])
         for c, key in enumerate(("rule_name", "department", "file", "sheet", "cell"), start=1):
             _put(ws, r, c, f.get(key), fmt.text)
+        if f.get("paragraph") is not None:  # a written report's sentence: where it stands in the text
+            _put(ws, r, 4, f"第{f['paragraph']}段", fmt.text)
         _put(ws, r, 6, f["message"], fmt.wrap)
         lines = max(wrapped_lines(f["message"], 70, 0.0), wrapped_lines(f.get("basis") or "", 30, 0.0))
         ws.set_row(r, 14 * lines)
@@ -206,8 +209,8 @@ def _inputs(wb: Any, fmt: _Formats, inputs: Iterable[dict[str, Any]], n: int) ->
     for r, i in enumerate(inputs, start=1):
         _put(ws, r, 0, i["file"], fmt.text)
         _put(ws, r, 1, KIND_NAMES.get(i.get("kind") or "", "未识别"), fmt.text)
-        scored = i.get("scored") or {}
-        not_written = scored.get("status") == "error"  # read, but its scored workbook could not be written
+        scored = i.get("scored") or i.get("annotated") or {}
+        not_written = scored.get("status") == "error"  # read, but its scored copy could not be written
         _put(ws, r, 2, STATUS_NAMES[i["status"]], fmt.error if not_written else status_format[i["status"]])
         notes = [i["message"]] if i.get("message") else []
         notes += [f"工作表“{s['sheet']}”：{s['message']}" for s in i.get("sheets", []) if s.get("message")]
