@@ -22,6 +22,7 @@ from xltool.read.limits import MSG_EMPTY, MSG_LOCK, MSG_NOT_XLSX
 from xltool.serve.limits import Limits
 from xltool.serve.names import Placer, safe_relative
 from xltool.serve.store import RunRecord, Store
+from xltool.serve.uploads import MSG_OTHER_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "桃源县自然资源局"
@@ -156,6 +157,26 @@ def test_upload_over_the_size_limit_is_413_and_leaves_nothing(tmp_path: Path) ->
         assert request(base + "api/runs").json()["runs"] == []
 
 
+def test_a_written_report_is_uploaded_checked_and_annotated(tmp_path: Path) -> None:
+    """.docx and .txt are accepted (the file picker and the API): the report is checked with its forms."""
+    (report,) = SAMPLE.glob("*.docx")
+    with running(tmp_path / "data") as base:
+        config = request(base + "api/config").json()
+        assert {".docx", ".txt"} <= set(config["suffixes"])
+        page = request(base).body.decode()
+        assert 'accept=".xlsx,.xlsm,.xls,.zip,.docx,.txt"' in page
+        files = [*sample(), (f"{DEPT}/{report.name}", report.read_bytes())]
+        run_id = created(upload(base, files))
+        status = wait_done(base, run_id)
+        item = next(i for i in status["report"]["inputs"] if i["kind"] == "report")
+        assert (item["file"], item["status"], item["department"]) == (f"{DEPT}/{report.name}", "ok", DEPT)
+        rules = {f["rule"] for f in status["report"]["findings"] if f["file"] == item["file"]}
+        assert rules == {"N-RATE-COUNTS"}  # the sample report's one contradiction
+        department = request(f"{base}api/runs/{run_id}/download?department={_quote(DEPT)}")
+        with zipfile.ZipFile(io.BytesIO(department.body)) as zf:
+            assert item["annotated"]["file"] in zf.namelist()
+
+
 def test_upload_over_the_file_limit_is_413(tmp_path: Path) -> None:
     with running(tmp_path / "data", limits=Limits(max_files=2)) as base:
         refused = upload(base, sample())
@@ -165,12 +186,12 @@ def test_upload_over_the_file_limit_is_413(tmp_path: Path) -> None:
 
 def test_upload_without_workbooks_is_refused_with_notes(tmp_path: Path) -> None:
     with running(tmp_path / "data") as base:
-        refused = upload(base, [("说明.docx", b"PK\x03\x04"), ("readme.txt", b"hello")])
+        refused = upload(base, [("说明.pdf", b"%PDF-1.4"), ("盖章页.png", b"\x89PNG")])
         body = refused.json()
         assert refused.status == 400 and body["error"].startswith("没有收到可审核的工作簿")
         assert [(n["name"], n["message"]) for n in body["notes"]] == [
-            ("说明.docx", "不是工作簿或zip压缩包，已忽略"),
-            ("readme.txt", "不是工作簿或zip压缩包，已忽略"),
+            ("说明.pdf", MSG_OTHER_FILE),
+            ("盖章页.png", MSG_OTHER_FILE),
         ]
         not_multipart = request(base + "api/runs", "POST", b"{}", {"Content-Type": "application/json"})
         assert not_multipart.status == 400 and "multipart/form-data" in not_multipart.json()["error"]
@@ -264,13 +285,13 @@ def zip_of(members: list[tuple[str, bytes]], gbk: bool = False) -> bytes:
 
 def test_zip_with_gbk_names_gives_the_same_report(tmp_path: Path) -> None:
     expected = reconcile(workbooks_only(tmp_path), tmp_path / "cli", jobs=1).report
-    archive = zip_of([*sample(), (f"{DEPT}/说明.docx", b"x")], gbk=True)
+    archive = zip_of([*sample(), (f"{DEPT}/说明.pdf", b"x")], gbk=True)
     assert "说明".encode("gbk") in archive
     with running(tmp_path / "data") as base:
         status = wait_done(base, created(upload(base, [("报送材料.zip", archive)])))
     assert status["report"] == expected
     assert [(n["name"], n["message"]) for n in status["notes"]] == [
-        ("报送材料.zip", f"压缩包中有1个不是工作簿的文件（如“{DEPT}/说明.docx”），已忽略")
+        ("报送材料.zip", f"压缩包中有1个不是工作簿的文件（如“{DEPT}/说明.pdf”），已忽略")
     ]
 
 

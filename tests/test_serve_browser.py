@@ -70,14 +70,22 @@ def findings_table(page: Any) -> list[tuple[str, str, str, str]]:
 
 def test_upload_the_sample_read_the_findings_download_the_zip(page: Any, tmp_path: Path) -> None:
     report = reconcile(ROOT / "samples", tmp_path / "cli", jobs=1).report
-    expected = sorted((f["rule"], f["sheet"], f["cell"], f["message"]) for f in report["findings"])
+    expected = sorted(
+        (
+            f["rule"],
+            f"第{f['paragraph']}段" if f.get("paragraph") else f["sheet"],
+            f["cell"] or "",
+            f["message"],
+        )
+        for f in report["findings"]  # a written report's finding shows its paragraph, no cell
+    )
     with running(tmp_path / "data") as base:
         page.goto(base)
         page.wait_for_selector("#profile option", state="attached")
         assert page.locator("#state-empty").is_visible() and page.locator("#start").is_disabled()
 
-        page.set_input_files("#files-input", sorted(str(p) for p in SAMPLE.glob("*.xlsx")))
-        assert page.locator("#chosen-summary").inner_text().startswith("已选择 3 个文件")
+        page.set_input_files("#files-input", sorted(str(p) for p in SAMPLE.glob("*.*")))  # with the report
+        assert page.locator("#chosen-summary").inner_text().startswith("已选择 4 个文件")
         page.select_option("#profile", "mof2020")
         page.focus("#start")
         page.keyboard.press("Enter")  # the keyboard starts it as well as a click
@@ -108,8 +116,8 @@ def test_upload_the_sample_read_the_findings_download_the_zip(page: Any, tmp_pat
         with zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes())) as zf:
             names = set(zf.namelist())
         assert names == {"report.json", "审核汇总.xlsx"} | {
-            p.name for p in SAMPLE.glob("*.xlsx")
-        }  # files picked: no folder
+            p.name for p in SAMPLE.glob("*.*")
+        }  # files picked: no folder; the written report's annotated copy beside the scored workbooks
 
         history = page.locator("#runs li")
         assert history.count() == 1 and "已完成" in history.first.inner_text()
@@ -141,19 +149,19 @@ def test_reopening_an_earlier_run_and_the_limit_message(page: Any, tmp_path: Pat
 def test_a_folder_keeps_its_structure_and_other_files_are_left_out(page: Any, tmp_path: Path) -> None:
     folder = tmp_path / "报送" / SAMPLE.name
     shutil.copytree(SAMPLE, folder)
-    (folder / "说明.txt").write_text("不是表格", encoding="utf-8")
+    (folder / "说明.pdf").write_bytes(b"%PDF-1.4")
     with running(tmp_path / "data") as base:
         page.goto(base)
         page.wait_for_selector("#profile option", state="attached")
         page.set_input_files("#folder-input", str(folder))
-        assert page.locator("#chosen-summary").inner_text().startswith("已选择 3 个文件")
+        assert page.locator("#chosen-summary").inner_text().startswith("已选择 4 个文件")  # with the report
         assert page.locator("#chosen-note").inner_text().startswith("已忽略 ")
         page.click("#start")
         page.wait_for_selector("#state-done:not([hidden])", timeout=60_000)
         run_id = page.url.rsplit("/", 1)[1]
     inbox = tmp_path / "data" / "runs" / run_id / "in"
     kept = sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*") if p.is_file())
-    assert kept == sorted(f"{SAMPLE.name}/{p.name}" for p in SAMPLE.glob("*.xlsx"))
+    assert kept == sorted(f"{SAMPLE.name}/{p.name}" for p in SAMPLE.glob("*.*"))
 
 
 def test_the_page_asks_for_the_token_once(page: Any, tmp_path: Path) -> None:

@@ -162,6 +162,7 @@ class _Api:
 
     async def config(self, request: Request) -> Response:
         from xltool.read.limits import SUFFIXES
+        from xltool.read.written import REPORT_SUFFIXES
         from xltool.rules.profile import BUILTIN, load_profile
         from xltool.version import __version__
 
@@ -172,7 +173,7 @@ class _Api:
                 "version": __version__,
                 "profiles": profiles,
                 "limits": {"max_bytes": limits.max_bytes, "max_files": limits.max_files},
-                "suffixes": sorted({*SUFFIXES, ".zip"}),
+                "suffixes": sorted({*SUFFIXES, *REPORT_SUFFIXES, ".zip"}),
                 "keep_days": self.settings.keep_days,
             }
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from xltool.read.limits import MAX_MEMBER_RATIO, RATIO_CHECK_MIN_SIZE, SUFFIXES
+from xltool.read.written import REPORT_SUFFIXES
 from xltool.serve.limits import size_text
 from xltool.serve.names import Placer, safe_relative
 
@@ -84,14 +85,14 @@ def unpack(
 def _sort_members(
     members: list[zipfile.ZipInfo],
 ) -> tuple[list[tuple[zipfile.ZipInfo, str]], list[str], list[str]]:
-    """Workbook members (with their decoded names), other file names, nested archive names."""
+    """Workbook and written-report members (with their decoded names), other file names, nested archives."""
     books: list[tuple[zipfile.ZipInfo, str]] = []
     others: list[str] = []
     nested: list[str] = []
     for info in members:
         name = member_name(info)
         suffix = PurePosixPath(name.replace("\\", "/")).suffix.lower()
-        if suffix in SUFFIXES:
+        if suffix in SUFFIXES or suffix in REPORT_SUFFIXES:
             books.append((info, name))
         elif suffix == ".zip":
             nested.append(name)

@@ -40,7 +40,7 @@ def whole_zip(folder: Path) -> Path:
 
 
 def department_zip(folder: Path, department: str) -> bytes | None:
-    """A zip of one department's scored workbooks (None when the run has no such department)."""
+    """A zip of one department's scored workbooks and annotated reports (None: no such department)."""
     out = folder / "out"
     report = _report(out)
     if report is None:
@@ -50,12 +50,15 @@ def department_zip(folder: Path, department: str) -> bytes | None:
         return None
     # Where each input's scored copy is: report.json's inputs say; older reports only their findings.
     scored = {f["file"]: f["scored"]["file"] for f in report.get("findings", []) if f.get("scored")}
+    reports = []
     for item in report.get("inputs", []):
-        copy = item.get("scored") or {}
+        copy = item.get("scored") or item.get("annotated") or {}
         if copy.get("status") == "ok" and isinstance(copy.get("file"), str):
             scored[item["file"]] = copy["file"]
+            if item.get("kind") == "report" and item.get("department") == department:
+                reports.append(item["file"])
     files: dict[Path, str] = {}
-    for source in _department_files(match):
+    for source in [*_department_files(match), *reports]:
         path = out / scored[source] if source in scored else output_path(out, source, ".xlsx")
         if path.is_file():
             files[path] = path.relative_to(out).as_posix()

@@ -15,6 +15,7 @@ from typing import IO, Any
 from python_multipart.multipart import MultipartParseError, MultipartParser, parse_options_header
 
 from xltool.read.limits import SUFFIXES
+from xltool.read.written import REPORT_SUFFIXES
 from xltool.serve.archives import unpack
 from xltool.serve.limits import Limits, size_text
 from xltool.serve.names import Placer, safe_relative
@@ -26,7 +27,7 @@ MSG_BAD_BODY = "上传内容不完整或格式有误（可能上传中断），�
 MSG_NO_WORKBOOKS = (
     "没有收到可审核的工作簿（.xlsx、.xlsm、.xls，或装有它们的 .zip 压缩包）。请选择工作簿后再开始审核。"
 )
-MSG_OTHER_FILE = "不是工作簿或zip压缩包，已忽略"
+MSG_OTHER_FILE = "不是工作簿、书面自评报告（.docx、.txt）或zip压缩包，已忽略"
 MSG_BAD_NAME = "文件名无法使用，已跳过；请给文件改名后重新上传"
 MSG_MORE_NOTES = "另有{count}个文件未保存（原因同上）"
 MAX_NOTES = 100
@@ -183,7 +184,7 @@ class UploadWriter:
             self._note(name, MSG_BAD_NAME)
             return
         suffix = relative.suffix.lower()
-        if suffix not in SUFFIXES and suffix != ".zip":
+        if suffix not in SUFFIXES and suffix not in REPORT_SUFFIXES and suffix != ".zip":
             self._note(relative.as_posix(), MSG_OTHER_FILE)
             return
         self._stored += 1

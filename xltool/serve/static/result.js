@@ -44,7 +44,8 @@ function renderResult(run) {
 function renderNotes(run, inputs) {
   const problems = inputs.filter((i) => i.status !== "ok").map((i) => [i.file, i.message]);
   for (const input of inputs) {  // read and checked, but its scored copy could not be written
-    if (input.scored && input.scored.status !== "ok") problems.push([input.file, input.scored.message]);
+    const copy = input.scored || input.annotated;  // a written report's copy is its annotated .docx
+    if (copy && copy.status !== "ok") problems.push([input.file, copy.message]);
   }
   const uploads = (run.notes || []).map((n) => [n.name, n.message]);
   const skipped = [];
@@ -183,7 +184,7 @@ function renderFindings() {
         el("span", { class: "rule-name", text: f.rule_name || (rule ? rule.name : f.rule) }), el("span", { class: "rule-id", text: f.rule })),
       several ? el("td", { text: f.department || "—" }) : null,
       el("td", { class: "c-file" }, file),
-      el("td", { class: "c-sheet", text: f.sheet || "" }),
+      el("td", { class: "c-sheet", text: f.paragraph ? `第${f.paragraph}段` : f.sheet || "" }),
       el("td", { class: "c-cell", text: f.cell || "" }),
       el("td", { class: "c-msg", text: f.message })));
   }
