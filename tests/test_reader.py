@@ -697,7 +697,7 @@ def test_nearly_a_form_names_the_missing_label() -> None:
     assert read.skipped_sheets == (("表", "未识别为附件1/2/3表格（缺少“年度资金总额”等标签），已跳过"),)
 
 
-def test_legacy_hunan_format_is_skipped() -> None:
+def test_older_hunan_format_is_read_as_a_department_variant() -> None:
     rows: Rows = [
         ["部门整体支出绩效评价表"],
         ["一级指标", "分值", "二级指标", "分值", "三级指标", "分值", "评价标准", "指标说明", "得分"],
@@ -705,10 +705,12 @@ def test_legacy_hunan_format_is_skipped() -> None:
         ["过程", 25, "预算执行", 10, "预算完成率", 2, "…", "…", 2],
     ]
     read = read_workbook("旧表.xlsx", [("评价表", rows)])
-    assert read.status == "skipped"
-    assert read.skipped_sheets[0][1].startswith(
-        "旧版湖南部门整体支出绩效评价表（投入/过程/产出/效果），暂不支持评分"
-    )
+    assert (read.status, read.kind) == ("ok", "department")
+    assert read.sheets[0].variant.startswith("湖南旧版部门整体支出绩效评价表")
+    assert [(i.level1, i.name, i.weight) for i in read.sheets[0].indicators] == [
+        ("投入", "绩效目标合理性", 2),
+        ("过程", "预算完成率", 2),
+    ]
 
 
 def test_workbook_without_sheets_and_unreadable_file(tmp_path: Path) -> None:

@@ -357,9 +357,6 @@ FORMS: dict[FormKind, FormLayout] = {f.kind: f for f in (BASIC_DATA, DEPARTMENT,
 # The name each form is shown by in messages and outputs (附件1 部门整体支出绩效评价基础数据表 …).
 FORM_NAMES: dict[str, str] = {kind: layout.file_name.removesuffix(".xlsx") for kind, layout in FORMS.items()}
 
-# The older Hunan 部门整体支出 format (投入 / 过程 / 产出 / 效果): recognised, not scored.
-LEGACY_DEPARTMENT_SIGNATURE = (Term("投入"), Term("过程"), Term("评价标准", ("指标说明",)))
-
 # Sheets whose name says they are not a form.
 NON_FORM_SHEET_NAMES = ("填表说明", "说明", "封面", "目录", "填报说明", "指标解释")
 

@@ -77,6 +77,7 @@ class IndicatorRow:
     cells: dict[str, str]  # column key (name, target, actual, weight, score, reason …) → A1
     extras: tuple[tuple[str, str], ...] = ()  # (header as written, value) of extra columns
     problems: tuple[tuple[str, str], ...] = ()  # (column key, Chinese message) for unreadable cells
+    criterion: str = ""  # 评价标准: the scoring tiers the row states (the older Hunan table), as written
 
 
 @dataclass(frozen=True)

@@ -91,8 +91,10 @@ class IndicatorReading:
             for (_, c), (_, keys) in sorted(
                 self.sheet.best_keys(in_row, keyed).items(), key=lambda i: i[0][1]
             ):
-                if c not in taken and keys[0] not in columns:
-                    columns[keys[0]] = c
+                # Columns declared with one label (the Hunan table's three 分值) take its cells in order.
+                key = next((k for k in keys if k not in columns), None)
+                if c not in taken and key is not None:
+                    columns[key] = c
                     taken.add(c)
         return columns
 
@@ -160,6 +162,8 @@ class IndicatorReading:
 
     def _total_figure(self, r: int, columns: dict[str, int], key: str) -> Figure | None:
         c = columns.get(key)
+        if key == "weight" and "level1_weight" in columns and (c is None or blank(self.sheet.cell(r, c))):
+            c = columns["level1_weight"]  # 合计 | 100 under the 一级 分值 only
         if c is None or not self.sheet.exists(r, c):
             return None
         raw = self.sheet.cell(r, c)
@@ -190,6 +194,9 @@ class _IndicatorRows:
         self.extra = extra
         self.positions = [columns.get(key) for key in _INDICATOR_KEYS]
         self.letters = [(key, column_letters(c)) for key, c in columns.items()]  # for the A1 of each cell
+        # The Hunan table's 评价标准 (which scores its row) and 一级 分值 (merged down its rows).
+        self.criterion = columns.get("criterion")
+        self.level1_weight = columns.get("level1_weight")
 
     def values(self, r: int) -> list[object]:
         """Row ``r``'s values in `_INDICATOR_KEYS` order; None for a column not found or not in the file."""
@@ -209,6 +216,8 @@ class _IndicatorRows:
                 if new_level1 != level1:
                     level2 = ""
                 level1 = new_level1
+                if self.level1_weight is not None:
+                    level1_weight = cell_number(self.sheet.cell(r, self.level1_weight), "score")[0]
             if not blank(raw_level2):
                 level2 = cell_text(raw_level2)
             if all_blank(name, target_raw, actual_raw, weight_raw, score_raw):
@@ -247,9 +256,16 @@ class _IndicatorRows:
                     cells={key: letters + number for key, letters in self.letters},
                     extras=self._extras(r) if self.extra else (),
                     problems=problems,
+                    criterion=cell_text(self.sheet.cell(r, self.criterion))
+                    if self.criterion is not None
+                    else "",
                 )
             )
         return out
+
+    def _criterion(self, r: int) -> str:
+        """Row ``r``'s 评价标准 text, "" for a table without that column."""
+        return cell_text(self.sheet.cell(r, self.criterion)) if self.criterion is not None else ""
 
     def _extras(self, r: int) -> tuple[tuple[str, str], ...]:
         """(header, value) of row ``r`` in the non-official columns."""

@@ -15,11 +15,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from xltool.forms.blocks import FormLayout
+from xltool.forms.hunan import HUNAN_DEPARTMENT
 from xltool.forms.layouts import (
     BASIC_DATA,
     DEPARTMENT,
     FORMS,
-    LEGACY_DEPARTMENT_SIGNATURE,
     NOTE_PREFIXES,
     PROJECT,
 )
@@ -37,8 +37,9 @@ MAX_LABEL_LEN = 60
 # A cell "label：value" holds its value inline when the label part is at most this long.
 MAX_INLINE_LABEL_LEN = 16
 
-# 附件3 before 附件2: a project sheet also carries 附件2's signature.
-RECOGNITION_ORDER = (PROJECT, DEPARTMENT, BASIC_DATA)
+# 附件3 before 附件2: a project sheet also carries 附件2's signature. The older Hunan 附件2 (投入 / 过程 …)
+# is declared apart (`xltool.forms.hunan`): its three signature lookups cost nothing on other forms.
+RECOGNITION_ORDER = (PROJECT, DEPARTMENT, HUNAN_DEPARTMENT, BASIC_DATA)
 PROJECT_NAME = PROJECT.field_("project").term
 UNIT_NOTE = BASIC_DATA.field_("unit_note").term
 # Rows that end a form's last block: the footer line and the notes under a form.
@@ -71,7 +72,7 @@ def layout_terms(layout: FormLayout) -> list[Term]:
 
 def _declared_terms() -> list[Term]:
     """Every term object the reader may look up (equal terms may appear as several objects)."""
-    terms = [*LEGACY_DEPARTMENT_SIGNATURE, PROJECT_NAME]
+    terms = [PROJECT_NAME]
     for layout in RECOGNITION_ORDER:
         terms += [*layout.signature, *layout_terms(layout)]
     return terms

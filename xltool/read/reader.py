@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from xltool.forms.blocks import FormLayout
-from xltool.forms.layouts import DEPARTMENT, LEGACY_DEPARTMENT_SIGNATURE, NON_FORM_SHEET_NAMES
+from xltool.forms.layouts import DEPARTMENT, FORMS, NON_FORM_SHEET_NAMES
 
 # One normalisation of department names for the whole package; re-exported for the reader's callers.
 from xltool.model.names import normalise_department
@@ -46,12 +46,6 @@ from xltool.read.sources import (
 __all__ = ["a1", "normalise_department", "read_file", "read_source", "read_workbook"]
 
 
-LEGACY_MESSAGE = (
-    "旧版湖南部门整体支出绩效评价表（投入/过程/产出/效果），暂不支持评分；"
-    "请改用部门整体支出绩效自评表（财政部2020版）"
-)
-
-
 # ---------------------------------------------------------------------------------------------
 # Sheets
 
@@ -67,12 +61,10 @@ def _recognise(sheet: Sheet) -> FormLayout | None:
 
 def _unrecognised_reason(sheet: Sheet) -> str:
     """Why a sheet is no form, naming the labels the nearest form lacks."""
-    if all(sheet.find(term) for term in LEGACY_DEPARTMENT_SIGNATURE):
-        return LEGACY_MESSAGE
     nearest = max(RECOGNITION_ORDER, key=lambda layout: sum(bool(sheet.find(t)) for t in layout.signature))
     lacking = [t for t in nearest.signature if not sheet.find(t)]
     if len(lacking) == len(nearest.signature):
-        lacking = [layout.signature[0] for layout in RECOGNITION_ORDER]
+        lacking = [layout.signature[0] for layout in RECOGNITION_ORDER if FORMS[layout.kind] is layout]
     names = "”“".join(label_text(t) for t in lacking)
     return f"未识别为附件1/2/3表格（缺少“{names}”等标签），已跳过"
 

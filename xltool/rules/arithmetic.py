@@ -289,6 +289,10 @@ def total_weight(ctx: Context) -> Iterator[Flagged]:
     ind = ctx.frames.indicators
     weights = ind.groupby("sid")["weight"].sum().reindex(b.index).fillna(0)
     budget_weight = b["stated_weight"].fillna(ctx.profile.weights["budget"])
+    criteria = ind["criterion"].to_numpy() != ""
+    if criteria.any():  # a table whose rows state their own 评价标准 (older Hunan) has no budget line
+        own = ind.loc[criteria, "sid"].unique()
+        budget_weight = budget_weight.where(~budget_weight.index.isin(own), 0.0)
     total = weights + budget_weight
     sheets = ctx.frames.sheets.set_index("sid").loc[b.index]
     has_indicators = ind.groupby("sid").size().reindex(b.index).fillna(0) > 0

@@ -53,6 +53,7 @@ MOF2013_STAFF = f"{_MOF2013}：在职人员控制率（在职人员数÷编制�
 MOF2013_THREE_PUBLIC = f"{_MOF2013}：“三公经费”变动率"
 MOF2013_PUBLIC_FUNDS = f"{_MOF2013}：公用经费控制率"
 HUNAN_PUBLIC_FUNDS = f"{_HUNAN}：公用经费及其“其中”项"
+HUNAN_CRITERIA = "湖南 部门整体支出绩效评价指标表（投入/过程/产出/效果）：各三级指标按其“评价标准”栏计分"
 HUNAN_PROJECTS = f"{_HUNAN} 说明：“项目支出”需要填报基本支出以外的所有项目支出情况"
 BUDGET_LAW = (
     "《中华人民共和国预算法》第十三条：各部门、各单位的支出必须以经批准的预算为依据，未列入预算的不得支出"
@@ -154,6 +155,13 @@ RULES: tuple[RuleInfo, ...] = (
     RuleInfo("C-ACTUAL-NONNUMERIC", "C", "warning", name="完成值不是数值", basis=None,
              title="定量指标的实际完成值是数值",
              message="“{name}”年度指标值“{ttext}”是定量指标，实际完成值却是“{atext}”，无法按比例计分（按完成情况档次评分为{score:num}）；请填写实际完成数量"),
+    RuleInfo("C-CRITERION-KEPT", "C", "info", name="评价标准未能自动计分", basis=HUNAN_CRITERIA,
+             title="按评价标准计分的指标（湖南旧版表）能读出计分档次并算出所需比率",
+             message={
+                 "": "“{name}”的评价标准“{criterion}”未写成可自动计算的计分档次，已保留自评得分{self_score:num}；请人工核对",
+                 "no_ratio": "“{name}”所需比率无法由本部门附件1算出（未提交附件1，或附件1不含此项数字），已保留自评得分{self_score:num}；请人工核对",
+                 "uncovered": "“{name}”{ratio_name}为{ratio:rate}，不在评价标准“{criterion}”的任何档次内，已保留自评得分{self_score:num}；请人工核对",
+             }),
     RuleInfo("C-EXECUTION-CAP", "C", "info", name="按执行率封顶", basis=None,
              title="按执行率封顶总分（一体化口径）",
              message="预算执行率{rate:rate}，按{profile}口径总分不超过{cap:num}分"),

@@ -11,25 +11,15 @@ import pandas as pd
 from xltool.forms.layouts import FORM_NAMES, FORMS
 from xltool.model.names import normalise_department
 from xltool.rules.compare import above
+from xltool.rules.derived import first_sids
 from xltool.rules.engine import Context, Flagged, rule
-
-# The derived indicators of family E, each with how it is computed (shown under the scored 附件1).
-DERIVED = {
-    "在职人员控制率": "实际在职人数÷编制数",
-    "三公经费变动率": "（本年决算数−上年决算数）÷上年决算数",
-    "三公经费控制率": "三公经费决算数÷预算数",
-    "公用经费控制率": "公用经费决算数÷预算数",
-    "政府采购执行率": "政府采购决算数÷预算数",
-    "预算调整率": "（附件2全年预算数−年初预算数）÷年初预算数",
-}
 
 
 def _first_sid(ctx: Context, kind: str) -> pd.Series:
     """Department key → the sid of its first sheet of a kind (built once per chunk and kind)."""
     key = ("first_sid", kind)
     if key not in ctx.memo:
-        sheets = ctx.frames.sheets
-        ctx.memo[key] = sheets[sheets["kind"] == kind].groupby("dept")["sid"].first()
+        ctx.memo[key] = first_sids(ctx.frames, kind)
     return ctx.memo[key]
 
 
@@ -45,43 +35,9 @@ def _float(value: object) -> float:
         return math.nan
 
 
-def _ratio(num: float, den: float) -> float:
-    return num / den if den and not math.isnan(den) and den != 0 and not math.isnan(num) else math.nan
-
-
 def derived_indicators(ctx: Context) -> pd.DataFrame:
     """Per department: the derived indicators of rules.md family E (fractions; NaN when not computable)."""
-    if ("derived",) not in ctx.memo:
-        ctx.memo[("derived",)] = _derived(ctx)
-    return ctx.memo[("derived",)]
-
-
-def _derived(ctx: Context) -> pd.DataFrame:
-    basic = _first_sid(ctx, "basic_data")
-    dept_table = _first_sid(ctx, "department")
-    budget = ctx.budget[["full_year", "initial"]].to_dict("index")
-    rows = []
-    for dept in sorted(set(basic.index) | set(dept_table.index)):
-        record: dict[str, object] = {"dept": dept}
-        sid = basic.get(dept)
-        if sid is not None:
-
-            def get(row: str, col: str, sid: int = int(sid)) -> float:
-                return _cell(ctx, sid, "spending" if row != "staff" else "staff", row, col)[0]
-
-            record["在职人员控制率"] = _ratio(get("staff", "actual"), get("staff", "authorized"))
-            prior = get("three_public", "prior_actual")
-            record["三公经费变动率"] = _ratio(get("three_public", "actual") - prior, prior)
-            record["三公经费控制率"] = _ratio(get("three_public", "actual"), get("three_public", "budget"))
-            record["公用经费控制率"] = _ratio(get("public_funds", "actual"), get("public_funds", "budget"))
-            record["政府采购执行率"] = _ratio(get("procurement", "actual"), get("procurement", "budget"))
-        dsid = dept_table.get(dept)
-        if dsid is not None and dsid in budget:
-            line = budget[dsid]
-            record["预算调整率"] = _ratio(line["full_year"] - line["initial"], line["initial"])
-        rows.append(record)
-    frame = pd.DataFrame(rows, columns=["dept", *DERIVED])
-    return frame.set_index("dept")
+    return ctx.derived
 
 
 def _over(ctx: Context, row: str, num_col: str, den_col: str) -> Iterator[Flagged]:

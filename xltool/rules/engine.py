@@ -21,6 +21,8 @@ import pandas as pd
 
 from xltool.model.records import Anchor, Finding, Severity
 from xltool.rules.catalogue import BY_ID, RuleInfo
+from xltool.rules.criteria import has_criteria, score_by_criteria
+from xltool.rules.derived import derived_frame
 from xltool.rules.frames import Frames
 from xltool.rules.messages import render
 from xltool.rules.profile import Profile
@@ -130,8 +132,16 @@ class Context:
 
     @cached_property
     def indicators(self) -> pd.DataFrame:
-        """Indicators with their rule scores (see scoring.score_indicators)."""
-        return score_indicators(self.frames, self.profile)
+        """Indicators with their rule scores (see scoring.score_indicators and criteria)."""
+        scored = score_indicators(self.frames, self.profile)
+        if has_criteria(scored):  # the older Hunan table: rows scored by their own 评价标准
+            scored = score_by_criteria(scored, self.frames.sheets, self.derived)
+        return scored
+
+    @cached_property
+    def derived(self) -> pd.DataFrame:
+        """Per department: 附件1's derived indicators (see derived.derived_frame)."""
+        return derived_frame(self.frames, self.budget)
 
     @cached_property
     def totals(self) -> pd.DataFrame:

@@ -65,6 +65,7 @@ INDICATOR_COLUMNS = [
     "weight_cell",
     "score_cell",
     "reason_cell",
+    "criterion",
 ]
 
 
@@ -128,6 +129,7 @@ def _indicator_record(sid: int, ind: IndicatorRow) -> tuple[object, ...]:
         cells.get("weight", ""),
         cells.get("score", ""),
         cells.get("reason", ""),
+        ind.criterion,
     )
 
 

@@ -30,6 +30,8 @@ def _why(row: dict[str, Any]) -> str:
         return f"完成情况“{row['atext']}”属“{_band(row)}”档，"
     if status == S.QUALITATIVE_FULL:
         return f"完成情况“{row['atext']}”已达成，"
+    if status == S.CRITERION:
+        return f"按评价标准“{row['criterion']}”（附件1算得{row['ratio_name']}{fmt_rate(row['ratio'])}），"
     return ""
 
 
@@ -46,7 +48,7 @@ def _status(ind: pd.DataFrame, *statuses: str) -> pd.Series:
 def score_over(ctx: Context) -> Iterator[Flagged]:
     """Self-scores above the rule score."""
     ind = ctx.indicators
-    judged = _status(ind, S.QUANTITATIVE, S.MISSING_ACTUAL, S.QUALITATIVE_FULL)
+    judged = _status(ind, S.QUANTITATIVE, S.MISSING_ACTUAL, S.QUALITATIVE_FULL, S.CRITERION)
     bad = judged & above(ind["self_score"], ind["score"], ctx.profile.score_tolerance)
     yield Flagged(
         ind[bad],
@@ -62,7 +64,7 @@ def score_over(ctx: Context) -> Iterator[Flagged]:
 def score_under(ctx: Context) -> Iterator[Flagged]:
     """Self-scores below the rule score."""
     ind = ctx.indicators
-    judged = _status(ind, S.QUANTITATIVE, S.QUALITATIVE_FULL)
+    judged = _status(ind, S.QUANTITATIVE, S.QUALITATIVE_FULL, S.CRITERION)
     bad = judged & below(ind["self_score"], ind["score"], ctx.profile.score_tolerance)
     yield Flagged(
         ind[bad],
@@ -98,7 +100,7 @@ def target_missing(ctx: Context) -> Iterator[Flagged]:
     """Indicators with no target."""
     ind = ctx.indicators
     yield Flagged(
-        ind[(ind["tkind"] == "blank") & (ind["akind"] != "na")],
+        ind[(ind["tkind"] == "blank") & (ind["akind"] != "na") & (ind["criterion"] == "")],
         cell=("target_cell", "name_cell"),
         anchor=_at("target"),
     )
@@ -114,6 +116,23 @@ def actual_missing(ctx: Context) -> Iterator[Flagged]:
         anchor=_at("actual"),
         expected=0.0,
         actual="self_score",
+    )
+
+
+# The status of a row scored by its own 评价标准 whose self-score was kept → the finding's variant.
+_KEPT = {S.CRITERION_UNREAD: "", S.CRITERION_NO_RATIO: "no_ratio", S.CRITERION_UNCOVERED: "uncovered"}
+
+
+@rule("C-CRITERION-KEPT")
+def criterion_kept(ctx: Context) -> Iterator[Flagged]:
+    """Rows of the older Hunan table whose 评价标准 could not score them: the self-score is kept."""
+    ind = ctx.indicators
+    yield Flagged(
+        ind[_status(ind, *_KEPT)],
+        cell=("score_cell", "name_cell"),
+        anchor=_at("score"),
+        actual="self_score",
+        variant=lambda row: _KEPT[row["status"]],
     )
 
 

@@ -226,6 +226,8 @@ def basis(item: IndicatorScore) -> str:
         return "定性：已达成"
     if item.status == S.QUALITATIVE_BAND:
         return f"定性：{band}档" if band else "定性：按档次"
+    if item.status == S.CRITERION:
+        return f"按评价标准：{fmt_rate(item.ratio)}"
     if item.status == S.NONNUMERIC_ACTUAL:
         if item.level == "achieved":
             return "实际值非数值，按已达成计"
@@ -236,6 +238,9 @@ def basis(item: IndicatorScore) -> str:
         S.MISSING_TARGET: "未填指标值，保留自评分",
         S.QUALITATIVE_UNKNOWN: "定性：未写明是否达成，保留自评分",
         S.NA: "不适用，已剔除",
+        S.CRITERION_UNREAD: "评价标准无法自动计分，保留自评分",
+        S.CRITERION_NO_RATIO: "附件1无此比率，保留自评分",
+        S.CRITERION_UNCOVERED: "不在评价标准档次内，保留自评分",
     }.get(item.status, "")
 
 

@@ -85,6 +85,11 @@ class IndicatorStatus:
     QUALITATIVE_FULL = "qualitative_full"
     QUALITATIVE_BAND = "qualitative_band"
     QUALITATIVE_UNKNOWN = "qualitative_unknown"
+    # Rows that state their own 评价标准 (the older Hunan table, `xltool.rules.criteria`):
+    CRITERION = "criterion"  # scored by its tiers
+    CRITERION_UNREAD = "criterion_unread"  # no tiers this reads: self-score kept
+    CRITERION_NO_RATIO = "criterion_no_ratio"  # a ratio the department's 附件1 does not give: kept
+    CRITERION_UNCOVERED = "criterion_uncovered"  # a ratio no tier covers: kept
 
 
 def score_indicators(frames: Frames, profile: Profile) -> pd.DataFrame:

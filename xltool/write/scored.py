@@ -38,7 +38,7 @@ from xltool.forms.layouts import BUDGET_WEIGHT, FORMS
 from xltool.forms.marks import REVIEW_SHEET, SCORED_PROPERTY, SCORED_VALUE
 from xltool.model.records import SEVERITY_ORDER, Anchor, Finding, FormSheet, WorkbookRead
 from xltool.rules.catalogue import BY_ID
-from xltool.rules.departments import DERIVED
+from xltool.rules.derived import DERIVED
 from xltool.rules.engine import Context
 from xltool.rules.scorecard import SheetScore, chunk_derived, chunk_scores, kept_figures
 from xltool.write.atomic import (
