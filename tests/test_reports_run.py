@@ -200,6 +200,7 @@ def test_planted_contradictions_are_found_and_nothing_else(run: Any) -> None:
         assert text in f["quote"] or f["quote"] in f"据统计，{text}"
         assert (f["rule"], f["cell"], f["sheet"]) == (rule, None, "")
         assert f["department"] == B and f["actual"] is not None
+        assert f["scored"] == {"file": B_REPORT, "paragraph": f["paragraph"]}  # its annotated copy
     budget = next(f for f in found if f["rule"] == "N-BUDGET")
     assert (budget["expected"], budget["actual"]) == (39575.03, 39257.03)
     assert budget["expected_at"]["cell"] == "E5" and budget["expected_at"]["file"].startswith(f"{B}/附件2")
@@ -295,6 +296,7 @@ def test_the_summary_and_the_command_line_name_the_reports(tmp_path: Path) -> No
     assert "已审核 2 个部门、8 个项目、书面自评报告 3 份" in result.output
     assert "批注版书面报告" in result.output
     import openpyxl
+    from openpyxl import load_workbook
 
     wb = openpyxl.load_workbook(tmp_path / "out" / "审核汇总.xlsx", read_only=True)
     rows = [tuple(r) for r in wb["文件读取情况"].iter_rows(values_only=True)]
@@ -302,6 +304,9 @@ def test_the_summary_and_the_command_line_name_the_reports(tmp_path: Path) -> No
     assert kinds[B_REPORT] == kinds[GARBAGE] == "书面自评报告"
     issues = [tuple(r) for r in wb["问题清单"].iter_rows(values_only=True)]
     assert any(r[3] == B_REPORT and re.fullmatch(r"第\d+段", str(r[4])) for r in issues)
+    links = load_workbook(tmp_path / "out" / "审核汇总.xlsx")["问题清单"]
+    report_rows = [row for row in links.iter_rows(min_row=2) if row[3].value == B_REPORT]
+    assert report_rows and all(row[12].hyperlink.target.replace("\\", "/") == B_REPORT for row in report_rows)
 
 
 def test_a_department_is_reused_only_when_its_report_is_unchanged(tmp_path: Path) -> None:
@@ -354,3 +359,12 @@ def test_an_annotated_copy_that_cannot_be_written_is_reported(tmp_path: Path) ->
     assert item["annotated"]["message"].startswith("批注版书面报告未能写出")
     assert result.failed[B_REPORT].startswith("批注版书面报告未能写出") and result.has_errors
     assert _n(result.report, B_REPORT)  # its findings are reported all the same
+
+
+def test_xltool_rules_says_what_each_n_rule_looks_at() -> None:
+    from xltool.rules.catalogue import FAMILY_NOTES, RULES
+
+    listed = CliRunner().invoke(app, ["rules"]).output
+    assert FAMILY_NOTES["N"] in listed and "宁缺勿错" in listed
+    for info in (r for r in RULES if r.family == "N"):
+        assert f"{info.name}（" in listed and f"核对：{info.title}" in listed

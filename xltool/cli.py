@@ -351,7 +351,7 @@ def rules(
 
     示例：xltool rules --profile yitihua --skip F-SCALE --export 我的规则.json
     """
-    from xltool.rules.catalogue import FAMILIES, RULES, SEVERITY_NAMES
+    from xltool.rules.catalogue import RULES, SEVERITY_NAMES, family_heading
     from xltool.rules.profile import SETTING_NAMES
 
     active = _profile(profile, pick, skip)
@@ -360,7 +360,7 @@ def rules(
     for info in RULES:
         if info.family != family:
             family = info.family
-            typer.echo(f"\n{family} 类：{FAMILIES[family]}")
+            typer.echo(f"\n{family_heading(family)}")
         off = "" if active.runs(info.id) else "　【本次不运行】"
         typer.echo(f"  {info.name}（{SEVERITY_NAMES[info.severity]}）{off}")
         typer.echo(f"      核对：{info.title}")

@@ -27,6 +27,22 @@ FAMILIES = {
     "Y": "与上年对比（--last-year）",
 }
 
+# What a family's rules look at, where the rules' own lines do not say it.
+FAMILY_NOTES = {
+    "N": (
+        "报告（.docx/.txt，标题或文件名含“自评报告”“绩效自评”）按所写部门与该部门的表格核对，"
+        "逐句读出金额（万元/元/亿元）、比率和件数及其前面的词语；只核对词语明确指向表格中某一个数字的句子，"
+        "约数（约、余、以上）、其他年度、局本级或单一资金来源等含糊的数字一律不核对，宁缺勿错。"
+        "发现的问题写明段落和原句，并在输出文件夹中同名的批注版报告里以 Word 批注标在该句上"
+    ),
+}
+
+
+def family_heading(family: str) -> str:
+    """A family as `xltool rules` heads it: letter, name, and what its rules look at when noted."""
+    note = FAMILY_NOTES.get(family)
+    return f"{family} 类：{FAMILIES[family]}" + (f"\n  {note}" if note else "")
+
 
 SEVERITY_NAMES: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
 

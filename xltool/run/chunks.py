@@ -155,7 +155,8 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
         Path(out), checked.reports, checked.report_findings, names, progress.ON_WRITTEN
     )
     every = [*findings, *checked.report_findings]
-    locations = [*locations, *[None] * len(checked.report_findings)]
+    copies = {s.file: s.output for s in annotated if s.message is None}
+    locations += [(copies[f.file], "", "") if f.file in copies else None for f in checked.report_findings]
     findings_file = os.path.join(spool, f"findings-{number:06d}.jsonl")
     counts = spool_findings(Path(findings_file), every, locations, sheet_order(reads))
     departments = department_results(ctx, every, counts, extras.prior) if ctx is not None else []

@@ -90,7 +90,9 @@ def finding_json(f: Finding, scored: Location | None = None) -> dict[str, Any]:
         item["quote"] = f.quote
         where = f.expected_at
         item["expected_at"] = {"file": where[0], "sheet": where[1], "cell": where[2]} if where else None
-    if scored is not None:
+    if scored is not None and f.paragraph is not None:  # the report's annotated copy, commented there
+        item["scored"] = {"file": scored[0], "paragraph": f.paragraph}
+    elif scored is not None:
         item["scored"] = {"file": scored[0], "sheet": scored[1], "cell": scored[2]}
     return item
 

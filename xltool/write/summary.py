@@ -165,12 +165,19 @@ def _findings(wb: Any, fmt: _Formats, findings: Iterable[dict[str, Any]], total:
         _put(ws, r, 10, f.get("basis"), fmt.wrap)
         _put(ws, r, 11, f["rule"], fmt.text)
         scored = f.get("scored")
+        if scored and "paragraph" in scored:  # a written report's sentence: its annotated copy
+            scored = {**scored, "sheet": "", "cell": f"第{scored['paragraph']}段"}
         target = _link(scored["file"], scored["sheet"], scored["cell"]) if scored else ""
+        place = (
+            f"{scored['sheet']}!{scored['cell']}"
+            if scored and scored["sheet"]
+            else (scored or {}).get("cell")
+        )
+        where = f"{scored['file']} › {place}" if scored else ""
         if scored and r <= MAX_LINKS and _utf16_len(target) <= MAX_URL:
-            where = f"{scored['file']} › {scored['sheet']}!{scored['cell']}"
             ws.write_url(r, 12, target, fmt.link, string="打开", tip=_tail(where, MAX_TIP))
         elif scored:
-            _put(ws, r, 12, f"{scored['file']} › {scored['sheet']}!{scored['cell']}", fmt.text)
+            _put(ws, r, 12, where, fmt.text)
         status = "已接受" if f.get("review") == "接受" else FINDING_STATUS.get(f.get("status") or "open")
         _put(ws, r, 13, status, fmt.text)
         _put(ws, r, 14, ROUND_NAMES.get(f.get("round") or ""), fmt.text)
@@ -195,7 +202,7 @@ def _tail(text: str, limit: int) -> str:
 
 def _link(file: str, sheet: str, cell: str) -> str:
     """An external link to a cell of a scored workbook (to the file alone when its path holds a ``#``)."""
-    if "#" in file:  # '#' starts the location in a link: such a path cannot also name the cell
+    if "#" in file or not sheet:  # '#' starts a link's location: such a path cannot also name the cell
         return f"external:{file}"
     quoted = sheet.replace("'", "''")
     return f"external:{file}#'{quoted}'!{cell}"

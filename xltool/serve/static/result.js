@@ -176,7 +176,7 @@ function renderFindings() {
   for (const f of rows.slice(0, state.shown)) {
     const rule = state.rules[f.rule];
     const file = f.scored && state.run
-      ? el("a", { class: "link", href: fileUrl(state.run.id, f.scored.file), download: "", title: `${f.file}\n下载评分工作簿（问题标注在 ${f.scored.sheet}!${f.scored.cell}）` }, baseName(f.file))
+      ? el("a", { class: "link", href: fileUrl(state.run.id, f.scored.file), download: "", title: f.scored.paragraph ? `${f.file}\n下载批注版报告（批注在第${f.scored.paragraph}段）` : `${f.file}\n下载评分工作簿（问题标注在 ${f.scored.sheet}!${f.scored.cell}）` }, baseName(f.file))
       : el("span", { title: f.file, text: baseName(f.file) });
     body.append(el("tr", { "data-rule": f.rule, "data-severity": f.severity },
       el("td", {}, el("span", { class: `chip ${f.severity}`, text: SEVERITY[f.severity] || f.severity })),
