@@ -368,3 +368,49 @@ def test_xltool_rules_says_what_each_n_rule_looks_at() -> None:
     assert FAMILY_NOTES["N"] in listed and "宁缺勿错" in listed
     for info in (r for r in RULES if r.family == "N"):
         assert f"{info.name}（" in listed and f"核对：{info.title}" in listed
+
+
+def test_a_zip_bomb_a_document_too_large_and_one_that_is_no_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bounded like workbooks (the limits lowered here so that small files cross them)."""
+    import io
+    import os
+    import zipfile
+
+    from xltool.read import limits
+    from xltool.read.written import MSG_DOCX_BOMB, MSG_NOT_REPORT
+
+    root = tmp_path / "in" / A
+    root.mkdir(parents=True)
+    for form in SAMPLE.glob("*.xlsx"):
+        shutil.copy(form, root)
+    plain = tmp_path / "plain.docx"
+    document = docx.Document()
+    document.add_paragraph(_title(A))
+    document.save(str(plain))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(plain) as original, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for info in original.infolist():
+            bomb.writestr(info, original.read(info))
+        bomb.writestr("word/media/padding.bin", b"\0" * (4 << 20))
+    (root / "压缩炸弹的绩效自评报告.docx").write_bytes(buffer.getvalue())
+    with zipfile.ZipFile(plain) as original, zipfile.ZipFile(root / "过大的绩效自评报告.docx", "w") as big:
+        for info in original.infolist():
+            big.writestr(info, original.read(info))
+        big.writestr("word/media/photo.jpg", os.urandom(300_000))
+    document = docx.Document()
+    document.add_paragraph("关于召开会议的通知")
+    document.save(str(root / "会议通知.docx"))
+    monkeypatch.setattr(limits, "RATIO_CHECK_MIN_SIZE", 1 << 20)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 200_000)
+    result = reconcile(tmp_path / "in", tmp_path / "out", jobs=2)
+    inputs = _inputs(result.report)
+    bomb = inputs[f"{A}/压缩炸弹的绩效自评报告.docx"]
+    assert (bomb["kind"], bomb["status"]) == ("report", "error") and bomb["message"].endswith(MSG_DOCX_BOMB)
+    big = inputs[f"{A}/过大的绩效自评报告.docx"]
+    assert (big["status"], "文件过大" in big["message"], "工作表" in big["message"]) == ("error", True, False)
+    assert "过大的绩效自评报告.docx" in big["message"]
+    notice = inputs[f"{A}/会议通知.docx"]
+    assert (notice["kind"], notice["status"], notice["message"]) == (None, "skipped", MSG_NOT_REPORT)
+    assert [d["name"] for d in result.report["departments"]] == [A]  # the forms are checked all the same
