@@ -414,3 +414,32 @@ def test_a_zip_bomb_a_document_too_large_and_one_that_is_no_report(
     notice = inputs[f"{A}/会议通知.docx"]
     assert (notice["kind"], notice["status"], notice["message"]) == (None, "skipped", MSG_NOT_REPORT)
     assert [d["name"] for d in result.report["departments"]] == [A]  # the forms are checked all the same
+
+
+def test_which_department_a_report_travels_with() -> None:
+    from xltool.run.plan import REPORT_GROUP, InputEntry, report_keys
+
+    def entry(index: int, file: str, named: str | None) -> InputEntry:
+        return InputEntry(index, file, "ok", "report", None, (), (), department=named)
+
+    per_file = {0: ["桃源县自然资源局"], 1: ["测试局", "测试局"]}
+    forms = [
+        InputEntry(0, "甲/附件2.xlsx", "ok", "department", None, (), ()),
+        InputEntry(1, "乙/附件1.xlsx", "ok", "basic_data", None, (), ()),
+    ]
+    reports = [
+        entry(2, "丙/报告.docx", "桃源县自然资源局 "),  # as named (normalised), wherever it lies
+        entry(3, "丙/另一份.docx", "湖南省桃源县自然资源局"),  # one department's name within it
+        entry(4, "乙/自评报告.docx", None),  # names none: the one department of its folder
+        entry(5, "丙/某局报告.docx", "某某县某某局"),  # names one the batch has no forms of
+        entry(6, "丙/无名.docx", None),  # names none, in a folder of no department
+        entry(7, "丙/局.docx", "测试"),  # too short to be matched by containment
+    ]
+    assert report_keys([*forms, *reports], per_file) == {
+        2: ["桃源县自然资源局"],
+        3: ["桃源县自然资源局"],
+        4: ["测试局"],
+        5: [f"{REPORT_GROUP}某某县某某局"],
+        6: [f"{REPORT_GROUP}丙/无名.docx"],
+        7: [f"{REPORT_GROUP}测试"],
+    }
