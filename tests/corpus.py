@@ -448,14 +448,14 @@ def build(folder: Path) -> list[Case]:
     )
     whole = write_book(folder / "坏文件" / ".tmp.xlsx", {"项目": project_rows()}).read_bytes()
     (folder / "坏文件" / ".tmp.xlsx").unlink()
-    case("坏文件/下载中断.xlsx", "a truncated zip", "error", "文件已损坏或不完整").write_bytes(
+    case("坏文件/下载中断.xlsx", "a truncated zip", "error", "文件不完整（文件结尾缺失").write_bytes(
         whole[: len(whole) // 2]
     )
     case("坏文件/空文件.xlsx", "0 bytes", "error", "文件为空").write_bytes(b"")
     case(
         "坏文件/~$附件3 项目支出绩效自评表.xlsx", "an Office lock file", "skipped", "临时锁文件"
     ).write_bytes(b"\x0cWPS Office\x00" + b"\x00" * 150)
-    case("坏文件/网页导出.xls", "an .xls that is HTML", "error", "可能是网页或文本文件").write_text(
+    case("坏文件/网页导出.xls", "an .xls that is HTML", "error", "而是网页（HTML）").write_text(
         "<html><head><meta charset='utf-8'></head><body><table><tr><td>项目名称</td><td>旱改水项目</td></tr>"
         "</table></body></html>",
         encoding="utf-8",
@@ -483,12 +483,10 @@ def build(folder: Path) -> list[Case]:
         workbook_parts([("炸弹", deflated_bomb(BOMB_MB))]),
     )
     write_zip(
-        case(
-            "坏文件/压缩炸弹-谎报大小.xlsx", "a bomb whose headers state 1 KB", "error", "文件已损坏或不完整"
-        ),
+        case("坏文件/压缩炸弹-谎报大小.xlsx", "a bomb whose headers state 1 KB", "error", "文件已损坏（"),
         workbook_parts([("炸弹", deflated_bomb(BOMB_MB, lie=True))]),
     )
-    lie = "文件已损坏或不完整"
+    lie = "文件已损坏（"
     write_zip(
         case("坏文件/谎报大小-工作表.xlsx", f"a sheet stating 5 KB, inflating to {LIE_MB} MB", "error", lie),
         workbook_parts([("项目", understated_sheet())]),

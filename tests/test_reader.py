@@ -719,7 +719,7 @@ def test_workbook_without_sheets_and_unreadable_file(tmp_path: Path) -> None:
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     read = read_file(broken, tmp_path)
     assert (read.file, read.status, read.kind) == ("坏.xlsx", "error", None)
-    assert read.message == "文件已损坏或不完整（可能下载中断），请重新下载或导出后提交"
+    assert read.message == "文件不完整（文件结尾缺失，常见于下载或复制中断），请重新下载或导出后提交"
 
 
 def test_mixed_kinds_take_the_first_form() -> None:

@@ -18,7 +18,7 @@ import pytest
 from serving import Reply, request, running, sample_files, upload, wait_done
 
 from xltool import reconcile
-from xltool.read.limits import MSG_EMPTY, MSG_LOCK, MSG_NOT_XLSX
+from xltool.read.limits import CONTENT_TEXT, MSG_EMPTY, MSG_LOCK, MSG_NOT_XLSX
 from xltool.serve.limits import Limits
 from xltool.serve.names import Placer, safe_relative
 from xltool.serve.store import RunRecord, Store
@@ -256,7 +256,7 @@ def test_hostile_files_are_findings_not_failures(tmp_path: Path) -> None:
     }
     assert status["status"] == "done" and status["counts"]["departments"] == 1
     assert inputs == {
-        "假工作簿.xlsx": ("error", MSG_NOT_XLSX),
+        "假工作簿.xlsx": ("error", MSG_NOT_XLSX.format(found=CONTENT_TEXT)),
         "~$附件3 项目支出绩效自评表.xlsx": ("skipped", MSG_LOCK),
         "空.xls": ("error", MSG_EMPTY),
     }

@@ -137,14 +137,18 @@ def test_empty_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "content", [b"\xe9\xa1\xb9\xe7\x9b\xae,\xe9\x87\x91\xe9\xa2\x9d\n1,2\n", b"<html><table>"]
+    ("content", "found"),
+    [
+        (b"\xe9\xa1\xb9\xe7\x9b\xae,\xe9\x87\x91\xe9\xa2\x9d\n1,2\n", "，而是文本文件（如CSV）"),
+        (b"<html><table>", "，而是网页（HTML）"),
+    ],
 )
-def test_renamed_text_file(tmp_path: Path, content: bytes) -> None:
+def test_renamed_text_file(tmp_path: Path, content: bytes, found: str) -> None:
     path = tmp_path / "附件3.xlsx"
     path.write_bytes(content)
     assert error_of(path) == (
         "error",
-        "不是有效的Excel工作簿（文件内容不是xlsx格式），请用Excel或WPS另存为.xlsx后重新提交",
+        f"不是有效的Excel工作簿（文件内容不是xlsx格式{found}），请用Excel或WPS另存为.xlsx后重新提交",
     )
 
 
@@ -152,14 +156,51 @@ def test_html_saved_as_xls(tmp_path: Path) -> None:
     path = tmp_path / "导出.xls"
     path.write_bytes("<html><body><table><tr><td>项目名称</td></tr></table></body></html>".encode())
     status, message = error_of(path)
-    assert status == "error" and message.startswith("不是有效的Excel工作簿（文件内容不是xls格式")
+    assert (status, message) == (
+        "error",
+        "不是有效的Excel工作簿（文件内容不是xls格式，而是网页（HTML）），请用Excel或WPS另存为.xlsx后重新提交",
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "found"),
+    [
+        (b"%PDF-1.7\n", "，而是PDF文件"),
+        (b"{\\rtf1\\ansi", "，而是RTF文档"),
+        ("\ufeff项目名称,旱改水项目\n".encode(), "，而是文本文件（如CSV）"),
+        ("项目名称,旱改水项目\n".encode("gbk"), "，而是文本文件（如CSV）"),
+        (
+            b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">',
+            "，而是XML文件（如Excel 2003 XML表格）",
+        ),
+        (bytes(range(256)), ""),  # nothing recognised: nothing guessed
+    ],
+)
+def test_a_file_that_is_no_workbook_is_named_for_what_it_is(
+    tmp_path: Path, content: bytes, found: str
+) -> None:
+    path = tmp_path / "导出.xls"
+    path.write_bytes(content)
+    assert error_of(path) == ("error", limits.MSG_NOT_XLS.format(found=found))
 
 
 def test_truncated_zip(tmp_path: Path) -> None:
     data = small_xlsx(tmp_path / "a.xlsx").read_bytes()
     path = tmp_path / "截断.xlsx"
     path.write_bytes(data[: len(data) // 2])
-    assert error_of(path) == ("error", "文件已损坏或不完整（可能下载中断），请重新下载或导出后提交")
+    assert error_of(path) == (
+        "error",
+        "文件不完整（文件结尾缺失，常见于下载或复制中断），请重新下载或导出后提交",
+    )
+
+
+def test_a_zip_damaged_but_whole_is_called_damaged_not_cut_short(tmp_path: Path) -> None:
+    data = bytearray(small_xlsx(tmp_path / "a.xlsx").read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 16 : end + 20] = (len(data) + 99).to_bytes(4, "little")  # its directory said to be elsewhere
+    path = tmp_path / "损坏.xlsx"
+    path.write_bytes(bytes(data))
+    assert error_of(path) == ("error", limits.MSG_CORRUPT)
 
 
 def test_zip_that_is_no_workbook(tmp_path: Path) -> None:

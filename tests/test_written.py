@@ -95,7 +95,7 @@ def test_a_document_that_is_no_report_is_skipped(tmp_path: Path) -> None:
         (
             "自评报告.docx",
             b"PK\x03\x04truncated",
-            "文件已损坏或不完整（可能下载中断），请重新下载或导出后提交",
+            "文件不完整（文件结尾缺失，常见于下载或复制中断），请重新下载或导出后提交",
         ),
     ],
 )

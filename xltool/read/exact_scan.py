@@ -5,6 +5,7 @@ expat reads the shared strings, the sheets and the sheet names as calamine will.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from array import array
 from typing import IO
@@ -196,11 +197,17 @@ def _row_ref(ref: str) -> int | None:
     return int(digits) - 1 if int(digits) > 0 else None
 
 
+# A number as calamine parses a number cell's <v> (Rust's f64 grammar, less its inf and NaN): it holds a
+# float, no text; anything else in a number cell's <v> it keeps as text.
+NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 class SheetScan(_Handler):
     """Where a worksheet's filled cells reach and how many characters they hold, as calamine reads them.
 
     calamine keeps a cell with a <v> or <is> child; a cell without ``r`` follows the previous cell, a
     row without ``r`` follows the previous row. The result errs on the large side, never the small.
+    A number cell's <v> holding a number counts no characters (calamine keeps a float, no text).
     """
 
     def __init__(self, shared: SharedStrings) -> None:
@@ -214,7 +221,9 @@ class SheetScan(_Handler):
         self.in_cell = False
         self.filled = False
         self.shared_cell = False
+        self.number_cell = False
         self.value: list[str] | None = None  # text of a shared-string cell's <v>
+        self.number: list[str] | None = None  # text of a number cell's <v>
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         """Track rows, cells and their values."""
@@ -228,7 +237,9 @@ class SheetScan(_Handler):
                 if self.cell is not None:
                     self.col = self.cell[1]
             self.in_cell, self.filled = True, False
-            self.shared_cell = attrs.get("t") == "s"
+            kind = attrs.get("t")
+            self.shared_cell = kind == "s"
+            self.number_cell = kind is None or kind == "n"
         elif local == "row" and not self.in_cell:
             ref = attrs.get("r")
             row = _row_ref(ref) if ref is not None else None
@@ -238,6 +249,8 @@ class SheetScan(_Handler):
             self.filled = True
             if local == "v" and self.shared_cell:
                 self.value = []
+            elif local == "v" and self.number_cell and self.number is None:
+                self.number = []
 
     def end(self, name: str) -> None:
         """Close a row or a cell (calamine ends a cell at any </c>)."""
@@ -248,19 +261,30 @@ class SheetScan(_Handler):
                 self.cols = max(self.cols, self.cell[1] + 1)
             self.col += 1
             self.in_cell, self.cell = False, None
+            if self.number is not None:  # a <v> left open (nested cells): its text counted as text
+                self.chars += sum(map(len, self.number))
+                self.number = None
         elif local == "row" and not self.in_cell:
             self.row += 1
             self.col = 0
         elif local == "v" and self.value is not None:
             self._charge_shared(self.value)
             self.value = None
+        elif local == "v" and self.number is not None:
+            text = "".join(self.number)
+            if NUMBER.fullmatch(text) is None:  # text, not a number: calamine keeps it as text
+                self.chars += len(text)
+            self.number = None
 
     def text(self, data: str) -> None:
         """Characters in a cell; a shared-string index collected."""
         if self.in_cell:
-            self.chars += len(data)
-            if self.value is not None:
+            if self.number is not None:
+                self.number.append(data)
+            elif self.value is not None:  # the index: the string it names is counted at its </v>
                 self.value.append(data)
+            else:
+                self.chars += len(data)
 
     def _charge_shared(self, pieces: list[str]) -> None:
         # calamine parses the first text of <v> as the index, reading anything else as 0.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import zipfile
+from collections.abc import Iterator
 
 from xltool.read import limits
 from xltool.read.exact_scan import Budget, cell_ref, read_sheet_names
@@ -28,6 +29,10 @@ _SHARED_CELL = re.compile(rb"""\st\s*=\s*["']s["']""")
 _PREFIXED = re.compile(rb"<[A-Za-z_][^\s>/:]*:")
 _SI = re.compile(rb"<si(?:\s[^>]*)?>(.*?)</si>", re.DOTALL)
 _SI_START = re.compile(rb"<si[\s>/]")
+# Text a sheet's cells can hold but for shared strings: a `t` other than s or n (str, inlineStr, d, b,
+# e …), an <is>, or a <v> not plainly holding a number (see exact_scan.NUMBER).
+_TEXT_TYPE = re.compile(rb"""\st\s*=\s*["'](?![sn]["'])""")
+_TEXT_VALUE = re.compile(rb"<v(?!>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?</v>)")
 _SHARED_CELL_BYTES = 6  # the fewest a _SHARED_CELL match takes: a first bound needs no search
 # A part's tag skeleton: "<", ":", and what ends a tag name (white space, ">", "/", each read as " ").
 # A prefixed tag, `<x…:`, leaves `<:` in it; most parts have none, and _PREFIXED need not search them.
@@ -61,20 +66,23 @@ def fast_scan(
         markup += tags
     chars = table
     grids: list[tuple[zipfile.ZipInfo, int, int]] = []
+    closer: list[tuple[int, int]] = []  # each sheet's other text and closer shared-cell bound, if needed
     for member in sheets:
-        data = parts.read(member)
-        tags = _plain_tags(data)
-        grid = None if tags is None else _exact_grid(data) if exact else _grid_bound(data)
-        if tags is None or grid is None:
+        if member.file_size > WHOLE_SHEET:  # counted exactly, a window at a time
+            counted = _windowed(parts, member)
+        else:
+            counted = _counted(parts.read(member), exact, longest)
+        if counted is None:
             return None
+        tags, grid, shared, other, closest = counted
+        closer.append((other, closest))
         grids.append((member, *grid))
-        shared = len(_SHARED_CELL.findall(data)) if exact else len(data) // _SHARED_CELL_BYTES
-        chars += shared * longest + len(data)
+        chars += shared * longest + other
         markup += tags
     if markup > limits.MAX_MARKUP:
         return None
     if chars > limits.MAX_TEXT_CHARS and not exact:  # bound the shared-string cells closer
-        chars = table + sum(len(d) + _shared_cells_bound(d) * longest for d in map(parts.read, sheets))
+        chars = table + sum(other + shared * longest for other, shared in closer)
     cells = sum(rows * cols for _, rows, cols in grids)
     if (
         chars > limits.MAX_TEXT_CHARS
@@ -88,6 +96,14 @@ def fast_scan(
     budget.markup += markup
     budget.cells, budget.chars = cells, chars
     return budget
+
+
+def _other_text(data: bytes) -> int:
+    """At least the characters a sheet's cells hold but for shared strings: none when it holds only
+    numbers and shared-string indexes, else its size."""
+    if data.find(b"<is") >= 0 or _TEXT_TYPE.search(data) is not None or _TEXT_VALUE.search(data) is not None:
+        return len(data)
+    return 0
 
 
 def _plain_tags(data: bytes) -> int | None:
@@ -125,19 +141,104 @@ def _tight_strings(data: bytes) -> list[bytes] | None:
     return strings if opened and closed else None
 
 
+# The exact grid reads a sheet's addresses a window of about this many bytes at a time (a window ends
+# before a `<c`, so that no address is cut): what it holds stays small however large the sheet.
+WINDOW = 4 << 20
+
+
+def _windows(data: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of windows covering ``data``, each ending where a `<c` starts (or at its end)."""
+    start = 0
+    while start < len(data):
+        end = data.find(b"<c", start + WINDOW) if start + WINDOW < len(data) else -1
+        end = len(data) if end < 0 else end
+        yield start, end
+        start = end
+
+
 def _exact_grid(data: bytes) -> tuple[int, int] | None:
     """Rows and columns reaching a worksheet's farthest cell address, None unless each is plain."""
-    refs = _CELL_REF.findall(data)
-    if len(refs) != len(_CELL_START.findall(data)):
+    far = _Far()
+    return far.grid() if all(far.add(data, start, end) for start, end in _windows(data)) else None
+
+
+class _Far:
+    """The farthest cell address of a sheet, its windows added one at a time."""
+
+    def __init__(self) -> None:
+        self.row = 0
+        self.widest = b""
+
+    def add(self, data: bytes, start: int = 0, end: int | None = None) -> bool:
+        """Take in one window's addresses; False unless each is plain."""
+        end = len(data) if end is None else end
+        refs = _CELL_REF.findall(data, start, end)
+        if len(refs) != len(_CELL_START.findall(data, start, end)):
+            return False
+        if refs:
+            numbers = [int(digits) for _, digits in refs]
+            if min(numbers) == 0:
+                return False
+            self.row = max(self.row, *numbers)
+            self.widest = max(
+                self.widest, *(letters.upper() for letters, _ in refs), key=lambda x: (len(x), x)
+            )
+        return True
+
+    def grid(self) -> tuple[int, int] | None:
+        """Rows and columns reaching the farthest address."""
+        if not self.row:
+            return 0, 0
+        far = cell_ref(f"{self.widest.decode('ascii')}{self.row}")
+        return None if far is None else (far[0] + 1, far[1] + 1)
+
+
+# A sheet whose first shared-text bound is below this keeps it when the bounds are taken closer.
+_CLOSER_FROM = 1 << 20
+# A sheet part larger than this is not read whole: it is inflated and counted a window at a time.
+WHOLE_SHEET = 16 << 20
+
+
+# (tags, grid, shared-string cells, other text, shared-string cells bounded closer) of a sheet
+_Counted = tuple[int, tuple[int, int], int, int, int]
+
+
+def _counted(data: bytes, exact: bool, longest: int) -> _Counted | None:
+    """What a sheet read whole holds: bounded, or with ``exact`` counted address by address."""
+    tags = _plain_tags(data)
+    grid = None if tags is None else _exact_grid(data) if exact else _grid_bound(data)
+    if tags is None or grid is None:
         return None
-    if not refs:
-        return 0, 0
-    numbers = [int(digits) for _, digits in refs]
-    if min(numbers) == 0:
-        return None
-    widest = max((letters.upper() for letters, _ in refs), key=lambda x: (len(x), x))
-    far = cell_ref(f"{widest.decode('ascii')}{max(numbers)}")
-    return None if far is None else (far[0] + 1, far[1] + 1)
+    shared = _shared_cells(data) if exact else len(data) // _SHARED_CELL_BYTES
+    # (the closer bound costs a pass: taken only where the first one is large)
+    large = not exact and shared * longest > _CLOSER_FROM
+    return tags, grid, shared, _other_text(data), _shared_cells_bound(data) if large else shared
+
+
+def _windowed(parts: Parts, member: zipfile.ZipInfo) -> _Counted | None:
+    """`_counted` of a large sheet, counted exactly window by window.
+
+    None when it is not plainly written, or when a window cannot be cut before a tag.
+    """
+    far = _Far()
+    tags = shared = other = size = 0
+    for window in parts.windows(member, b"<c", WINDOW):
+        if window is None:
+            return None
+        size += len(window)
+        counted = _plain_tags(window)
+        if counted is None or not far.add(window):
+            return None
+        tags += counted
+        shared += len(_SHARED_CELL.findall(window))
+        other = other or _other_text(window)
+    grid = far.grid()
+    return None if grid is None else (tags, grid, shared, size if other else 0, shared)
+
+
+def _shared_cells(data: bytes) -> int:
+    """The `t="s"` (or the like) in a sheet, counted a window at a time."""
+    return sum(len(_SHARED_CELL.findall(data, start, end)) for start, end in _windows(data))
 
 
 def _grid_bound(data: bytes) -> tuple[int, int] | None:

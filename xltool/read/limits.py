@@ -17,13 +17,15 @@ MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_MEMBER_RATIO = 200
 RATIO_CHECK_MIN_SIZE = 10 * 1024 * 1024
 MAX_MEMBERS = 10_000
-# What a workbook may ask calamine to build, checked by scanning its parts before parsing them. At these
-# limits one file peaks near 300 MiB (calamine holds every sheet of an .xls at once).
+# What a workbook may ask calamine to build, checked by scanning its parts before parsing them. The
+# README's table states them (a test holds it to these figures) with the peak memory measured at them.
 MAX_SHEET_CELLS = 2_000_000  # rows × columns of one sheet's grid, counted from A1
 MAX_WORKBOOK_CELLS = 2_500_000  # the same, summed over the workbook's sheets
-MAX_TEXT_CHARS = 20_000_000  # characters in cells, a shared string counted at every use
+MAX_TEXT_CHARS = 20_000_000  # characters of text in cells, a shared string counted at every use, numbers not
 MAX_SHARED_STRINGS = 1_000_000
-MAX_MARKUP = 8_000_000  # tags in the scanned parts: bounds the time the scan itself takes
+MAX_MARKUP = (
+    20_000_000  # tags in the scanned parts (8 a cell at most in a plain file): bounds the scan's time
+)
 SCAN_CHUNK = 1 << 20
 HEAD_BYTES = 4096  # how much of every XML part is searched for a DTD
 
@@ -47,10 +49,18 @@ MSG_TOO_LARGE = (
     "文件过大（{size}，上限{limit}），未读取；请删除多余的工作表、图片和空白行列后另存，再重新提交"
 )
 MSG_ENCRYPTED = "文件已加密，请去除密码后重新提交"
-MSG_NOT_XLSX = "不是有效的Excel工作簿（文件内容不是xlsx格式），请用Excel或WPS另存为.xlsx后重新提交"
-MSG_NOT_XLS = (
-    "不是有效的Excel工作簿（文件内容不是xls格式，可能是网页或文本文件），请用Excel或WPS另存为.xlsx后重新提交"
+MSG_NOT_XLSX = "不是有效的Excel工作簿（文件内容不是xlsx格式{found}），请用Excel或WPS另存为.xlsx后重新提交"
+# What a file that is no workbook was found to be, by its first bytes (said only when recognised).
+CONTENT_KINDS = (
+    ("%PDF", "，而是PDF文件"),
+    ("{\\rtf", "，而是RTF文档"),
+    ("<?xml", "，而是XML文件（如Excel 2003 XML表格）"),
+    ("<html", "，而是网页（HTML）"),
+    ("<!doctype html", "，而是网页（HTML）"),
+    ("<table", "，而是网页（HTML）"),
 )
+CONTENT_TEXT = "，而是文本文件（如CSV）"
+MSG_NOT_XLS = "不是有效的Excel工作簿（文件内容不是xls格式{found}），请用Excel或WPS另存为.xlsx后重新提交"
 MSG_NOT_XLS_OLE = (
     "文件已损坏或不是Excel工作簿（文件中找不到工作表数据），"
     "请用Excel或WPS打开后另存为.xlsx再提交；打不开则请重新导出后提交"
@@ -62,7 +72,9 @@ MSG_NOT_WORKBOOK_ZIP = (
     "不是有效的Excel工作簿（压缩包内没有工作簿内容，可能是改了扩展名的其他文件），"
     "请用Excel或WPS另存为.xlsx后重新提交"
 )
-MSG_CORRUPT = "文件已损坏或不完整（可能下载中断），请重新下载或导出后提交"
+MSG_CORRUPT = "文件已损坏（内部结构或数据与其校验信息不符），请重新下载或导出后提交"
+# A zip that starts as one but whose directory at its end is missing: the file was cut short.
+MSG_TRUNCATED = "文件不完整（文件结尾缺失，常见于下载或复制中断），请重新下载或导出后提交"
 MSG_BOMB = (
     "文件解压后体积异常（疑似压缩炸弹），已拒绝处理；"
     "如确为正常表格，请删除多余的工作表和空白行列后另存为.xlsx再提交"

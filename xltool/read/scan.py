@@ -17,8 +17,8 @@ from xml.parsers import expat
 
 from xltool.read import limits
 from xltool.read.exact_scan import Budget, SharedStrings, SheetScan, parse_part, read_sheet_names
-from xltool.read.fast_scan import fast_scan
-from xltool.read.formulas import SheetFormulas, formula_cells
+from xltool.read.fast_scan import WHOLE_SHEET, WINDOW, fast_scan
+from xltool.read.formulas import MAX_FORMULAS, SheetFormulas, formula_cells
 from xltool.read.limits import (
     DTD_MARKS,
     MSG_BOMB,
@@ -31,7 +31,7 @@ from xltool.read.limits import (
     MSG_XML,
     SourceError,
 )
-from xltool.read.zipparts import SHEET_PATH, XML_SUFFIXES, Parts, check_sizes
+from xltool.read.zipparts import SHEET_PATH, XML_SUFFIXES, Parts, check_sizes, unopened
 
 # ---------------------------------------------------------------------------------------------
 # xlsx: the zip directory, then the parts calamine will parse
@@ -47,7 +47,7 @@ def _check_zip(data: bytes) -> SheetFormulas:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
-        raise SourceError("error", MSG_CORRUPT) from exc
+        raise unopened(data) from exc
     with archive:
         members = archive.infolist()
         names = {m.filename.lower() for m in members}
@@ -129,12 +129,25 @@ def _formulas(
     """Sheet name → its formula cells, for the sheets that hold any (most forms hold none)."""
     found = {}
     for member in sheets:
-        data = parts.read(member)
-        if b"<f" in data:
-            cells = formula_cells(data)
-            if cells:
-                found[member.filename.lower()] = cells
+        cells = _formula_cells(parts, member)
+        if cells:
+            found[member.filename.lower()] = cells
     if not found:
         return {}
     titles = read_sheet_names(parts, by_name, Budget())
     return {titles.get(path, path): cells for path, cells in found.items()}
+
+
+def _formula_cells(parts: Parts, member: zipfile.ZipInfo) -> dict[tuple[int, int], str | None]:
+    """A sheet's formula cells (`formulas.formula_cells`); a large sheet read a window at a time."""
+    if member.file_size <= WHOLE_SHEET:
+        data = parts.read(member)
+        return formula_cells(data) if b"<f" in data else {}
+    cells: dict[tuple[int, int], str | None] = {}
+    for window in parts.windows(member, b"<c", WINDOW):
+        if window is None:  # no cell boundary to cut at: read whole after all
+            data = parts.read(member)
+            return formula_cells(data) if b"<f" in data else {}
+        if b"<f" in window and len(cells) < MAX_FORMULAS:
+            cells.update(formula_cells(window))
+    return dict(list(cells.items())[:MAX_FORMULAS])

@@ -161,10 +161,30 @@ def classify_bytes(data: bytes, suffix: str) -> tuple[bytes, SheetFormulas]:
     elif data.startswith(ZIP_MAGICS):
         return data, _check_zip(data)
     elif suffix in ZIP_SUFFIXES:
-        raise SourceError("error", MSG_NOT_XLSX)
+        raise SourceError("error", MSG_NOT_XLSX.format(found=content_kind(data)))
     else:
-        raise SourceError("error", MSG_NOT_XLS)
+        raise SourceError("error", MSG_NOT_XLS.format(found=content_kind(data)))
     return data, {}
+
+
+def content_kind(data: bytes) -> str:
+    """What a file that is no workbook is, as its first bytes show (PDF, RTF, XML, HTML, text), or ""."""
+    head = data[:4096]
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").decode("latin-1").lower()
+    if text.startswith("<?xml") and "<html" in text:
+        return next(found for mark, found in limits.CONTENT_KINDS if mark == "<html")
+    for mark, found in limits.CONTENT_KINDS:
+        if text.startswith(mark.lower()):
+            return found
+    if b"\x00" not in head:
+        for codec in ("utf-8", "gbk"):
+            try:
+                head.decode(codec)
+            except UnicodeDecodeError as exc:
+                if exc.start < len(head) - 4:  # (not merely a character cut at the head's end)
+                    continue
+            return limits.CONTENT_TEXT
+    return ""
 
 
 def _read_limited(path: Path) -> bytes:

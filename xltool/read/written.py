@@ -31,7 +31,7 @@ from xltool.read.limits import (
     SourceError,
 )
 from xltool.read.sources import _ole_is_encrypted, _read_limited, relative_name
-from xltool.read.zipparts import XML_SUFFIXES, Parts, check_sizes
+from xltool.read.zipparts import XML_SUFFIXES, Parts, check_sizes, unopened
 
 REPORT_SUFFIXES = frozenset({".docx", ".txt"})
 # Characters a report may hold in all (a long report has some 30 000).
@@ -188,7 +188,7 @@ def check_docx_zip(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
-        raise SourceError("error", MSG_CORRUPT) from exc
+        raise unopened(data) from exc
     with archive:
         members = archive.infolist()
         names = {m.filename.lower() for m in members}

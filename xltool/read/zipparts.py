@@ -12,12 +12,13 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 from xltool.read import limits
 from xltool.read.limits import (
     MSG_BOMB,
     MSG_CORRUPT,
+    MSG_TRUNCATED,
     SourceError,
 )
 
@@ -93,6 +94,49 @@ class Parts:
             content = None if raw is None else _inflate(raw, member)
         return self.archive.read(member) if content is None else content
 
+    def windows(self, member: zipfile.ZipInfo, cut: bytes, size: int) -> Iterator[bytes | None]:
+        """A part's content in consecutive windows of about ``size`` bytes, each ending before ``cut``.
+
+        Inflated a piece at a time (checked as `read` checks it: its stated size and CRC), so that
+        what is held stays near ``size`` however large the part. None, last, when no ``cut`` comes
+        within eight windows' size (the caller then reads the part another way).
+        """
+        pending = b""
+        for piece in self._pieces(member):
+            pending += piece
+            if len(pending) < size:
+                continue
+            end = pending.rfind(cut, 1)
+            if end < 0:
+                if len(pending) > 8 * size:
+                    yield None
+                    return
+                continue
+            yield pending[:end]
+            pending = pending[end:]
+        if pending:
+            yield pending
+
+    def _pieces(self, member: zipfile.ZipInfo) -> Iterator[bytes]:
+        """A part's content a piece at a time, as zipfile would read it (refused when it is damaged)."""
+        raw = self._raw(member)
+        if raw is None:
+            with self.archive.open(member) as stream:
+                while piece := stream.read(_PIECE):
+                    yield piece
+            return
+        crc, size = 0, 0
+        if member.compress_type == zipfile.ZIP_STORED:
+            inflated: Iterator[bytes] = (bytes(raw[i : i + _PIECE]) for i in range(0, len(raw), _PIECE))
+        else:
+            inflated = _inflating(raw, member)
+        for piece in inflated:
+            crc, size = zlib.crc32(piece, crc), size + len(piece)
+            _refuse_understated(size, member)
+            yield piece
+        if size != member.file_size or crc != member.CRC:
+            raise SourceError("error", MSG_CORRUPT)
+
     def _raw(self, member: zipfile.ZipInfo) -> memoryview | None:
         """A part's compressed bytes, found as zipfile.open finds them, or None when anything is unusual."""
         if member.flag_bits & _UNUSUAL_FLAGS or member.compress_type not in _PLAIN_METHODS:
@@ -122,6 +166,32 @@ def _decoded(name: bytes, encoding: str) -> str | None:
         return name.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         return None
+
+
+# What `Parts.windows` inflates at a time.
+_PIECE = 1 << 20
+
+
+def _inflating(raw: memoryview, member: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A deflated part's content a piece of at most _PIECE bytes at a time (MSG_CORRUPT if it breaks)."""
+    inflater = zlib.decompressobj(-15)
+    try:
+        for start in range(0, len(raw), _CHECK_INPUT):
+            pending: bytes | memoryview = raw[start : start + _CHECK_INPUT]
+            while pending:
+                piece = inflater.decompress(pending, _PIECE)
+                if piece:
+                    yield piece
+                pending = inflater.unconsumed_tail
+            if inflater.eof:
+                return
+        tail = inflater.flush()
+        if tail:
+            yield tail
+    except zlib.error as exc:
+        raise SourceError("error", MSG_CORRUPT) from exc
+    if not inflater.eof:
+        raise SourceError("error", MSG_CORRUPT)
 
 
 def _first_read_size() -> int:
@@ -244,3 +314,13 @@ def check_sizes(members: list[zipfile.ZipInfo]) -> None:
             raise SourceError("error", MSG_BOMB)
     if total > limits.MAX_TOTAL_UNCOMPRESSED:
         raise SourceError("error", MSG_BOMB)
+
+
+def unopened(data: bytes) -> SourceError:
+    """The error for a zip that zipfile cannot open: cut short when its end record is missing, else damaged.
+
+    The end-of-directory record sits in the last 64 KiB + 22 bytes of every zip; a file cut short
+    (an interrupted download or copy) has lost it.
+    """
+    tail = data[-(65_536 + 22) :]
+    return SourceError("error", MSG_CORRUPT if b"PK\x05\x06" in tail else MSG_TRUNCATED)
