@@ -179,7 +179,7 @@ def test_reports_are_inputs_of_kind_report_and_unreadable_ones_do_not_stop_the_b
         )
         assert item["annotated"]["status"] == "ok" and item["annotated"]["file"].endswith(".docx")
     assert inputs[TXT_REPORT]["stated"] == "某某县某某局"
-    for file, reason in ((GARBAGE, "文件已损坏"), (ENCRYPTED, "文件已加密")):
+    for file, reason in ((GARBAGE, "文件不完整"), (ENCRYPTED, "文件已加密")):
         item = inputs[file]
         assert (item["kind"], item["status"]) == ("report", "error")
         name = file.rsplit("/", 1)[-1]
