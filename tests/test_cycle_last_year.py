@@ -10,6 +10,8 @@ from conftest import CLEAN_INDICATORS, project_sheet, replace_indicator, write_r
 from support import sample_forms
 from test_cycle_intake import PROJECT_FILE, report, run
 
+from xltool.write.summary_looks import HEADER_ROW
+
 TAOYUAN = "桃源县自然资源局"
 
 
@@ -78,7 +80,7 @@ def test_last_year_findings_and_scores(tmp_path: Path) -> None:
     rows = list(
         openpyxl.load_workbook(out / "审核汇总.xlsx", read_only=True)["项目汇总"].iter_rows(values_only=True)
     )
-    header = rows[0]
+    header = rows[HEADER_ROW]
     line = next(r for r in rows if r[0] == "测试县测试局")
     assert line[header.index("上年规则总分")] == project["last_year"]["score"]
     # An earlier run's output serves as last year just as well as last year's workbooks.

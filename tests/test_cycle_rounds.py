@@ -16,6 +16,7 @@ import xltool
 from xltool.forms.marks import EXPLANATION_HEADER, KEY_HEADER, REVIEW_HEADER, REVIEW_SHEET
 from xltool.rules.keys import is_substantive
 from xltool.run import outputs
+from xltool.write.summary_looks import HEADER_ROW
 
 # Round 1 of the two-round scenario: execution 80 % stated as 100 % (errors A-RATE-STATED and
 # B-EXEC-STATED, warning B-EXEC-LOW), an indicator short of its target with its score overstated
@@ -122,7 +123,7 @@ def test_two_rounds_fix_explanations_and_acceptance(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(out2 / "审核汇总.xlsx", read_only=True)
     rows = [r for r in wb["整改情况"].iter_rows(values_only=True)]
     persisting = sum(1 for f in second["findings"] if f["round"] == "persisting")
-    assert rows[1][:6] == ("测试局", 1, persisting, 1, 2, 1)
+    assert rows[HEADER_ROW + 1][:6] == ("测试局", 1, persisting, 1, 2, 1)
     listed = [r[4] for r in rows[rows.index(next(r for r in rows if r[0] and "仍存在的错误" in r[0])) + 2 :]]
     assert "A-RATE-STATED" in listed and "B-EXEC-STATED" not in listed
     # The next round's scored copy carries the explanations and the verdict forward.

@@ -40,6 +40,7 @@ from xltool.read.reader import read_file
 from xltool.run import outputs
 from xltool.run.lock import LOCK_NAME
 from xltool.write.summary import STATUS_NAMES, SUMMARY_NAME
+from xltool.write.summary_looks import HEADER_ROW
 
 PEAK_LIMIT_MIB = 400
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -177,7 +178,7 @@ def test_whole_corpus_runs_through_reconcile(
 
     # Every input is a row of the summary's 文件读取情况 sheet, with its status and reason.
     sheet = openpyxl.load_workbook(run.out / SUMMARY_NAME, read_only=True)["文件读取情况"]
-    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=HEADER_ROW + 2, values_only=True)}
     assert set(rows) == set(inputs)
     for case in cases:
         _, _, status, notes = rows[case.file]

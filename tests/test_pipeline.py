@@ -15,6 +15,7 @@ from xltool.run.pipeline import reconcile
 from xltool.run.plan import chunk_size
 from xltool.run.spool import SPOOL_PREFIX
 from xltool.run.workers import MSG_WORKER_DIED
+from xltool.write.summary_looks import HEADER_ROW
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -116,7 +117,7 @@ def test_a_scored_workbook_not_written_is_reported_everywhere(tmp_path: Path, jo
     ]
     assert scored[blocked]["message"] == result.failed[blocked]
     sheet = openpyxl.load_workbook(out / SUMMARY_NAME)["文件读取情况"]
-    rows = {row[0]: row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    rows = {row[0]: row[3] for row in sheet.iter_rows(min_row=HEADER_ROW + 2, values_only=True)}
     assert result.failed[blocked] in rows[blocked]
 
     cli = CliRunner().invoke(app, ["reconcile", str(SAMPLES), "-o", str(out), "--jobs", str(jobs)])

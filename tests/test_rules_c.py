@@ -34,7 +34,9 @@ def test_score_over_fires_on_full_marks_for_a_shortfall(check_project: ProjectCh
     assert run.keys("C-SCORE-OVER") == {("C-SCORE-OVER", P, "H13")}
     finding = run.only("C-SCORE-OVER")
     assert finding.severity == "error"
-    assert finding.message == "“完成数量”得分填报为20，按实际完成值8个与年度指标值≥10个（完成80.00%）应为16"
+    assert (
+        finding.message == "“完成数量”得分填报为20，按实际完成值“8个”与年度指标值“≥10个”（完成80.00%）应为16"
+    )
     assert (finding.expected, finding.actual) == (16, 20)
 
 
@@ -43,7 +45,9 @@ def test_score_under_fires_on_a_score_below_the_rule(check_project: ProjectCheck
     assert run.keys("C-SCORE-UNDER") == {("C-SCORE-UNDER", P, "H13")}
     finding = run.only("C-SCORE-UNDER")
     assert finding.severity == "info"
-    assert finding.message == "“完成数量”得分填报为12，按实际完成值8个与年度指标值≥10个（完成80.00%）可得16"
+    assert (
+        finding.message == "“完成数量”得分填报为12，按实际完成值“8个”与年度指标值“≥10个”（完成80.00%）可得16"
+    )
     assert (finding.expected, finding.actual) == (16, 12)
 
 
@@ -105,10 +109,17 @@ def test_qualitative_band_fires_outside_the_band(
     assert run.keys("C-QUALITATIVE-BAND") == {("C-QUALITATIVE-BAND", P, "H17")}
     finding = run.only("C-QUALITATIVE-BAND")
     assert finding.message == (
-        f"“群众生产生活条件”完成情况“{actual}”属“{actual}”档，得分应在{low}–{high}之间，填报为{score}"
+        f"“群众生产生活条件”完成情况为“{actual}”，该档得分应在{low}–{high}之间，填报为{score}"
     )
     # The rule score is the self-score brought into its band.
     assert (finding.expected, finding.actual) == (kept, score)
+
+
+def test_qualitative_band_names_the_band_when_the_words_differ(check_project: ProjectCheck) -> None:
+    run = check_project(**one("群众生产生活条件", actual="基本完成", score=30, reason="疫情影响"))
+    assert run.only("C-QUALITATIVE-BAND").message == (
+        "“群众生产生活条件”完成情况“基本完成”属“部分达成年度指标并具有一定效果”档，得分应在18–24之间，填报为30"
+    )
 
 
 @pytest.mark.parametrize(("actual", "score"), [(PARTIAL, 18), (PARTIAL, 24), (FAILED, 0), (FAILED, 18)])
@@ -226,7 +237,7 @@ def test_over_target_fires_at_30_percent_beyond(check_project: ProjectCheck) -> 
     finding = run.only("C-OVER-TARGET")
     assert (
         finding.message
-        == "“完成数量”实际完成值13个偏离年度指标值≥10个达30.00%（≥30.00%），指标值可能设定偏低"
+        == "“完成数量”实际完成值“13个”偏离年度指标值“≥10个”达30.00%（≥30.00%），指标值可能设定偏低"
     )
     assert (finding.expected, finding.threshold, finding.actual) == (None, 0.3, "13个")
     assert run.keys("C-REASON-MISSING") == set()
@@ -252,10 +263,10 @@ def test_reason_missing_fires_on_shortfall_and_over_target(check_project: Projec
     run = check_project(indicators=indicators, total_score=96)
     assert run.keys("C-REASON-MISSING") == {("C-REASON-MISSING", P, "I13"), ("C-REASON-MISSING", P, "I16")}
     assert run.only_cell("C-REASON-MISSING", "I13").message == (
-        "“完成数量”实际完成值8个未达到年度指标值≥10个，偏差原因分析及改进措施未填写；请说明原因"
+        "“完成数量”实际完成值“8个”未达到年度指标值“≥10个”，偏差原因分析及改进措施未填写；请说明原因"
     )
     assert run.only_cell("C-REASON-MISSING", "I16").message == (
-        "“项目成本”实际完成值60万元大幅低于年度指标值≤100万元，偏差原因分析及改进措施未填写；请说明原因"
+        "“项目成本”实际完成值“60万元”大幅低于年度指标值“≤100万元”，偏差原因分析及改进措施未填写；请说明原因"
     )
 
 
@@ -263,7 +274,7 @@ def test_reason_missing_on_a_cost_above_its_ceiling(check_project: ProjectCheck)
     run = check_project(**one("项目成本", actual="125万元", score=8))
     assert run.keys("C-REASON-MISSING") == {("C-REASON-MISSING", P, "I16")}
     assert run.only("C-REASON-MISSING").message == (
-        "“项目成本”实际完成值125万元超过年度指标值≤100万元，偏差原因分析及改进措施未填写；请说明原因"
+        "“项目成本”实际完成值“125万元”超过年度指标值“≤100万元”，偏差原因分析及改进措施未填写；请说明原因"
     )
 
 

@@ -22,7 +22,7 @@ def test_rate_over_100_fires_on_a_pass_rate_above_100(check_project: ProjectChec
     run = check_project(indicators=replace_indicator(CLEAN_INDICATORS, "验收合格率", actual="105%"))
     assert run.keys("F-RATE-OVER-100") == {("F-RATE-OVER-100", P, "F14")}
     finding = run.only("F-RATE-OVER-100")
-    assert finding.message == "“验收合格率”实际完成值105%超过100%，此类比率不可能超过100%；请核实"
+    assert finding.message == "“验收合格率”实际完成值“105%”超过100%，此类比率不可能超过100%；请核实"
     assert (finding.expected, finding.threshold, finding.actual) == (None, 100, 105)
 
 

@@ -101,7 +101,10 @@ def test_rate_claimed_100_percent_where_the_amounts_give_80(run: Run) -> None:
 def test_self_scores_above_and_below_the_rules(run: Run) -> None:
     over = run.only("C-SCORE-OVER")
     assert (over.cell, over.expected, over.actual) == ("I15", 24, 30)
-    assert over.message == "“新增水田面积”得分填报为30，按实际完成值1600与年度指标值≥2000（完成80.00%）应为24"
+    assert (
+        over.message
+        == "“新增水田面积”得分填报为30，按实际完成值“1600”与年度指标值“≥2000”（完成80.00%）应为24"
+    )
     under = run.only("C-SCORE-UNDER")
     assert (under.cell, under.expected, under.actual) == ("I16", 20, 15)
     assert run.keys("C-REASON-MISSING") == {("C-REASON-MISSING", SHEET, "J15")}

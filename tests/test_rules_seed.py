@@ -70,7 +70,7 @@ def test_seed_projects_budget_exceeds_the_whole(seed_run: Run) -> None:
 
 def test_seed_hazard_survey_far_over_target_with_its_reason(seed_run: Run) -> None:
     finding = seed_run.only_cell("C-OVER-TARGET", "E19")
-    assert finding.message.startswith("“地灾隐患点排查”实际完成值38714个偏离年度指标值232个")
+    assert finding.message.startswith("“地灾隐患点排查”实际完成值“38714个”偏离年度指标值“232个”")
     assert finding.message.endswith("指标值可能设定偏低")
     assert (finding.expected, finding.threshold, finding.actual) == (None, 0.3, "38714个")
     # Its 偏差原因 is filled: no C-REASON-MISSING on that row.
@@ -83,7 +83,7 @@ def test_seed_hazard_survey_far_over_target_with_its_reason(seed_run: Run) -> No
 def test_seed_paddy_conversion_shortfall_without_reason(seed_run: Run) -> None:
     finding = seed_run.only_cell("C-REASON-MISSING", "H16")
     assert finding.message == (
-        "“旱改水数量”实际完成值2200亩未达到年度指标值2400亩，偏差原因分析及改进措施未填写；请说明原因"
+        "“旱改水数量”实际完成值“2200亩”未达到年度指标值“2400亩”，偏差原因分析及改进措施未填写；请说明原因"
     )
     assert seed_run.indicator(DEPARTMENT, "旱改水数量")["score"] == 2.75  # 3 × 2200 ÷ 2400
 

@@ -28,6 +28,7 @@ from xltool.run.chunks import check_workbooks
 from xltool.run.pipeline import RunResult, reconcile
 from xltool.write.render import render_form
 from xltool.write.scored import REVIEW_SHEET, ScoredFile, kept_figures, sheet_names, write_scored_workbooks
+from xltool.write.summary_looks import HEADER_ROW
 
 DEPT = "桃源县自然资源局"
 PROJECTS = f"{DEPT}/附件3 项目支出绩效自评表.xlsx"
@@ -259,7 +260,7 @@ def test_report_findings_name_their_rule_basis_and_threshold(sample: Scored) -> 
     over = next(f for f in findings if f["rule"] == "C-OVER-TARGET")
     assert (over["expected"], over["threshold"]) == (None, 0.3)
     summary = openpyxl.load_workbook(sample.out / "审核汇总.xlsx")["问题清单"]
-    heads = [c.value for c in summary[1]]
+    heads = [c.value for c in summary[HEADER_ROW + 1]]
     assert heads[:2] == ["级别", "规则名称"] and heads[7:12] == [
         "应为",
         "阈值/标准",
@@ -267,7 +268,7 @@ def test_report_findings_name_their_rule_basis_and_threshold(sample: Scored) -> 
         "依据",
         "规则编号",
     ]
-    rows = [[c.value for c in row] for row in summary.iter_rows(min_row=2)]
+    rows = [[c.value for c in row] for row in summary.iter_rows(min_row=HEADER_ROW + 2)]
     assert [(r[1], r[10], r[11]) for r in rows] == [(f["rule_name"], f["basis"], f["rule"]) for f in findings]
     low_row = rows[findings.index(low)]
     assert low_row[7:10] == [None, 0.9, 0.826]
@@ -508,9 +509,10 @@ def test_a_profile_with_another_budget_weight_changes_every_number(tmp_path: Pat
         (f["sheet"], f["expected"]) for f in over
     }
     summary = openpyxl.load_workbook(out / "审核汇总.xlsx")["项目汇总"]
-    heads = [c.value for c in summary[1]]
+    heads = [c.value for c in summary[HEADER_ROW + 1]]
     by_project = {
-        r[1]: r[heads.index("预算执行得分")] for r in summary.iter_rows(min_row=2, values_only=True)
+        r[1]: r[heads.index("预算执行得分")]
+        for r in summary.iter_rows(min_row=HEADER_ROW + 2, values_only=True)
     }
     assert by_project == {p["name"]: p["budget"]["score"] for p in projects.values()}
     assert result.counts()["projects"] == len(projects)

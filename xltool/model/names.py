@@ -54,3 +54,12 @@ def group_forms(forms: Sequence[tuple[str, str, str | None]]) -> list[str]:
 
 def _folder(file: str) -> str:
     return str(PurePosixPath(file).parent) if "/" in file else ""
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> list[list[object]]:
+    """A sort key that puts 第2局 before 第10局: runs of digits compare as numbers (JSON-safe, for spools)."""
+    parts = _DIGITS.split(unicodedata.normalize("NFKC", text))
+    return [[1, int(p)] if p.isdigit() else [0, p] for p in parts if p]

@@ -23,11 +23,14 @@ def _why(row: dict[str, Any]) -> str:
     """Why the rule score is what it is, in words."""
     status = row["status"]
     if status == S.QUANTITATIVE:
-        return f"按实际完成值{row['atext']}与年度指标值{row['ttext']}（完成{fmt_rate(row['ratio'])}）"
+        return f"按实际完成值“{row['atext']}”与年度指标值“{row['ttext']}”（完成{fmt_rate(row['ratio'])}）"
     if status == S.MISSING_ACTUAL:
         return "实际完成值未填，"
     if status in (S.QUALITATIVE_BAND, S.NONNUMERIC_ACTUAL):
-        return f"完成情况“{row['atext']}”属“{_band(row)}”档，"
+        band = _band(row)
+        if str(row["atext"]).strip() == band:  # the words are the band's own name: say it once
+            return f"完成情况为“{band}”，按该档"
+        return f"完成情况“{row['atext']}”属“{band}”档，"
     if status == S.QUALITATIVE_FULL:
         return f"完成情况“{row['atext']}”已达成，"
     if status == S.CRITERION:
@@ -92,6 +95,7 @@ def qualitative_band(ctx: Context) -> Iterator[Flagged]:
         actual="self_score",
         threshold=lambda row: row["high"] if row["self_score"] > row["high"] else row["low"],
         fields={"band": _band},
+        variant=lambda row: "named" if str(row["atext"]).strip() == _band(row) else "",
     )
 
 

@@ -18,6 +18,7 @@ from xltool.run.spool import Spooled, load_spooled
 from xltool.write.report import (
     FindingCounts,
     Location,
+    department_order,
     finding_order,
     sheet_order,
     spool_findings,
@@ -161,7 +162,7 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     counts = spool_findings(Path(findings_file), every, locations, sheet_order(reads))
     departments = department_results(ctx, every, counts, extras.prior) if ctx is not None else []
     departments_file = os.path.join(spool, f"departments-{number:06d}.jsonl")
-    write_sorted(Path(departments_file), (([d["name"]], d) for d in departments))
+    write_sorted(Path(departments_file), ((department_order(d["name"]), d) for d in departments))
     projects = sum(len(d["projects"]) for d in departments)
     return ChunkResult(
         departments_file,

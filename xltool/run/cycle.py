@@ -42,7 +42,7 @@ from xltool.run.spool import load_reads
 from xltool.run.workers import ReadTask, read_all
 from xltool.version import __version__
 from xltool.write.atomic import checked_target
-from xltool.write.report import json_order, write_sorted
+from xltool.write.report import department_order, json_order, write_sorted
 
 HASH_BLOCK = 1 << 20
 
@@ -267,7 +267,7 @@ def reused_result(plan: Plan, previous: Previous, out: Path, spool: str) -> Chun
     }
     departments_file = str(Path(spool, "departments-reused.jsonl"))
     findings_file = str(Path(spool, "findings-reused.jsonl"))
-    write_sorted(Path(departments_file), (([d["name"]], d) for d in records))
+    write_sorted(Path(departments_file), ((department_order(d["name"]), d) for d in records))
     write_sorted(
         Path(findings_file), ((json_order(f, positions.get((f["file"], f["sheet"]), 0)), f) for f in findings)
     )

@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +218,7 @@ class _Run:
 def _finish(run: _Run) -> RunResult:
     """The summary workbook and report.json (last), streaming the spooled records into both."""
     from xltool.write.summary import SUMMARY_NAME, write_summary
+    from xltool.write.summary_looks import SummaryHead
 
     out, results, entries = run.out, run.results, run.plan.entries
     scored = {s.file: (s.output, s.message) for r in results for s in r.scored}
@@ -262,8 +264,13 @@ def _finish(run: _Run) -> RunResult:
     failed = {output: message for output, message in scored.values() if message is not None}
     rounds = [dataclasses.asdict(line) for line in tally.rows()] if run.previous is not None else None
 
+    profile = run.profile
+    head = SummaryHead(
+        profile.name, profile.title, date.today(), profile.low_execution_rate, tuple(profile.grades)
+    )
+
     def summarise() -> str:
-        return write_summary(out, inputs, departments, findings, summary, rounds)
+        return write_summary(out, inputs, departments, findings, summary, rounds, head)
 
     # The summary workbook and report.json read the same spooled streams: write them side by side,
     # report.json last of all, so that a report never stands beside a summary that is not written.

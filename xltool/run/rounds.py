@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from xltool.model.errors import UsageError
+from xltool.write.report import department_order
 
 REPORT_NAME = "report.json"
 ACCEPT = "接受"
@@ -110,8 +111,8 @@ class Tally:
         self.totals["accepted"] += item.get("review") == ACCEPT
 
     def rows(self) -> list[DepartmentRound]:
-        """The departments' lines by name."""
-        return [self.departments[name] for name in sorted(self.departments)]
+        """The departments' lines by name (第2局 before 第10局)."""
+        return [self.departments[name] for name in sorted(self.departments, key=department_order)]
 
 
 def with_rounds(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xltool.model.names import natural_key
 from xltool.model.records import SEVERITY_ORDER, Finding, WorkbookRead
 from xltool.version import __version__
 from xltool.write.atomic import atomic_path
@@ -23,11 +24,12 @@ Location = tuple[str, str, str]
 
 
 def finding_order(f: Finding, sheet_order: dict[tuple[str, str], int] | None = None) -> list[object]:
-    """Stable order: file, sheet (as in the workbook), severity, cell (row then column), rule."""
+    """Stable order: file (第2局 before 第10局), sheet (as in the workbook), severity, cell, rule."""
     letters = "".join(ch for ch in f.cell if ch.isalpha())
     digits = "".join(ch for ch in f.cell if ch.isdigit())
     sheet = sheet_order.get((f.file, f.sheet), 0) if sheet_order else 0
     return [
+        natural_key(f.file),
         f.file,
         sheet,
         f.sheet,
@@ -47,6 +49,7 @@ def json_order(item: dict[str, Any], sheet_position: int) -> list[object]:
     digits = "".join(ch for ch in cell if ch.isdigit())
     paragraph = item.get("paragraph")
     return [
+        natural_key(item["file"]),
         item["file"],
         sheet_position,
         item["sheet"],
@@ -116,6 +119,11 @@ class FindingCounts:
         self.total.update(other.total)
         self.by_department.update(other.by_department)
         self.by_sheet.update(other.by_sheet)
+
+
+def department_order(name: str) -> list[object]:
+    """Departments in natural order (第2局 before 第10局), in report.json and the summary alike."""
+    return [natural_key(name), name]
 
 
 def write_sorted(path: Path, keyed: Iterable[tuple[list[object], dict[str, Any]]]) -> None:

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.url import Url
 
 from xltool.forms.layouts import FORM_NAMES
 from xltool.forms.report_terms import REPORT_KIND_NAME
 from xltool.rules.catalogue import SEVERITY_NAMES
 from xltool.write.atomic import write_bytes_atomic
-from xltool.write.looks import wrapped_lines
 from xltool.write.review import RATE_FIGURES
+from xltool.write.summary_charts import ChartData, charts
+from xltool.write.summary_looks import HEADER_ROW, Formats, SummaryHead, fitted_height, put, row_height, table
 
 SUMMARY_NAME = "审核汇总.xlsx"
 STATUS_NAMES = {"ok": "已读取", "skipped": "已跳过", "error": "无法读取", "superseded": "已被替代"}
@@ -27,63 +29,13 @@ MAX_URL, MAX_TIP = 2079, 255
 MAX_LINKS = 65_000
 
 
-class _Formats:
-    def __init__(self, wb: xlsxwriter.Workbook) -> None:
-        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
-        self.header = wb.add_format(
-            {**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "align": "center"}
-        )
-        self.text = wb.add_format(base)
-        self.wrap = wb.add_format({**base, "text_wrap": True})
-        self.amount = wb.add_format({**base, "num_format": "#,##0.00"})
-        self.rate = wb.add_format({**base, "num_format": "0.00%"})
-        self.score = wb.add_format({**base, "num_format": "0.00"})
-        self.int = wb.add_format({**base, "num_format": "0"})
-        self.link = wb.add_format({**base, "font_color": "#0563C1", "underline": 1})
-        self.title = wb.add_format({**base, "bold": True, "font_size": 14})
-        self.error = wb.add_format({**base, "bg_color": "#F8CBAD"})
-        self.warning = wb.add_format({**base, "bg_color": "#FFE699"})
-        self.info = wb.add_format({**base, "bg_color": "#DDEBF7"})
-
-
-def _table(ws: Any, fmt: _Formats, headers: Sequence[tuple[str, float]], rows: int) -> None:
-    """Header row, widths, frozen header and an autofilter over the data."""
-    for col, (name, width) in enumerate(headers):
-        ws.write_string(0, col, name, fmt.header)
-        ws.set_column(col, col, width)
-    ws.set_row(0, 30)
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(rows, 1), len(headers) - 1)
-    _print_setup(ws)
-    ws.repeat_rows(0)
-
-
-def _print_setup(ws: Any) -> None:
-    """A4 landscape, one page wide, as a reviewer prints it."""
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    ws.set_footer("&C第 &P 页，共 &N 页")
-
-
-def _put(ws: Any, row: int, col: int, value: object, cell_format: Any) -> None:
-    """Numbers as numbers, everything else as text (never as a formula)."""
-    if value is None:
-        ws.write_blank(row, col, None, cell_format)
-    elif isinstance(value, bool):
-        ws.write_string(row, col, "是" if value else "否", cell_format)
-    elif isinstance(value, int | float):
-        ws.write_number(row, col, value, cell_format)
-    else:
-        ws.write_string(row, col, str(value), cell_format)
-
-
 def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else round(a - b, 2)
 
 
-def _departments(wb: Any, fmt: _Formats, depts: Iterable[dict[str, Any]], n: int) -> None:
+def _departments(
+    wb: Any, fmt: Formats, head: SummaryHead, depts: Iterable[dict[str, Any]], n: int, data: ChartData
+) -> None:
     ws = wb.add_worksheet("部门汇总")
     headers = [
         ("部门", 28), ("年度", 7), ("规则总分", 9), ("自评总分", 9), ("差异（自评−规则）", 10), ("等级", 6),
@@ -91,30 +43,45 @@ def _departments(wb: Any, fmt: _Formats, depts: Iterable[dict[str, Any]], n: int
         ("错误", 6), ("警告", 6), ("提示", 6), ("项目数", 7), ("附件2文件", 40),
         ("未处理", 7), ("已说明", 7), ("已接受", 7), ("上年规则总分", 9), ("较上年", 8),
     ]  # fmt: skip
-    _table(ws, fmt, headers, n)
-    for r, d in enumerate(depts, start=1):
+    table(ws, fmt, "部门汇总", head, headers, n)
+    for r, d in enumerate(depts, start=HEADER_ROW + 1):
         counts = d.get("findings") or {}
-        table = d.get("department_table") or {}
-        budget = table.get("budget") or {}
+        form = d.get("department_table") or {}
+        budget = form.get("budget") or {}
+        data.add(
+            d["name"],
+            form.get("score"),
+            form.get("self_score"),
+            budget.get("execution_rate"),
+            form.get("grade"),
+        )
         values = [
-            (d["name"], fmt.text), (d.get("year"), fmt.int), (table.get("score"), fmt.score),
-            (table.get("self_score"), fmt.score),
-            (_diff(table.get("self_score"), table.get("score")), fmt.score),
-            (table.get("grade"), fmt.text), (budget.get("execution_rate"), fmt.rate),
+            (d["name"], fmt.wrap), (d.get("year"), fmt.int), (form.get("score"), fmt.score),
+            (form.get("self_score"), fmt.score),
+            (_diff(form.get("self_score"), form.get("score")), fmt.score),
+            (form.get("grade"), fmt.text), (budget.get("execution_rate"), fmt.rate),
             (budget.get("initial"), fmt.amount), (budget.get("full_year"), fmt.amount),
             (budget.get("executed"), fmt.amount), (counts.get("error", 0), fmt.int),
             (counts.get("warning", 0), fmt.int), (counts.get("info", 0), fmt.int),
-            (len(d["projects"]), fmt.int), (table.get("file"), fmt.text),
-            *_follow_up(d, fmt), *_last_year(table, fmt),
+            (len(d["projects"]), fmt.int), (form.get("file"), fmt.wrap),
+            *_follow_up(d, fmt), *_last_year(form, fmt),
         ]  # fmt: skip
+        ws.set_row(r, fitted_height([(d["name"], 28), (form.get("file"), 40)]))
         for c, (value, cell_format) in enumerate(values):
-            _put(ws, r, c, value, cell_format)
+            put(ws, r, c, value, cell_format)
+    first = HEADER_ROW + 1
     ws.conditional_format(
-        1, 10, max(n, 1), 10, {"type": "cell", "criteria": ">", "value": 0, "format": fmt.error}
+        first,
+        10,
+        first + max(n, 1) - 1,
+        10,
+        {"type": "cell", "criteria": ">", "value": 0, "format": fmt.error},
     )
 
 
-def _projects(wb: Any, fmt: _Formats, departments: Iterable[dict[str, Any]], n: int) -> None:
+def _projects(
+    wb: Any, fmt: Formats, head: SummaryHead, departments: Iterable[dict[str, Any]], n: int
+) -> None:
     ws = wb.add_worksheet("项目汇总")
     headers = [
         ("部门", 24), ("项目", 30), ("规则总分", 9), ("自评总分", 9), ("差异（自评−规则）", 10), ("等级", 6),
@@ -123,47 +90,57 @@ def _projects(wb: Any, fmt: _Formats, departments: Iterable[dict[str, Any]], n: 
         ("上年规则总分", 9), ("较上年", 8),
     ]  # fmt: skip
     rows = ((d["name"], p) for d in departments for p in d["projects"])
-    _table(ws, fmt, headers, n)
-    for r, (dept, p) in enumerate(rows, start=1):
+    table(ws, fmt, "项目汇总", head, headers, n)
+    for r, (dept, p) in enumerate(rows, start=HEADER_ROW + 1):
         b = p.get("budget") or {}
         counts = p.get("findings") or {}
         values = [
-            (dept, fmt.text), (p["name"], fmt.text), (p.get("score"), fmt.score),
+            (dept, fmt.wrap), (p["name"], fmt.wrap), (p.get("score"), fmt.score),
             (p.get("self_score"), fmt.score),
             (_diff(p.get("self_score"), p.get("score")), fmt.score), (p.get("grade"), fmt.text),
             (b.get("execution_rate"), fmt.rate), (b.get("score"), fmt.score), (b.get("initial"), fmt.amount),
             (b.get("full_year"), fmt.amount), (b.get("executed"), fmt.amount),
             (counts.get("error", 0), fmt.int), (counts.get("warning", 0), fmt.int),
-            (counts.get("info", 0), fmt.int), (p["file"], fmt.text), (p["sheet"], fmt.text),
+            (counts.get("info", 0), fmt.int), (p["file"], fmt.wrap), (p["sheet"], fmt.wrap),
             *_last_year(p, fmt),
         ]  # fmt: skip
+        ws.set_row(r, fitted_height([(dept, 24), (p["name"], 30), (p["file"], 36), (p["sheet"], 18)]))
         for c, (value, cell_format) in enumerate(values):
-            _put(ws, r, c, value, cell_format)
+            put(ws, r, c, value, cell_format)
 
 
-def _findings(wb: Any, fmt: _Formats, findings: Iterable[dict[str, Any]], total: int) -> None:
+FINDING_HEADERS = (
+    ("级别", 6), ("规则名称", 14), ("部门", 16), ("文件", 30), ("工作表", 14), ("部门原表单元格", 9),
+    ("问题说明", 60), ("应为", 11), ("阈值/标准", 11), ("填报值", 11), ("依据", 30), ("规则编号", 20),
+    ("在评分表中查看", 11), ("处理状态", 8), ("本轮", 7), ("情况说明", 36), ("审核意见", 8),
+)  # fmt: skip
+LINK_TEXT = "打开评分表"  # the link opens the scored copy, at the cell it marks
+REPORT_LINK_TEXT = "打开批注稿"  # a written report's finding: its annotated copy
+
+
+def _findings(
+    wb: Any, fmt: Formats, head: SummaryHead, findings: Iterable[dict[str, Any]], total: int
+) -> None:
     ws = wb.add_worksheet("问题清单")
-    headers = [
-        ("级别", 6), ("规则名称", 14), ("部门", 22), ("文件", 34), ("工作表", 16), ("单元格", 7),
-        ("问题说明", 70), ("应为", 12), ("阈值/标准", 12), ("填报值", 12), ("依据", 30), ("规则编号", 22),
-        ("打开评分表", 12), ("处理状态", 8), ("本轮", 8), ("情况说明", 40), ("审核意见", 8),
-    ]  # fmt: skip
-    _table(ws, fmt, headers, total)
+    table(ws, fmt, "问题清单", head, FINDING_HEADERS, total)
+    widths = [w for _, w in FINDING_HEADERS]
     severity_format = {"error": fmt.error, "warning": fmt.warning, "info": fmt.info}
-    for r, f in enumerate(findings, start=1):
-        _put(ws, r, 0, SEVERITY_NAMES[f["severity"]], severity_format[f["severity"]])
+    for n, f in enumerate(findings, start=1):
+        r = HEADER_ROW + n
+        wrapped = {2: f.get("department"), 3: f.get("file"), 4: f.get("sheet"), 6: f["message"]}
+        wrapped |= {10: f.get("basis"), 15: f.get("explanation")}
+        ws.set_row(r, fitted_height([(text, widths[c]) for c, text in wrapped.items()]))
+        put(ws, r, 0, SEVERITY_NAMES[f["severity"]], severity_format[f["severity"]])
         for c, key in enumerate(("rule_name", "department", "file", "sheet", "cell"), start=1):
-            _put(ws, r, c, f.get(key), fmt.text)
+            put(ws, r, c, f.get(key), fmt.wrap if c in wrapped else fmt.text)
         if f.get("paragraph") is not None:  # a written report's sentence: where it stands in the text
-            _put(ws, r, 4, f"第{f['paragraph']}段", fmt.text)
-        _put(ws, r, 6, f["message"], fmt.wrap)
-        lines = max(wrapped_lines(f["message"], 70, 0.0), wrapped_lines(f.get("basis") or "", 30, 0.0))
-        ws.set_row(r, 14 * lines)
+            put(ws, r, 4, f"第{f['paragraph']}段", fmt.text)
+        put(ws, r, 6, f["message"], fmt.wrap)
         figures = fmt.rate if f["rule"] in RATE_FIGURES else fmt.score
         for c, key in enumerate(("expected", "threshold", "actual"), start=7):
-            _put(ws, r, c, f.get(key), figures)
-        _put(ws, r, 10, f.get("basis"), fmt.wrap)
-        _put(ws, r, 11, f["rule"], fmt.text)
+            put(ws, r, c, f.get(key), figures)
+        put(ws, r, 10, f.get("basis"), fmt.wrap)
+        put(ws, r, 11, f["rule"], fmt.text)
         scored = f.get("scored")
         if scored and "paragraph" in scored:  # a written report's sentence: its annotated copy
             scored = {**scored, "sheet": "", "cell": f"第{scored['paragraph']}段"}
@@ -174,15 +151,35 @@ def _findings(wb: Any, fmt: _Formats, findings: Iterable[dict[str, Any]], total:
             else (scored or {}).get("cell")
         )
         where = f"{scored['file']} › {place}" if scored else ""
-        if scored and r <= MAX_LINKS and _utf16_len(target) <= MAX_URL:
-            ws.write_url(r, 12, target, fmt.link, string="打开", tip=_tail(where, MAX_TIP))
+        if scored and n <= MAX_LINKS and _utf16_len(target) <= MAX_URL:
+            text, kind = (LINK_TEXT, "评分表") if scored["sheet"] else (REPORT_LINK_TEXT, "批注稿")
+            ws.write_url(r, 12, _PosixUrl.made(target, text, _tail(f"{kind} {where}", MAX_TIP)), fmt.link)
         elif scored:
-            _put(ws, r, 12, where, fmt.text)
+            put(ws, r, 12, where, fmt.wrap)
         status = "已接受" if f.get("review") == "接受" else FINDING_STATUS.get(f.get("status") or "open")
-        _put(ws, r, 13, status, fmt.text)
-        _put(ws, r, 14, ROUND_NAMES.get(f.get("round") or ""), fmt.text)
-        _put(ws, r, 15, f.get("explanation"), fmt.wrap)
-        _put(ws, r, 16, f.get("review"), fmt.text)
+        put(ws, r, 13, status, fmt.text)
+        put(ws, r, 14, ROUND_NAMES.get(f.get("round") or ""), fmt.text)
+        put(ws, r, 15, f.get("explanation"), fmt.wrap)
+        put(ws, r, 16, f.get("review"), fmt.text)
+
+
+class _PosixUrl(Url):
+    """A link to a file beside the summary written with forward slashes, so that it opens on Linux too.
+
+    xlsxwriter writes relative links with Windows separators, which LibreOffice on Linux takes as part
+    of a file name; Excel reads forward slashes as well.
+    """
+
+    @classmethod
+    def made(cls, link: str, text: str, tip: str) -> _PosixUrl:
+        """The link with its shown text and tip."""
+        url = cls(link)
+        url.text = text
+        url.tip = tip
+        return url
+
+    def _target(self) -> str:
+        return super()._target().replace("\\", "/")
 
 
 def _utf16_len(text: str) -> int:
@@ -208,66 +205,23 @@ def _link(file: str, sheet: str, cell: str) -> str:
     return f"external:{file}#'{quoted}'!{cell}"
 
 
-def _inputs(wb: Any, fmt: _Formats, inputs: Iterable[dict[str, Any]], n: int) -> None:
+def _inputs(wb: Any, fmt: Formats, head: SummaryHead, inputs: Iterable[dict[str, Any]], n: int) -> None:
     ws = wb.add_worksheet("文件读取情况")
     headers = [("文件", 50), ("识别为", 26), ("状态", 9), ("说明", 80)]
-    _table(ws, fmt, headers, n)
+    table(ws, fmt, "文件读取情况", head, headers, n)
     status_format = {"ok": fmt.text, "skipped": fmt.warning, "error": fmt.error, "superseded": fmt.warning}
-    for r, i in enumerate(inputs, start=1):
-        _put(ws, r, 0, i["file"], fmt.text)
-        _put(ws, r, 1, KIND_NAMES.get(i.get("kind") or "", "未识别"), fmt.text)
+    for r, i in enumerate(inputs, start=HEADER_ROW + 1):
         scored = i.get("scored") or i.get("annotated") or {}
         not_written = scored.get("status") == "error"  # read, but its scored copy could not be written
-        _put(ws, r, 2, STATUS_NAMES[i["status"]], fmt.error if not_written else status_format[i["status"]])
         notes = [i["message"]] if i.get("message") else []
         notes += [f"工作表“{s['sheet']}”：{s['message']}" for s in i.get("sheets", []) if s.get("message")]
         if not_written:
             notes.append(scored["message"])
-        _put(ws, r, 3, "；".join(notes) or None, fmt.wrap)
-        ws.set_row(r, 14 * wrapped_lines("；".join(notes), 80, 0.0))
-
-
-def _charts(wb: Any, fmt: _Formats, n: int) -> None:
-    """Native charts on their own sheet, drawn from the 部门汇总 columns; tall enough for every department."""
-    ws = wb.add_worksheet("图表")
-    _print_setup(ws)
-    ws.write_string(0, 0, "各部门规则总分与自评总分、预算与执行（数据见“部门汇总”）", fmt.title)
-    if n == 0:
-        ws.write_string(2, 0, "本次没有可评分的部门。", fmt.text)
-        return
-    height = max(320, min(60 + 22 * n, 12000))
-    scores = _bar_chart(
-        wb, n, height, "规则总分与自评总分", ((2, "规则总分", "#2E75B6"), (3, "自评总分", "#F4B183"))
-    )
-    scores.set_x_axis({"min": 0, "max": 100, "major_gridlines": {"visible": True}})
-    ws.insert_chart(2, 0, scores)
-    money = _bar_chart(
-        wb,
-        n,
-        height,
-        "全年预算数与全年执行数（万元）",
-        ((8, "全年预算数", "#A9D18E"), (9, "全年执行数", "#548235")),
-    )
-    money.set_x_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
-    ws.insert_chart(2, 12, money)
-
-
-def _bar_chart(wb: Any, n: int, height: int, title: str, series: Sequence[tuple[int, str, str]]) -> Any:
-    """A horizontal bar chart of 部门汇总 columns (column, name, colour) by department."""
-    chart = wb.add_chart({"type": "bar"})
-    for col, name, color in series:
-        chart.add_series({
-            "name": name,
-            "categories": ["部门汇总", 1, 0, n, 0],
-            "values": ["部门汇总", 1, col, n, col],
-            "fill": {"color": color},
-            "gap": 60,
-        })  # fmt: skip
-    chart.set_title({"name": title})
-    chart.set_y_axis({"reverse": True, "num_font": {"name": "宋体", "size": 9}})
-    chart.set_legend({"position": "top"})
-    chart.set_size({"width": 720, "height": height})
-    return chart
+        ws.set_row(r, fitted_height([(i["file"], 50), ("；".join(notes), 80)]))
+        put(ws, r, 0, i["file"], fmt.wrap)
+        put(ws, r, 1, KIND_NAMES.get(i.get("kind") or "", "未识别"), fmt.text)
+        put(ws, r, 2, STATUS_NAMES[i["status"]], fmt.error if not_written else status_format[i["status"]])
+        put(ws, r, 3, "；".join(notes) or None, fmt.wrap)
 
 
 def write_summary(
@@ -277,12 +231,13 @@ def write_summary(
     findings: Callable[[], Iterable[dict[str, Any]]],
     counts: Mapping[str, int],
     rounds: Sequence[Mapping[str, Any]] | None = None,
+    head: SummaryHead | None = None,
 ) -> str:
     """Write 审核汇总.xlsx atomically at OUT's root; returns its name relative to OUT.
 
     The records arrive as streams (each callable gives a fresh iterator), so that a province's batch
     is written without holding it; ``counts`` gives the row counts (departments, projects, findings
-    by severity, inputs_<status>).
+    by severity, inputs_<status>); ``head`` the date, profile and version every sheet opens with.
     """
     target = out / SUMMARY_NAME
     n_departments = counts.get("departments", 0)
@@ -295,26 +250,28 @@ def write_summary(
     options = {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True}
     wb = xlsxwriter.Workbook(buffer, options)
     wb.set_properties({"title": "预算绩效自评审核汇总", "created": _created()})
-    fmt = _Formats(wb)
-    _departments(wb, fmt, departments(), n_departments)
-    _projects(wb, fmt, departments(), counts.get("projects", 0))
-    _findings(wb, fmt, findings(), n_findings)
-    _inputs(wb, fmt, inputs(), n_inputs)
+    fmt = Formats(wb)
+    head = head or SummaryHead()
+    data = ChartData()
+    _departments(wb, fmt, head, departments(), n_departments, data)
+    _projects(wb, fmt, head, departments(), counts.get("projects", 0))
+    _findings(wb, fmt, head, findings(), n_findings)
+    _inputs(wb, fmt, head, inputs(), n_inputs)
     if rounds is not None:
-        _rounds(wb, fmt, rounds, counts)
-    _charts(wb, fmt, n_departments)
+        _rounds(wb, fmt, head, rounds, counts)
+    charts(wb, fmt, head, data)
     wb.close()
     write_bytes_atomic(target, buffer.getvalue())
     return SUMMARY_NAME
 
 
-def _follow_up(d: Mapping[str, Any], fmt: _Formats) -> list[tuple[object, Any]]:
+def _follow_up(d: Mapping[str, Any], fmt: Formats) -> list[tuple[object, Any]]:
     """A department's findings open, explained and accepted."""
     follow = d.get("follow_up") or {}
     return [(follow.get(k, 0), fmt.int) for k in ("open", "explained", "accepted")]
 
 
-def _last_year(record: Mapping[str, Any], fmt: _Formats) -> list[tuple[object, Any]]:
+def _last_year(record: Mapping[str, Any], fmt: Formats) -> list[tuple[object, Any]]:
     """Last year's rule score and the change (--last-year), blank without one."""
     last = record.get("last_year") or {}
     return [(last.get("score"), fmt.score), (last.get("change"), fmt.score)]
@@ -333,36 +290,48 @@ PERSISTING_HEADERS = (
 )
 
 
-def _rounds(wb: Any, fmt: _Formats, rounds: Sequence[Mapping[str, Any]], counts: Mapping[str, int]) -> None:
+def _rounds(
+    wb: Any, fmt: Formats, head: SummaryHead, rounds: Sequence[Mapping[str, Any]], counts: Mapping[str, int]
+) -> None:
     """整改情况: per department resolved / persisting / new / explained, then the persisting errors."""
     ws = wb.add_worksheet("整改情况")
-    _table(ws, fmt, ROUND_HEADERS, len(rounds) + 1)
-    for r, line in enumerate(rounds, start=1):
+    table(ws, fmt, "整改情况", head, ROUND_HEADERS, len(rounds) + 1)
+    r = HEADER_ROW
+    for line in rounds:
+        r += 1
         values = [
             line["name"],
             *(line[k] for k in ("resolved", "persisting", "new", "explained", "accepted", "open")),
         ]
+        ws.set_row(r, fitted_height([(line["name"], 28)]))
         for c, value in enumerate(values):
-            _put(ws, r, c, value, fmt.text if c == 0 else fmt.int)
-    r = len(rounds) + 1
+            put(ws, r, c, value, fmt.wrap if c == 0 else fmt.int)
+    r += 1
     totals = [
         "合计",
         *(counts.get(k, 0) for k in ("resolved", "persisting", "new", "explained", "accepted", "open")),
     ]
+    ws.set_row(r, row_height(1))
     for c, value in enumerate(totals):
-        _put(ws, r, c, value, fmt.header if c == 0 else fmt.int)
+        put(ws, r, c, value, fmt.header if c == 0 else fmt.int)
     r += 2
-    ws.write_string(r, 0, "仍存在的错误（上一轮已指出、本轮仍未整改且未被接受）", fmt.title)
+    ws.set_row(r, 21)
+    ws.write_string(r, 0, "仍存在的错误（上一轮已指出、本轮仍未整改且未被接受）", fmt.subtitle)
     r += 1
+    ws.set_row(r, row_height(1))
     for c, (name, _) in enumerate(PERSISTING_HEADERS):
         ws.write_string(r, c, name, fmt.header)
     persisting = [f for line in rounds for f in line["persisting_errors"]]
     if not persisting:
+        ws.set_row(r + 1, row_height(1))
         ws.write_string(r + 1, 0, "无", fmt.text)
+    widths = [w for _, w in PERSISTING_HEADERS]
+    keys = ("department", "file", "sheet", "cell", "rule", "message")
     for f in persisting:
         r += 1
-        for c, key in enumerate(("department", "file", "sheet", "cell", "rule", "message")):
-            _put(ws, r, c, f.get(key), fmt.wrap if key == "message" else fmt.text)
+        ws.set_row(r, fitted_height([(f.get(k), w) for k, w in zip(keys, widths, strict=True)]))
+        for c, key in enumerate(keys):
+            put(ws, r, c, f.get(key), fmt.wrap if key in ("department", "file", "message") else fmt.text)
 
 
 def _created() -> Any:
