@@ -298,6 +298,8 @@ def test_the_summary_and_the_command_line_name_the_reports(tmp_path: Path) -> No
     import openpyxl
     from openpyxl import load_workbook
 
+    from xltool.write.summary_looks import HEADER_ROW
+
     wb = openpyxl.load_workbook(tmp_path / "out" / "审核汇总.xlsx", read_only=True)
     rows = [tuple(r) for r in wb["文件读取情况"].iter_rows(values_only=True)]
     kinds = {r[0]: r[1] for r in rows[1:]}
@@ -305,8 +307,9 @@ def test_the_summary_and_the_command_line_name_the_reports(tmp_path: Path) -> No
     issues = [tuple(r) for r in wb["问题清单"].iter_rows(values_only=True)]
     assert any(r[3] == B_REPORT and re.fullmatch(r"第\d+段", str(r[4])) for r in issues)
     links = load_workbook(tmp_path / "out" / "审核汇总.xlsx")["问题清单"]
-    report_rows = [row for row in links.iter_rows(min_row=2) if row[3].value == B_REPORT]
-    assert report_rows and all(row[12].hyperlink.target.replace("\\", "/") == B_REPORT for row in report_rows)
+    report_rows = [row for row in links.iter_rows(min_row=HEADER_ROW + 2) if row[3].value == B_REPORT]
+    assert report_rows and all(row[12].hyperlink.target == B_REPORT for row in report_rows)
+    assert all(row[12].value == "打开批注稿" for row in report_rows)
 
 
 def test_a_department_is_reused_only_when_its_report_is_unchanged(tmp_path: Path) -> None:
