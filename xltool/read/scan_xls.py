@@ -14,6 +14,8 @@ from array import array
 from collections.abc import Iterable
 
 from xltool.read import limits
+from xltool.read.biff_formulas import FORMULA_RECORD, formula_record
+from xltool.read.formulas import MAX_FORMULAS, SheetFormulas
 from xltool.read.limits import (
     MSG_CORRUPT,
     MSG_NOT_XLS_OLE,
@@ -38,8 +40,9 @@ _XLS_BOUNDSHEET, _XLS_DIMENSIONS = 0x0085, 0x0200
 MAX_XLS_DIMENSION_CELLS = 65_536 * 256
 
 
-def clean_xls(data: bytes) -> bytes:
-    """The workbook stream of an .xls, checked, in a fresh container (calamine never sees the original's).
+def clean_xls(data: bytes) -> tuple[bytes, SheetFormulas]:
+    """The workbook stream of an .xls, checked, in a fresh container (calamine never sees the original's),
+    with each sheet's formula cells (`biff_formulas.formula_record`).
 
     calamine's compound-file reader sizes its buffers from the header and directory fields, so one
     flipped byte in a downloaded .xls can make it ask for gigabytes and abort the process; olefile reads
@@ -61,10 +64,10 @@ def clean_xls(data: bytes) -> bytes:
     except Exception as exc:
         raise SourceError("error", MSG_CORRUPT) from exc
     try:
-        _check_biff(book)
+        formulas = _check_biff(book)
     except (struct.error, IndexError) as exc:
         raise SourceError("error", MSG_CORRUPT) from exc
-    return _compound_file(book)
+    return _compound_file(book), formulas
 
 
 _SECTOR = 4096
@@ -112,9 +115,11 @@ def _compound_file(book: bytes) -> bytes:
     )
 
 
-def _check_biff(book: bytes) -> None:
-    """The globals' SST and sheet positions, then each sheet's value cells, DIMENSIONS and texts."""
+def _check_biff(book: bytes) -> SheetFormulas:
+    """The globals' SST and sheet positions, then each sheet's value cells, DIMENSIONS and texts; returns
+    the formula cells of each sheet holding any."""
     budget = Budget()
+    formulas: SheetFormulas = {}
     sheets: list[tuple[int, str]] = []
     shared = array("L")
     for kind, body, continued in _biff_records(book, 0):
@@ -128,7 +133,12 @@ def _check_biff(book: bytes) -> None:
         if pos >= len(book):
             raise SourceError("error", MSG_CORRUPT)
         rows = cols = 0
+        cells: dict[tuple[int, int], str | None] = {}
         for kind, body, _ in _biff_records(book, pos):
+            if kind == FORMULA_RECORD and len(cells) < MAX_FORMULAS:
+                found = formula_record(body)
+                if found is not None:
+                    cells[found[0]] = found[1]
             if kind == _XLS_DIMENSIONS:
                 _check_xls_dimensions(name, body)
             elif kind in _XLS_VALUE_RECORDS or kind == _XLS_MULRK:
@@ -142,7 +152,10 @@ def _check_biff(book: bytes) -> None:
             if kind in _XLS_TEXT_AT:
                 chars += struct.unpack_from("<H", body, _XLS_TEXT_AT[kind])[0]
         budget.add_sheet(name, rows, cols)
+        if cells:
+            formulas[name] = cells
     budget.add_chars(chars)
+    return formulas
 
 
 def _check_xls_dimensions(sheet: str, body: bytes) -> None:

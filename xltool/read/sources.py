@@ -157,14 +157,12 @@ def classify_bytes(data: bytes, suffix: str) -> tuple[bytes, SheetFormulas]:
     if data.startswith(OLE2_MAGIC):
         if _ole_is_encrypted(data):
             raise SourceError("error", MSG_ENCRYPTED)
-        data = clean_xls(data)
-    elif data.startswith(ZIP_MAGICS):
+        return clean_xls(data)
+    if data.startswith(ZIP_MAGICS):
         return data, _check_zip(data)
-    elif suffix in ZIP_SUFFIXES:
+    if suffix in ZIP_SUFFIXES:
         raise SourceError("error", MSG_NOT_XLSX.format(found=content_kind(data)))
-    else:
-        raise SourceError("error", MSG_NOT_XLS.format(found=content_kind(data)))
-    return data, {}
+    raise SourceError("error", MSG_NOT_XLS.format(found=content_kind(data)))
 
 
 def content_kind(data: bytes) -> str:
