@@ -195,8 +195,9 @@ def test_a_rerun_removes_only_its_own_stale_files(tmp_path: Path) -> None:
     (out / "乙局" / "批注.docx").write_bytes(b"mine")
     shutil.rmtree(src / "乙局")
     code, output = run("reconcile", src, "-o", out)
-    assert code == 0 and "旧文件 1 个" in output
+    assert code == 0 and "旧文件 2 个" in output  # 乙局's scored workbook and its 审核意见书
     assert not (out / "乙局" / PROJECT_FILE).exists()
+    assert not (out / "审核意见书" / "乙局.docx").exists() and (out / "审核意见书" / "甲局.docx").is_file()
     assert (out / "我的笔记.txt").read_text(encoding="utf-8") == "审核人的笔记"
     assert (out / "乙局" / "批注.docx").read_bytes() == b"mine"
     assert (out / "甲局" / PROJECT_FILE).is_file() and not (out / outputs.INCOMPLETE_NAME).exists()

@@ -123,8 +123,11 @@ def reconcile(
         ),
     ] = None,
     last_year: LastYearOption = None,
+    no_documents: Annotated[
+        bool, typer.Option("--no-documents", help="不写出Word文档（各部门的审核意见书和全批的审核报告）")
+    ] = False,
 ) -> None:
-    """核对、评分并写出审核结果：每个工作簿的评分版、汇总工作簿和 report.json。
+    """核对、评分并写出审核结果：每个工作簿的评分版、汇总工作簿、审核意见书、审核报告和 report.json。
 
     示例：xltool reconcile 自评表/ -o 审核结果/ --previous 第一轮结果/
     """
@@ -145,6 +148,7 @@ def reconcile(
                 progress=notify,
                 previous=previous,
                 last_year=last_year,
+                documents=not no_documents,
             )
     except XltoolError as exc:
         raise _fail(str(exc)) from None
@@ -236,6 +240,8 @@ def _summary_lines(result: Any, input_path: Path, rounds: bool) -> list[str]:
         + ("批注版书面报告、" if reports else "")
         + "审核汇总.xlsx、report.json"
     )
+    if any(str(w).startswith("审核意见书/") for w in result.written):
+        what = what.replace("、report.json", "、审核意见书/、审核报告.docx、report.json")
     lines.append(f"结果已写入 {result.out}/：{what}。")
     return lines
 

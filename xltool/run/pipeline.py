@@ -28,6 +28,7 @@ from xltool.run import outputs
 from xltool.run.boundary import Failure, apply_failures
 from xltool.run.chunks import ChunkResult, ChunkTask
 from xltool.run.cycle import Plan, chunk_extras, fingerprint, load_last_year, plan_run, reused_result, take_in
+from xltool.run.documents import write_documents
 from xltool.run.lock import run_lock
 from xltool.run.outputs import check_paths
 from xltool.run.plan import CHUNK_DEPARTMENTS, chunk_groups, input_json, output_paths, usable_jobs
@@ -81,11 +82,13 @@ def reconcile(
     chunk_departments: int | None = CHUNK_DEPARTMENTS,
     previous: str | Path | None = None,
     last_year: str | Path | None = None,
+    documents: bool = True,
 ) -> RunResult:
     """Read, group, check, score and write: the whole `xltool reconcile` run, as a library call.
 
     ``previous``: an earlier run's OUT (rounds, and reuse of unchanged departments); ``last_year``:
-    last year's workbooks or OUT (family Y). See cycle.md.
+    last year's workbooks or OUT (family Y). See cycle.md. ``documents``: the Word documents
+    (审核意见书, 审核报告; documents.md).
     """
     root = Path(input_path)
     if not root.exists():
@@ -103,7 +106,7 @@ def reconcile(
     except OSError as exc:
         raise OutputNotWritable(out_dir, exc) from exc
     notify = progress or (lambda phase, done, total: None)
-    cycle = _Cycle(before, Path(last_year) if last_year is not None else None)
+    cycle = _Cycle(before, Path(last_year) if last_year is not None else None, documents)
     try:
         with run_lock(out_dir):
             return _run(root, out_dir, rules_profile, usable_jobs(jobs), notify, chunk_departments, cycle)
@@ -117,6 +120,7 @@ class _Cycle:
 
     previous: Previous | None
     last_year: Path | None
+    documents: bool = True  # the Word documents too
 
 
 def _run(
@@ -187,7 +191,7 @@ def _run(
         if plan.reused and reusable is not None:
             results.append(reused_result(plan, reusable, out_dir, spool))
             reused = results[-1].departments
-        run = _Run(out_dir, plan, results, profile, jobs, before, stamp, spool, reused, failures)
+        run = _Run(out_dir, plan, results, profile, jobs, before, stamp, spool, reused, failures, cycle.documents)
         result = _finish(run)
         result.removed = outputs.finish(out_dir, written_earlier, result.written)
         result.written.append(outputs.MANIFEST_NAME)
@@ -213,6 +217,7 @@ class _Run:
     spool: str
     reused: int  # departments whose results were taken from PREV
     failures: list[Failure]  # departments whose checking or writing failed (their files are `error`)
+    documents: bool  # the Word documents (审核意见书, 审核报告) too
 
 
 def _finish(run: _Run) -> RunResult:
@@ -275,6 +280,10 @@ def _finish(run: _Run) -> RunResult:
     # The summary workbook and report.json read the same spooled streams: write them side by side,
     # report.json last of all, so that a report never stands beside a summary that is not written.
     side = in_forked_process(summarise) if run.jobs > 1 else None
+    if run.documents:  # in this process, beside the forked summary
+        docs = write_documents(out, departments, merged, run.profile.title, inputs, summary)
+        written.extend(docs.written)
+        failed.update(docs.failed)
     if side is not None and succeeded(side):
         written.append(SUMMARY_NAME)
     else:  # no fork here, or the forked writer failed: write it in this process

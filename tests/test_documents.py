@@ -1,0 +1,202 @@
+"""The Word documents a run writes (documents.md): each department's 审核意见书 and the batch's 审核报告,
+read back with python-docx, and converted with LibreOffice where it is installed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import docx
+import pytest
+from conftest import SAMPLE
+
+import xltool
+from xltool.run.documents import write_letters
+from xltool.write.letter import letter_title, location, split_advice, write_letter
+
+LO_TIMEOUT = 240
+NAME = "桃源县自然资源局"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> xltool.RunResult:
+    out = tmp_path_factory.mktemp("documents") / "out"
+    return xltool.reconcile(SAMPLE.parent, out, jobs=1)
+
+
+def texts(path: Path) -> tuple[list[str], list[list[list[str]]]]:
+    """The paragraphs (text) and tables (rows of cell texts) of a document."""
+    document = docx.Document(str(path))
+    paragraphs = [p.text for p in document.paragraphs]
+    tables = [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
+    return paragraphs, tables
+
+
+def styled(path: Path, style: str) -> list[str]:
+    return [
+        p.text for p in docx.Document(str(path)).paragraphs if p.style is not None and p.style.name == style
+    ]
+
+
+def test_a_letter_per_department_with_title_scores_and_grouped_findings(run: xltool.RunResult) -> None:
+    letter = run.out / "审核意见书" / f"{NAME}.docx"
+    assert "审核意见书/桃源县自然资源局.docx" in run.written
+    paragraphs, tables = texts(letter)
+    assert styled(letter, "公文标题") == [f"关于{NAME}2022年度\n绩效自评材料的审核意见"]
+    headings = styled(letter, "Heading 1")
+    assert headings[0] == "一、评分情况"
+    assert [h[2:].split("（")[0] for h in headings[1:]] == [
+        "须更正的问题",
+        "须说明的问题",
+        "供参考的事项",
+        "有关要求",
+    ]
+    assert headings[1] == "二、须更正的问题（4项）"
+    scores = tables[0]
+    assert scores[0] == ["评价对象", "自评得分", "规则得分", "差额", "等级", "预算执行率"]
+    assert scores[1] == ["部门整体支出（附件2）", "91.53", "92.53", "+1.00", "优", "100.00%"]
+    assert ["项目：2021年度旱改水项目", "100.00", "98.26", "-1.74", "优", "82.60%"] in scores
+    errors = tables[1]
+    assert errors[0] == ["序号", "表格及位置", "存在的问题及处理意见", "规则计算值"]
+    where = {row[1].split("\n")[-1] for row in errors[1:]}
+    assert "基础数据表!D13" in where and "旱改水项目!I6" in where
+    score_row = next(row for row in errors[1:] if row[1].endswith("旱改水项目!I6"))
+    assert score_row[3] == "8.26"  # the rule's figure (expected), not the threshold
+    assert "处理意见：" in score_row[2]
+    report = json.loads((run.out / "report.json").read_text(encoding="utf-8"))
+    assert len(errors) - 1 == report["departments"][0]["findings"]["error"]
+    assert any(p.startswith("经办人：") for p in paragraphs)
+    assert any("日　期" in p or "日期" in p for p in paragraphs)
+
+
+def test_no_documents(tmp_path: Path) -> None:
+    result = xltool.reconcile(SAMPLE.parent, tmp_path / "out", jobs=1, documents=False)
+    assert not (tmp_path / "out" / "审核意见书").exists()
+    assert not any(w.endswith(".docx") for w in result.written)
+
+
+def _record(name: str) -> dict[str, object]:
+    return {
+        "name": name,
+        "year": 2023,
+        "basic_data": None,
+        "department_table": {
+            "file": f"{name}/附件2.xlsx",
+            "sheet": "部门整体支出绩效自评表",
+            "budget": {"execution_rate": 0.95},
+            "self_score": 96.0,
+            "score": 96.0,
+            "grade": "优",
+        },
+        "projects": [],
+    }
+
+
+def test_a_department_without_findings_is_told_so(tmp_path: Path) -> None:
+    target = tmp_path / "a.docx"
+    write_letter(target, _record("测试局"), [])
+    paragraphs, _ = texts(target)
+    assert "经审核，未发现须更正、须说明或供参考的问题。" in paragraphs
+    assert styled(target, "Heading 1") == ["一、评分情况", "二、审核发现的问题", "三、有关要求"]
+
+
+def _finding(**fields: object) -> dict[str, object]:
+    base = {
+        "rule": "A-RATE-STATED",
+        "rule_name": "执行率计算不符",
+        "severity": "error",
+        "department": "测试局",
+        "file": "测试局/附件3.xlsx",
+        "sheet": "测试项目",
+        "cell": "H6",
+        "message": "执行率填报为100.00%，按全年执行数80÷全年预算数100应为80.00%；请核实更正",
+        "expected": 0.8,
+        "actual": 1.0,
+        "threshold": None,
+        "status": "open",
+    }
+    return base | fields
+
+
+def test_written_report_findings_and_settled_ones(tmp_path: Path) -> None:
+    narrative = _finding(
+        rule="N-EXEC-RATE",
+        rule_name="报告执行率与表不符",
+        file="测试局/测试局2023年度部门整体支出绩效自评报告.docx",
+        sheet="",
+        cell=None,
+        paragraph=7,
+        quote="全年预算执行率98.5%。",
+        message="报告所写执行率98.5%与附件2 部门整体支出绩效自评表!G5的95.00%不符；请按表格更正报告",
+        expected=0.95,
+    )
+    explained = _finding(cell="H7", status="explained", explanation="系结转资金未计入")
+    accepted = _finding(cell="H8", severity="warning", review="接受")
+    target = tmp_path / "b.docx"
+    write_letter(target, _record("测试局"), [_finding(), narrative, explained, accepted])
+    _, tables = texts(target)
+    errors = tables[1]
+    assert [row[1] for row in errors[1:]] == [
+        "附件3.xlsx\n测试项目!H6",
+        "测试局2023年度部门整体支出绩效自评报告.docx\n第7段",
+    ]
+    assert [row[3] for row in errors[1:]] == ["80.00%", "95.00%"]
+    assert "原文：“全年预算执行率98.5%。”" in errors[2][2]
+    assert "处理意见：请按表格更正报告" in errors[2][2]
+    settled = tables[2]
+    assert settled[0] == ["序号", "表格及位置", "问题", "单位说明", "审核意见"]
+    assert [row[3:] for row in settled[1:]] == [["系结转资金未计入", "—"], ["—", "接受"]]
+    headings = styled(target, "Heading 1")
+    assert "三、已说明或已接受的问题（2项）" in headings
+
+
+def test_message_split_and_location() -> None:
+    assert split_advice("甲不等于乙；请核对两表口径", "error") == ("甲不等于乙。", "请核对两表口径")
+    assert split_advice("执行远低于计划，请在自评报告中说明原因", "warning")[1] == "请在自评报告中说明原因"
+    assert split_advice("得分偏高", "info") == ("得分偏高。", "供参考，无须回复")
+    assert location({"file": "a/b.xlsx", "sheet": "表", "cell": "C3"}) == "b.xlsx\n表!C3"
+    assert letter_title("某局", None) == "关于某局绩效自评材料的审核意见"
+
+
+def test_a_letter_that_cannot_be_written_does_not_stop_the_others(tmp_path: Path) -> None:
+    findings = tmp_path / "findings.jsonl"
+    findings.write_text(json.dumps(_finding(department="乙局"), ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp_path / "out" / "审核意见书" / "甲局.docx").mkdir(parents=True)  # a folder in the letter's place
+
+    def departments():  # type: ignore[no-untyped-def]
+        return iter([_record("甲局"), _record("乙局")])
+
+    result = write_letters(tmp_path / "out", departments, findings, "")
+    assert result.written == ["审核意见书/乙局.docx"]
+    assert list(result.failed) == ["审核意见书/甲局.docx"]
+    assert "审核意见书（甲局）未能写出" in result.failed["审核意见书/甲局.docx"]
+    assert len(texts(tmp_path / "out" / "审核意见书" / "乙局.docx")[1][1]) == 2  # the header and its finding
+
+
+def _soffice() -> str:
+    path = shutil.which("soffice") or shutil.which("libreoffice")
+    if path is None:
+        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it to convert the documents")
+    return path
+
+
+def convert(paths: list[Path], folder: Path) -> list[Path]:
+    """Each document converted to PDF by LibreOffice (a fresh profile: tests may run side by side)."""
+    soffice = _soffice()
+    profile = folder / "lo-profile"
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(folder), *map(str, paths)],
+        check=True, timeout=LO_TIMEOUT, capture_output=True,
+    )  # fmt: skip
+    return [folder / (p.stem + ".pdf") for p in paths]
+
+
+def test_libreoffice_converts_the_documents(run: xltool.RunResult, tmp_path: Path) -> None:
+    documents = [run.out / w for w in run.written if w.endswith(".docx")]
+    assert documents
+    for pdf in convert(documents, tmp_path):
+        assert pdf.read_bytes().startswith(b"%PDF")
+        assert pdf.stat().st_size > 10_000
