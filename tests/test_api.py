@@ -245,6 +245,7 @@ def test_two_runs_in_one_process_give_the_same_outputs(tmp_path: Path, jobs: int
         ".xl",  # the manifest of what xltool wrote (cycle.md)
         "rep",
         "桃源县",  # 审核意见书/桃源县自然资源局.docx (documents.md)
+        "审核报",  # 审核报告.docx
         "审核汇",
         "桃源县",  # the written report's annotated copy
         "附件1",

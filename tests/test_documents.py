@@ -22,8 +22,11 @@ NAME = "桃源县自然资源局"
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> xltool.RunResult:
-    out = tmp_path_factory.mktemp("documents") / "out"
-    return xltool.reconcile(SAMPLE.parent, out, jobs=1)
+    """The sample department and a file that is no workbook."""
+    folder = tmp_path_factory.mktemp("documents")
+    shutil.copytree(SAMPLE, folder / "in" / NAME)
+    (folder / "in" / "坏文件.xlsx").write_bytes(b"not a workbook")
+    return xltool.reconcile(folder / "in", folder / "out", jobs=1)
 
 
 def texts(path: Path) -> tuple[list[str], list[list[list[str]]]]:
@@ -69,6 +72,42 @@ def test_a_letter_per_department_with_title_scores_and_grouped_findings(run: xlt
     assert len(errors) - 1 == report["departments"][0]["findings"]["error"]
     assert any(p.startswith("经办人：") for p in paragraphs)
     assert any("日　期" in p or "日期" in p for p in paragraphs)
+
+
+def test_the_batch_report(run: xltool.RunResult) -> None:
+    path = run.out / "审核报告.docx"
+    assert "审核报告.docx" in run.written
+    paragraphs, tables = texts(path)
+    assert styled(path, "公文标题") == ["2022年度预算绩效自评材料审核报告"]
+    assert [h[2:] for h in styled(path, "Heading 1")] == [
+        "审核范围",
+        "评分结果",
+        "发现的主要问题",
+        "自评偏高的部门",
+        "预算执行率异常",
+        "各部门审核结果",
+    ]
+    scope = next(p for p in paragraphs if p.startswith("本次共收到"))
+    assert "无法读取的文件1个" in scope and "涉及部门1个、项目4个" in scope
+    assert tables[0][1][1] == "坏文件.xlsx"  # the unreadable files, by name
+    grades = tables[1]
+    assert grades[0] == ["等级", "部门数", "占比", "项目数", "占比"] and grades[1][:4] == [
+        "优",
+        "1",
+        "100.00%",
+        "4",
+    ]
+    rules = tables[2]
+    assert rules[0] == ["序号", "问题", "级别", "问题数", "涉及部门", "部门举例"]
+    assert sum(int(row[3]) for row in rules[1:]) <= 23 and all(row[5] == NAME for row in rules[1:])
+    everyone = tables[-1]
+    assert everyone[1][:6] == ["1", NAME, "91.53", "92.53", "优", "100.00%"]
+    over = next(p for p in paragraphs if "项目" in p and "执行率低于90.00%" in p)
+    assert "执行率低于90.00%的项目1个" in over  # 旱改水 at 82.60%, against the profile's 90%
+    from xltool.write.charts import cjk_font
+
+    pictures = len(docx.Document(str(path)).inline_shapes)
+    assert pictures == (2 if cjk_font() else 0)
 
 
 def test_no_documents(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import corpus
+import docx
 import openpyxl
 import pytest
 
@@ -686,5 +687,7 @@ def check_complete(out: Path) -> None:
             openpyxl.load_workbook(path, read_only=True).close()
         elif path.suffix == ".json":
             json.loads(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".docx":  # 审核意见书, 审核报告 (documents.md)
+            docx.Document(str(path))
         else:
             raise AssertionError(f"unexpected output {relative}")

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from xltool.rules.profile import Profile
 from xltool.write.atomic import checked_target, not_written, output_names, safe_part
+from xltool.write.batch_report import BatchTally
 from xltool.write.letter import LETTERS_FOLDER
 
 Records = Callable[[], Iterator[dict[str, Any]]]
@@ -36,14 +38,16 @@ def letter_names(departments: Records) -> dict[str, PurePosixPath]:
     return {wanted[file]: path for file, path in names.items()}
 
 
-def finding_offsets(findings_file: Path) -> dict[str, list[int]]:
-    """Department → the byte offsets of its lines in the findings file."""
+def finding_offsets(findings_file: Path, tally: BatchTally | None = None) -> dict[str, list[int]]:
+    """Department → the byte offsets of its lines in the findings file; each finding counted in ``tally``."""
     offsets: dict[str, list[int]] = {}
     with open(findings_file, "rb") as fh:
         position = 0
         for line in fh:
-            department = str(json.loads(line).get("department") or "")
-            offsets.setdefault(department, []).append(position)
+            item = json.loads(line)
+            offsets.setdefault(str(item.get("department") or ""), []).append(position)
+            if tally is not None:
+                tally.add_finding(item)
             position += len(line)
     return offsets
 
@@ -56,15 +60,19 @@ def _read_at(fh: Any, offsets: list[int]) -> list[dict[str, Any]]:
     return items
 
 
-def write_letters(out: Path, departments: Records, findings_file: Path, profile: str) -> DocumentsResult:
-    """Every department's 审核意见书 under OUT/审核意见书/."""
+def write_letters(
+    out: Path, departments: Records, findings_file: Path, profile: str, tally: BatchTally | None = None
+) -> DocumentsResult:
+    """Every department's 审核意见书 under OUT/审核意见书/ (each department kept in ``tally`` too)."""
     from xltool.write.letter import write_letter
 
     result = DocumentsResult()
     names = letter_names(departments)
-    offsets = finding_offsets(findings_file)
+    offsets = finding_offsets(findings_file, tally)
     with open(findings_file, "rb") as fh:
         for record in departments():
+            if tally is not None:
+                tally.add_department(record)
             relative = names[str(record["name"])]
             try:
                 findings = _read_at(fh, offsets.get(str(record["name"]), []))
@@ -79,9 +87,22 @@ def write_documents(
     out: Path,
     departments: Records,
     findings_file: Path,
-    profile: str,
+    profile: Profile,
     inputs: Records,
     counts: dict[str, int],
 ) -> DocumentsResult:
     """The letters, then the batch's 审核报告 (documents.md)."""
-    return write_letters(out, departments, findings_file, profile)
+    from xltool.write.batch_report import BATCH_REPORT_NAME, write_batch_report
+
+    tally = BatchTally(low_rate=profile.low_execution_rate)
+    result = write_letters(out, departments, findings_file, profile.title, tally)
+    for item in inputs():
+        tally.add_input(item)
+    try:
+        write_batch_report(
+            checked_target(out, PurePosixPath(BATCH_REPORT_NAME)), tally, counts, profile.title
+        )
+        result.written.append(BATCH_REPORT_NAME)
+    except Exception as exc:  # reported in the run's result, as any output not written
+        result.failed[BATCH_REPORT_NAME] = not_written(BATCH_REPORT_NAME, exc)
+    return result

@@ -45,9 +45,17 @@ REPORT_NAME = "report.json"
 
 def reserved_names() -> tuple[str, ...]:
     """The run's own files in OUT, never given to a scored workbook."""
+    from xltool.write.batch_report import BATCH_REPORT_NAME
     from xltool.write.summary import SUMMARY_NAME
 
-    return (REPORT_NAME, SUMMARY_NAME, LOG_NAME, outputs.MANIFEST_NAME, outputs.INCOMPLETE_NAME)
+    return (
+        REPORT_NAME,
+        SUMMARY_NAME,
+        BATCH_REPORT_NAME,
+        LOG_NAME,
+        outputs.MANIFEST_NAME,
+        outputs.INCOMPLETE_NAME,
+    )
 
 
 @dataclass
@@ -281,7 +289,7 @@ def _finish(run: _Run) -> RunResult:
     # report.json last of all, so that a report never stands beside a summary that is not written.
     side = in_forked_process(summarise) if run.jobs > 1 else None
     if run.documents:  # in this process, beside the forked summary
-        docs = write_documents(out, departments, merged, run.profile.title, inputs, summary)
+        docs = write_documents(out, departments, merged, run.profile, inputs, summary)
         written.extend(docs.written)
         failed.update(docs.failed)
     if side is not None and succeeded(side):

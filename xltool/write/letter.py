@@ -201,7 +201,7 @@ def letter_document(
         heading(doc, f"{cn_number(number)}、{text}")
 
     next_heading("评分情况")
-    para(doc, _score_sentence(record, profile))
+    para(doc, _score_sentence(record, profile), keep=True)
     rows = _score_rows(record)
     if rows:
         table(
@@ -219,7 +219,7 @@ def letter_document(
         if not items:
             continue
         next_heading(f"{label}（{len(items)}项）")
-        para(doc, intro)
+        para(doc, intro, keep=True)
         table(
             doc,
             ("序号", "表格及位置", "存在的问题及处理意见", "规则计算值"),
@@ -229,7 +229,7 @@ def letter_document(
         )
     if settled:
         next_heading(f"已说明或已接受的问题（{len(settled)}项）")
-        para(doc, "以下问题你单位已作说明或经审核接受，本次不再要求更正，列此备查。")
+        para(doc, "以下问题你单位已作说明或经审核接受，本次不再要求更正，列此备查。", keep=True)
         table(
             doc,
             ("序号", "表格及位置", "问题", "单位说明", "审核意见"),

@@ -345,9 +345,12 @@ def heading(doc: Any, text: str, level: int = 1) -> None:
     doc.add_paragraph(text, style="Heading 1" if level == 1 else "Heading 2")
 
 
-def para(doc: Any, text: str = "", style: str | None = None, lead: str = "") -> Any:
-    """A body paragraph (first line indented two characters); ``lead`` opens it in bold."""
+def para(doc: Any, text: str = "", style: str | None = None, lead: str = "", keep: bool = False) -> Any:
+    """A body paragraph (first line indented two characters); ``lead`` opens it in bold; ``keep``: on
+    the page of what follows (a table's introduction)."""
     p = doc.add_paragraph(style=style)
+    if keep:
+        p.paragraph_format.keep_with_next = True
     if lead:
         p.add_run(lead).bold = True
     if text:
