@@ -199,7 +199,9 @@ def _run(
         if plan.reused and reusable is not None:
             results.append(reused_result(plan, reusable, out_dir, spool))
             reused = results[-1].departments
-        run = _Run(out_dir, plan, results, profile, jobs, before, stamp, spool, reused, failures, cycle.documents)
+        run = _Run(
+            out_dir, plan, results, profile, jobs, before, stamp, spool, reused, failures, cycle.documents
+        )
         result = _finish(run)
         result.removed = outputs.finish(out_dir, written_earlier, result.written)
         result.written.append(outputs.MANIFEST_NAME)
