@@ -3,6 +3,7 @@ read back with python-docx, and converted with LibreOffice where it is installed
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -11,8 +12,14 @@ from pathlib import Path
 import docx
 import pytest
 from conftest import SAMPLE
+from typer.testing import CliRunner
 
 import xltool
+from xltool.cli import app
+from xltool.read.reader import read_file
+from xltool.read.written import read_report
+from xltool.rules.forms_view import DepartmentForms
+from xltool.rules.narrative import check_report
 from xltool.run.documents import write_letters
 from xltool.write.letter import letter_title, location, split_advice, write_letter
 
@@ -239,3 +246,54 @@ def test_libreoffice_converts_the_documents(run: xltool.RunResult, tmp_path: Pat
     for pdf in convert(documents, tmp_path):
         assert pdf.read_bytes().startswith(b"%PDF")
         assert pdf.stat().st_size > 10_000
+
+
+@pytest.fixture(scope="module")
+def drafted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("drafts") / "out"
+    result = CliRunner().invoke(app, ["draft", str(SAMPLE.parent), "-o", str(out), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    return out / f"{NAME}2022年度部门整体支出绩效自评报告（初稿）.docx"
+
+
+def test_the_draft_has_the_outline_the_figures_and_placeholders(drafted: Path) -> None:
+    paragraphs, _ = texts(drafted)
+    assert styled(drafted, "公文标题") == [f"{NAME}2022年度部门整体支出\n绩效自评报告（初稿）"]
+    assert styled(drafted, "Heading 1") == [
+        "一、部门基本情况",
+        "二、部门整体支出管理及使用情况",
+        "三、部门整体支出绩效情况",
+        "四、存在的问题及原因",
+        "五、下一步改进措施",
+        "六、绩效自评结果拟应用和公开情况",
+    ]
+    text = "\n".join(paragraphs)
+    for figure in (
+        "单位核定编制216人，实际在职人数205人，在职人员控制率94.91%",
+        "年初预算60596.97万元，全年预算39575.03万元，全年执行数39575.03万元，预算执行率100.00%",
+        "“三公”经费预算数40万元，决算数33.44万元，上年决算数48.6万元",
+        "2021年度旱改水项目（实施单位：桃源县土地开发整理中心）：年初预算3970.96万元",
+        "旱改水数量年度指标值2400亩，实际完成值2200亩",
+        "部门整体支出绩效自评得分91.53分，按评分规则复算92.53分",
+    ):
+        assert figure in text, figure
+    assert "偏差原因：【请填写：未完成的原因】" in text  # 旱改水数量 short of its target, no reason given
+    assert text.count("【请填写：") >= 5
+
+
+def test_an_unedited_draft_raises_no_written_report_finding(drafted: Path) -> None:
+    sheets = [s for p in sorted(SAMPLE.glob("*.xlsx")) for s in read_file(p, SAMPLE.parent).sheets]
+    forms = DepartmentForms(NAME, sheets)
+    report = read_report(drafted, drafted.parent)
+    assert report.department == NAME and report.year == 2022
+    assert check_report(report, forms) == []
+    # The same check finds a figure changed in the draft.
+    edited = [p.replace("实际在职人数205人", "实际在职人数203人") for p in report.paragraphs]
+    assert [f.rule for f in check_report(dataclasses.replace(report, paragraphs=tuple(edited)), forms)] == [
+        "N-STAFF"
+    ]
+
+
+def test_libreoffice_converts_the_draft(drafted: Path, tmp_path: Path) -> None:
+    (pdf,) = convert([drafted], tmp_path)
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000

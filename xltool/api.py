@@ -22,6 +22,7 @@ from xltool.run.results import CheckResult, Department, InputFile, Project, Shee
 
 if TYPE_CHECKING:
     from xltool.read.intake import Source
+    from xltool.run.drafts import DraftResult
 
 __all__ = [
     "CheckResult",
@@ -36,6 +37,7 @@ __all__ = [
     "Workbook",
     "XltoolError",
     "check",
+    "draft",
     "read",
     "reconcile",
 ]
@@ -102,3 +104,27 @@ def check(
     rules_profile = profile if isinstance(profile, Profile) else load_profile(profile)
     notify = progress or (lambda phase, done, total: None)
     return check_files(sources, rules_profile, max(1, jobs or os.cpu_count() or 1), notify)
+
+
+def draft(
+    paths: PathLike | Sequence[PathLike],
+    out: PathLike = "xltool-drafts",
+    *,
+    profile: str | Path | Profile | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> DraftResult:
+    """Write each department's 自评报告 first draft (.docx) from its forms into ``out`` (documents.md)."""
+    from xltool.model.errors import OutputNotWritable
+    from xltool.run.drafts import write_drafts
+    from xltool.run.plan import usable_jobs
+
+    sources = _sources(paths)
+    rules_profile = profile if isinstance(profile, Profile) else load_profile(profile)
+    target = Path(out)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputNotWritable(target, exc) from exc
+    notify = progress or (lambda phase, done, total: None)
+    return write_drafts(sources, target, rules_profile, usable_jobs(jobs), notify)

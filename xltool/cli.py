@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from xltool.cli_draft import draft
 from xltool.cli_text import Command, Group
 from xltool.write.atomic import LOG_NAME
 
@@ -307,6 +308,9 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+app.command(cls=Command)(draft)
 
 
 @app.command(cls=Command)

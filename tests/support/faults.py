@@ -72,12 +72,13 @@ def poison_numbers(folder: Path, value: object) -> int:
 
 
 def files(out: Path) -> dict[str, bytes]:
-    """Every file under ``out`` (relative path → bytes), but the run's own: reports, summary, log, manifest."""
+    """Every file under ``out`` (relative path → bytes) but the run's own: reports, summary, log, manifest."""
     return {
         p.relative_to(out).as_posix(): p.read_bytes()
         for p in sorted(out.rglob("*"))
         if p.is_file()
-        and p.name not in ("report.json", "审核汇总.xlsx", "审核报告.docx", "xltool.log", ".xltool.manifest.json")
+        and p.name
+        not in ("report.json", "审核汇总.xlsx", "审核报告.docx", "xltool.log", ".xltool.manifest.json")
     }
 
 
