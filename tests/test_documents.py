@@ -294,6 +294,15 @@ def test_an_unedited_draft_raises_no_written_report_finding(drafted: Path) -> No
     ]
 
 
+def test_a_draft_already_there_is_kept_without_force(drafted: Path) -> None:
+    drafted.write_bytes(b"edited by the department")
+    again = CliRunner().invoke(app, ["draft", str(SAMPLE.parent), "-o", str(drafted.parent), "--jobs", "1"])
+    assert again.exit_code == 1 and "已存在同名文件" in again.output and "--force" in again.output
+    assert drafted.read_bytes() == b"edited by the department"
+    forced = CliRunner().invoke(app, ["draft", str(SAMPLE.parent), "-o", str(drafted.parent), "--force"])
+    assert forced.exit_code == 0 and drafted.read_bytes().startswith(b"PK")
+
+
 def test_libreoffice_converts_the_draft(drafted: Path, tmp_path: Path) -> None:
     (pdf,) = convert([drafted], tmp_path)
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000

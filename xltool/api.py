@@ -113,8 +113,10 @@ def draft(
     profile: str | Path | Profile | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    overwrite: bool = False,
 ) -> DraftResult:
-    """Write each department's 自评报告 first draft (.docx) from its forms into ``out`` (documents.md)."""
+    """Write each department's 自评报告 first draft (.docx) from its forms into ``out`` (documents.md);
+    a draft already there is kept (reported in ``failed``) unless ``overwrite``."""
     from xltool.model.errors import OutputNotWritable
     from xltool.run.drafts import write_drafts
     from xltool.run.plan import usable_jobs
@@ -127,4 +129,4 @@ def draft(
     except OSError as exc:
         raise OutputNotWritable(target, exc) from exc
     notify = progress or (lambda phase, done, total: None)
-    return write_drafts(sources, target, rules_profile, usable_jobs(jobs), notify)
+    return write_drafts(sources, target, rules_profile, usable_jobs(jobs), notify, overwrite)

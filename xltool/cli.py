@@ -6,13 +6,13 @@ Heavy modules (pandas, the readers and writers) are imported inside the commands
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from xltool.cli_draft import draft
+from xltool.cli_progress import ProgressBar
 from xltool.cli_text import Command, Group
 from xltool.write.atomic import LOG_NAME
 
@@ -140,7 +140,7 @@ def reconcile(
         typer.echo(f"并行进程数 {jobs} 超过本机CPU核数的2倍，已按 {max_jobs()} 个进程运行。", err=True)
     rules_profile = _profile(profile, pick, skip)
     try:
-        with _progress() as notify:
+        with ProgressBar() as notify:
             result = run(
                 input_path,
                 out,
@@ -273,41 +273,6 @@ def watch(
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:
         typer.echo("已停止监视。")
-
-
-class _progress:
-    """A rich progress bar on stderr for batches (silent when stderr is not a terminal)."""
-
-    def __enter__(self) -> Any:
-        self._bar: Any = None
-        self._tasks: dict[str, Any] = {}
-        if not sys.stderr.isatty():
-            return None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self._bar.start()
-        return self._notify
-
-    def _notify(self, phase: str, done: int, total: int) -> None:
-        if total <= 3:
-            return
-        if phase not in self._tasks:
-            label = {"read": "读取工作簿", "check": "核对与写出"}.get(phase, phase)
-            self._tasks[phase] = self._bar.add_task(label, total=total)
-        self._bar.update(self._tasks[phase], completed=done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
 
 
 app.command(cls=Command)(draft)

@@ -36,10 +36,19 @@ class DraftResult:
     unreadable: dict[str, str] = field(default_factory=dict)  # input file → why
 
 
+MSG_EXISTS = "已存在同名文件（可能已经修改过），未覆盖；请换一个输出文件夹，或确认可以覆盖后加 --force"
+
+
 def write_drafts(
-    sources: Sequence[Source], out: Path, profile: Profile, jobs: int, notify: Progress
+    sources: Sequence[Source],
+    out: Path,
+    profile: Profile,
+    jobs: int,
+    notify: Progress,
+    overwrite: bool = False,
 ) -> DraftResult:
-    """A draft for every department the inputs hold, written into OUT."""
+    """A draft for every department the inputs hold, written into OUT (an existing file kept unless
+    ``overwrite``: a department may be editing an earlier draft)."""
     from xltool.write.draft import draft_name, write_draft
 
     result = DraftResult(out)
@@ -68,8 +77,12 @@ def write_drafts(
             for key, members in sheets.items():
                 forms = DepartmentForms(key, members)
                 relative = names[safe_part(draft_name(key, forms.year))]
+                target = checked_target(out, PurePosixPath(relative))
+                if target.exists() and not overwrite:
+                    result.failed[str(relative)] = MSG_EXISTS
+                    continue
                 try:
-                    write_draft(checked_target(out, PurePosixPath(relative)), forms, records.get(key))
+                    write_draft(target, forms, records.get(key))
                     result.written.append(str(relative))
                 except Exception as exc:  # one draft's failure is reported; the others are written
                     result.failed[str(relative)] = not_written(f"自评报告初稿（{key}）", exc)
