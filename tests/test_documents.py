@@ -77,6 +77,7 @@ def test_a_letter_per_department_with_title_scores_and_grouped_findings(run: xlt
     assert "处理意见：" in score_row[2]
     report = json.loads((run.out / "report.json").read_text(encoding="utf-8"))
     assert len(errors) - 1 == report["departments"][0]["findings"]["error"]
+    assert report["departments"][0]["letter"] == f"审核意见书/{NAME}.docx"
     assert any(p.startswith("经办人：") for p in paragraphs)
     assert any("日　期" in p or "日期" in p for p in paragraphs)
 

@@ -77,12 +77,17 @@ def test_run_gives_what_reconcile_gives_and_downloads_open(tmp_path: Path) -> No
         with zipfile.ZipFile(io.BytesIO(whole.body)) as zf:
             names = set(zf.namelist())
             book = openpyxl.load_workbook(io.BytesIO(zf.read(f"{DEPT}/附件2 部门整体支出绩效自评表.xlsx")))
-        assert names == {"report.json", "审核汇总.xlsx"} | {f"{DEPT}/{p.name}" for p in SAMPLE.glob("*.xlsx")}
+        documents = {f"审核意见书/{DEPT}.docx", "审核报告.docx"}
+        assert names == {"report.json", "审核汇总.xlsx"} | documents | {
+            f"{DEPT}/{p.name}" for p in SAMPLE.glob("*.xlsx")
+        }
         assert book.sheetnames[0] == "审核结果"
 
         department = request(f"{base}api/runs/{run_id}/download?department={_quote(DEPT)}")
         with zipfile.ZipFile(io.BytesIO(department.body)) as zf:
-            assert sorted(zf.namelist()) == sorted(f"{DEPT}/{p.name}" for p in SAMPLE.glob("*.xlsx"))
+            assert sorted(zf.namelist()) == sorted(
+                [f"{DEPT}/{p.name}" for p in SAMPLE.glob("*.xlsx")] + [f"审核意见书/{DEPT}.docx"]
+            )
         assert request(f"{base}api/runs/{run_id}/download?department=other").status == 404
 
         summary = request(f"{base}api/runs/{run_id}/files/{_quote('审核汇总.xlsx')}")

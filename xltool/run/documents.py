@@ -29,6 +29,7 @@ class DocumentsResult:
 
     written: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    letters: dict[str, str] = field(default_factory=dict)  # department → its letter written
 
 
 def letter_names(departments: Records) -> dict[str, PurePosixPath]:
@@ -78,6 +79,7 @@ def write_letters(
                 findings = _read_at(fh, offsets.get(str(record["name"]), []))
                 write_letter(checked_target(out, relative), record, findings, profile)
                 result.written.append(str(relative))
+                result.letters[str(record["name"])] = str(relative)
             except Exception as exc:  # one letter's failure is reported, and the others are written
                 result.failed[str(relative)] = not_written(f"审核意见书（{record['name']}）", exc)
     return result

@@ -290,10 +290,12 @@ def _finish(run: _Run) -> RunResult:
     # The summary workbook and report.json read the same spooled streams: write them side by side,
     # report.json last of all, so that a report never stands beside a summary that is not written.
     side = in_forked_process(summarise) if run.jobs > 1 else None
+    letters: dict[str, str] = {}  # department → its 审核意见书, as report.json names it
     if run.documents:  # in this process, beside the forked summary
         docs = write_documents(out, departments, merged, run.profile, inputs, summary)
         written.extend(docs.written)
         failed.update(docs.failed)
+        letters = docs.letters
     if side is not None and succeeded(side):
         written.append(SUMMARY_NAME)
     else:  # no fork here, or the forked writer failed: write it in this process
@@ -309,7 +311,7 @@ def _finish(run: _Run) -> RunResult:
             out / REPORT_NAME,
             run.profile.name,
             inputs(),
-            departments(),
+            (d | {"letter": letters[d["name"]]} if d["name"] in letters else d for d in departments()),
             findings(),
             head_extra={"fingerprint": run.fingerprint},
             tail=lambda: {"resolved": resolved, "counts": counts},

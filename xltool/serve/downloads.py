@@ -1,4 +1,4 @@
-"""What the page offers for download: the whole OUT as one zip, a department's scored workbooks, one file."""
+"""What the page offers for download: the whole OUT as one zip, a department's files, one file."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def whole_zip(folder: Path) -> Path:
 
 
 def department_zip(folder: Path, department: str) -> bytes | None:
-    """A zip of one department's scored workbooks and annotated reports (None: no such department)."""
+    """A zip of one department's scored workbooks, annotated reports and 审核意见书 (None: no such one)."""
     out = folder / "out"
     report = _report(out)
     if report is None:
@@ -62,6 +62,9 @@ def department_zip(folder: Path, department: str) -> bytes | None:
         path = out / scored[source] if source in scored else output_path(out, source, ".xlsx")
         if path.is_file():
             files[path] = path.relative_to(out).as_posix()
+    letter = out_file(folder, match["letter"]) if isinstance(match.get("letter"), str) else None
+    if letter is not None:
+        files[letter] = match["letter"]
     buffer = io.BytesIO()
     _write_zip(buffer, files.items())
     return buffer.getvalue()
