@@ -1,6 +1,7 @@
 """Benchmark `xltool reconcile` on a generated batch against a floor measured in the same run.
 
     python benchmarks/bench.py --departments 1000 [--jobs N] [--compare-jobs] [--incremental 10] [--keep DIR]
+                               [--no-documents | --compare-documents]
 
 1. Generates N departments of realistic forms (three workbooks each, several project sheets, varied
    figures and anomalies, distinct names) with tests/support/sample_forms.py.
@@ -12,7 +13,10 @@
    cells holding values, and all cells (also the empty bordered cells that draw the form, written
    with one plain border format). The second is "the same number of cells"; the first is stricter.
 4. Prints per-workbook costs and the CPU ratio to the floor. Not a test: no assertion on time.
-5. ``--incremental K``: K departments' workbooks are then regenerated with other figures and the batch
+5. The run writes the Word documents (审核意见书, 审核报告) as `xltool reconcile` does by default;
+   ``--no-documents`` leaves them out, ``--compare-documents`` runs both ways and prints the ratio of
+   the two CPU times and the documents' cost per department.
+6. ``--incremental K``: K departments' workbooks are then regenerated with other figures and the batch
    is re-run with ``--previous`` (cycle.md: unchanged departments are taken from the previous run);
    prints its CPU and wall time as a ratio to the full run's.
 """
@@ -218,6 +222,10 @@ def main() -> None:
         metavar="K",
         help="then change K departments and re-run with --previous; report the ratio to the full run",
     )
+    parser.add_argument("--no-documents", action="store_true", help="run xltool with --no-documents")
+    parser.add_argument(
+        "--compare-documents", action="store_true", help="also run without the Word documents and compare"
+    )
     args = parser.parse_args()
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="xltool-bench-"))
@@ -236,15 +244,19 @@ def main() -> None:
 
     compileall.compile_dir(Path(xltool.__file__).parent, quiet=1)
     runs = [args.jobs] + ([1] if args.compare_jobs and args.jobs != 1 else [])
+    documents = () if not args.no_documents else ("--no-documents",)
     n = len(files)
     # Two rounds, each running xltool and then the floors, keeping the faster of each: the floor is a
     # lower bound, this machine's speed drifts, and both sides get the same treatment.
     trials: dict[int, list[dict[str, float]]] = {jobs: [] for jobs in runs}
+    bare: list[dict[str, float]] = []  # --compare-documents: the runs without the documents
     floor_trials: dict[str, list[tuple[float, float, int]]] = {"values": [], "all cells": []}
     outputs: list[list[Sheet]] = []
     for round_ in range(2):
         for jobs in runs:
-            trials[jobs].append(run_xltool(src, work / f"out-j{jobs}", jobs))
+            trials[jobs].append(run_xltool(src, work / f"out-j{jobs}", jobs, documents))
+        if args.compare_documents:
+            bare.append(run_xltool(src, work / "out-bare", args.jobs, ("--no-documents",)))
         if round_ == 0:
             outputs = output_cells(work / f"out-j{args.jobs}")
         for blanks, label in ((False, "values"), (True, "all cells")):
@@ -276,6 +288,16 @@ def main() -> None:
         print(
             f"speed-up --jobs {args.jobs} over --jobs 1 (wall): "
             f"{results[1]['wall'] / results[args.jobs]['wall']:.2f}×"
+        )
+    if bare:
+        without = min(t["cpu"] for t in bare)
+        with_ = results[args.jobs]["cpu"]
+        wall = min(t["wall"] for t in bare)
+        per_department = (with_ - without) / args.departments * 1000
+        print(
+            f"without documents --jobs {args.jobs}: cpu {without:7.2f} s  wall {wall:7.2f} s  "
+            f"cpu ratio to floor: {without / floors['all cells']:.2f} (all cells)  |  "
+            f"with / without documents: {with_ / without:.2f}  ({per_department:.1f} ms cpu per department)"
         )
     print(results[args.jobs]["stdout"])
     if args.incremental:

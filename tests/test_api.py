@@ -177,6 +177,8 @@ def test_check_writes_nothing_and_gives_the_report_of_a_run(
         assert item.pop("scored" if item["kind"] != "report" else "annotated")["file"].endswith(
             (".xlsx", ".docx")
         )
+    for record in report["departments"]:  # and its 审核意见书 (documents.md)
+        assert record.pop("letter") == f"审核意见书/{record['name']}.docx"
     assert result.report == report
     assert json.loads(result.to_json()) == report
     without_scored = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
