@@ -31,6 +31,7 @@ DOCUMENTED = {
     "XltoolError",
     "__version__",
     "check",
+    "draft",
     "read",
     "reconcile",
 }

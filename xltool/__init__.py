@@ -1,8 +1,8 @@
 """xltool: 预算绩效自评表的计算、核对与评分。
 
-The library (``xltool.read``, ``xltool.check``, ``xltool.reconcile``, their result types and
-exceptions) lives in `xltool.api`; its names are loaded on first use, so that ``import xltool`` and
-``xltool --help`` never pay for pandas.
+The library (``xltool.read``, ``xltool.check``, ``xltool.reconcile``, ``xltool.draft``, their result
+types and exceptions) lives in `xltool.api`; its names are loaded on first use, so that ``import xltool``
+and ``xltool --help`` never pay for pandas.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         Workbook,
         XltoolError,
         check,
+        draft,
         reconcile,
     )
 
@@ -62,6 +63,7 @@ __all__ = [
     "XltoolError",
     "__version__",
     "check",
+    "draft",
     "read",
     "reconcile",
 ]
