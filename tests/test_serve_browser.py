@@ -115,7 +115,8 @@ def test_upload_the_sample_read_the_findings_download_the_zip(page: Any, tmp_pat
             page.click("text=下载全部结果（zip）")
         with zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes())) as zf:
             names = set(zf.namelist())
-        assert names == {"report.json", "审核汇总.xlsx"} | {
+        documents = {"审核报告.docx", "审核意见书/桃源县自然资源局.docx"}  # documents.md
+        assert names == {"report.json", "审核汇总.xlsx"} | documents | {
             p.name for p in SAMPLE.glob("*.*")
         }  # files picked: no folder; the written report's annotated copy beside the scored workbooks
 

@@ -17,7 +17,7 @@ from xltool.write.official import cn_number, heading, new_document, para, save, 
 
 LETTERS_FOLDER = "审核意见书"
 GROUPS = (
-    ("error", "须更正的问题", "以下问题为表内、表间数字不符或填报错误，须更正后重新报送。"),
+    ("error", "须更正的问题", "以下问题为自评表或自评报告中的数字不符、填报错误，须更正后重新报送。"),
     ("warning", "须说明的问题", "以下情况不一定是错误，但须说明原因或依据；确属填报有误的，请一并更正。"),
     ("info", "供参考的事项", "以下事项供参考，无须回复；如有需要，可在今后填报中改进。"),
 )
