@@ -307,3 +307,17 @@ def test_a_draft_already_there_is_kept_without_force(drafted: Path) -> None:
 def test_libreoffice_converts_the_draft(drafted: Path, tmp_path: Path) -> None:
     (pdf,) = convert([drafted], tmp_path)
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
+
+
+def test_reconciling_the_forms_with_the_unedited_draft_finds_nothing_in_it(
+    drafted: Path, tmp_path: Path
+) -> None:
+    """The draft in place of the department's own report: read as its written report, no N finding."""
+    folder = tmp_path / "in" / NAME
+    shutil.copytree(SAMPLE, folder, ignore=shutil.ignore_patterns("*.docx", "*.txt"))
+    CliRunner().invoke(app, ["draft", str(SAMPLE.parent), "-o", str(folder), "--force"])
+    result = xltool.reconcile(tmp_path / "in", tmp_path / "out", jobs=1)
+    report = result.report
+    (written,) = [i for i in report["inputs"] if i["kind"] == "report"]
+    assert written["file"].endswith("（初稿）.docx") and written["status"] == "ok"
+    assert [f for f in report["findings"] if f["rule"].startswith("N-")] == []
