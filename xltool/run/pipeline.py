@@ -194,6 +194,8 @@ def _run(
             for n, c in enumerate(chunks)
         ]
         results, failures = check_all(chunk_tasks, jobs, notify)
+        if failures:  # a worker that died took a sibling down mid-write: its temporary goes
+            remove_leftovers(out_dir, spools=False)
         plan.entries = apply_failures(plan.entries, failures, out_dir, names)
         reused = 0
         if plan.reused and reusable is not None:

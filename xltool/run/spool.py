@@ -52,9 +52,10 @@ def load_spooled(locations: Sequence[Spooled]) -> list[WorkbookRead | ReportRead
     return [reads[i] for i in range(len(locations))]
 
 
-def remove_leftovers(out: Path) -> None:
-    """Temporaries an interrupted earlier run left in OUT (its spool, half-written ``.part`` files)."""
-    for spool in out.glob(f"{SPOOL_PREFIX}*"):
+def remove_leftovers(out: Path, spools: bool = True) -> None:
+    """Temporaries an interrupted earlier run left in OUT (its spool, half-written ``.part`` files);
+    without ``spools``, only the ``.part`` files (a worker that died mid-write left, this run's own)."""
+    for spool in out.glob(f"{SPOOL_PREFIX}*") if spools else ():
         if spool.is_dir() and not spool.is_symlink():
             shutil.rmtree(spool, ignore_errors=True)
     for part in out.rglob(".xltool-*.part"):
