@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +27,12 @@ from conftest import (
     replace_indicator,
     write_rows,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from xltool.model.rounding import fmt_num, fmt_rate, round2, round2_array
 from xltool.rules.profile import load_profile
 from xltool.rules.scoring import IndicatorStatus as S
-from xltool.rules.scoring import round2
 
 P = PROJECT_SHEET
 ProjectCheck = Callable[..., Run]
@@ -154,7 +157,7 @@ def test_over_target_flag_below_30_percent(scored: Run, name: str, over: bool) -
 
 
 def test_round2_is_half_up() -> None:
-    assert list(round2(np.array([8.255, 2.675, 1.005, 0.125, 8.254999, 99.995]))) == [
+    assert list(round2_array(np.array([8.255, 2.675, 1.005, 0.125, 8.254999, 99.995]))) == [
         8.26,
         2.68,
         1.01,
@@ -395,3 +398,44 @@ def test_operator_from_a_nature_column(check_rows: Callable[..., Run]) -> None:
     assert run.indicator(P, "单位成本")["top"] == "<="
     assert run.total(P)["score"] == 94
     assert run.rules() == set()
+
+
+def _near_ties() -> st.SearchStrategy[float]:
+    """Figures at and beside a half hundredth (8.265, 8.264999999999999, -1.005 …) and a product's noise."""
+    cents = st.integers(-(10**9), 10**9)
+    return st.builds(
+        lambda k, nudge, scale: (k + 0.5) / 100 * scale / scale + nudge * 1e-15 * max(1.0, abs(k) / 100),
+        cents,
+        st.integers(-8, 8),
+        st.sampled_from([1.0, 10.0, 3.0]),
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.floats(-1e6, 1e6), _near_ties()))
+def test_the_vectorised_round2_is_round2(value: float) -> None:
+    """One rounding: round2_array gives what round2 gives, bit for bit (-0.0 and nan included)."""
+    (vectorised,) = round2_array(np.array([value]))
+    scalar = round2(value)
+    assert (math.isnan(vectorised) and math.isnan(scalar)) or (
+        vectorised == scalar and math.copysign(1, vectorised) == math.copysign(1, scalar)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(-(10**12), 10**12), st.sampled_from(["0", "5", "49", "50", "51", "4999999", "5000001"]))
+def test_round2_of_a_decimal_is_round2_of_its_float(cents: int, tail: str) -> None:
+    """A Decimal near a half hundredth rounds as the float it is to Excel (15 digits), half up."""
+    text = f"{cents / 100:.2f}{tail}"
+    assert round2(Decimal(text)) == round2(float(text)) or abs(float(text)) >= 1e13
+
+
+def test_one_rounding_for_every_figure() -> None:
+    """The score of a rate × 10 that binary arithmetic puts just under a half rounds as Excel rounds it."""
+    product = 0.0055 * 10  # 0.05499999999999999 in binary
+    assert (round2(product), round2(Decimal("0.055")), list(round2_array(np.array([product])))) == (
+        0.06,
+        0.06,
+        [0.06],
+    )
+    assert fmt_num(product) == "0.06" and fmt_rate(0.82655) == "82.66%"

@@ -8,7 +8,12 @@ about 1e26 or more, so a figure too large to carry decimals is returned (or prin
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Sequence
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _CENT = Decimal("0.01")
 # A float this large or larger is a whole number already (53-bit mantissa); a Decimal this large keeps
@@ -16,29 +21,62 @@ _CENT = Decimal("0.01")
 _WHOLE = 2.0**52
 # Figures at least this large are printed in scientific notation (1e+20), not as 21 digits.
 _PRINT_PLAIN_BELOW = 1e15
+# Excel holds and rounds a figure with 15 significant digits: 8.264999999999999 (rate × 10 in binary)
+# is 8.265 to it, and ROUND gives 8.27. Every rounding here first takes a figure to 15 digits so.
+_FIFTEEN = Context(prec=15, rounding=ROUND_HALF_EVEN)
+
+
+def half_up(value: Decimal, places: int = 2) -> Decimal:
+    """THE rounding of xltool: a figure at 15 significant digits, rounded half up (away from zero) to
+    ``places`` decimals, as Excel's ROUND; a figure too large to carry decimals (or not finite) as it is."""
+    if not value.is_finite() or value.adjusted() >= 15:
+        return value
+    return _FIFTEEN.plus(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def round2(value: float | Decimal) -> float:
-    """Round half up to 2 decimals, as a person checking the second decimal would."""
+    """`half_up` to 2 decimals, as a float."""
     if isinstance(value, Decimal):
-        return float(round2_exact(value))
+        return float(half_up(value))
     if not -_WHOLE < value < _WHOLE:  # nan and ±inf fail both comparisons
         return float(value)
-    return float(Decimal(repr(float(value))).quantize(_CENT, rounding=ROUND_HALF_UP))
+    return float(half_up(Decimal(f"{float(value):.15g}")))
 
 
 def round_rate(value: float, digits: int = 4) -> float:
-    """Round a fraction half up (4 decimals keep 82.60 % exact)."""
+    """`half_up` of a fraction to 4 decimals (82.60 % stays exact), as a float."""
     if not -_WHOLE < value < _WHOLE:
         return float(value)
-    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    return float(half_up(Decimal(f"{float(value):.15g}"), digits))
 
 
 def round2_exact(value: Decimal) -> Decimal:
-    """Excel's ROUND(x, 2) on a Decimal, half up; a figure too large to carry decimals as it is."""
-    if not value.is_finite() or value.adjusted() >= 15:
-        return value
-    return value.quantize(_CENT, rounding=ROUND_HALF_UP)
+    """`half_up` to 2 decimals of a Decimal (the value a formula cell shows)."""
+    return half_up(value)
+
+
+# round2_array decides by floor(|x| × 100 + 0.5) where that cannot differ from round2: the figure is
+# below 1e5 (so |x| × 100 and its 15-digit form differ by far less than 1e-6) and its hundredths are
+# not within 1e-6 of a half. Elsewhere (ties, large figures, nan, ±inf) round2 itself decides.
+_ARRAY_BELOW = 1e7
+_ARRAY_MARGIN = 1e-6
+
+
+def round2_array(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """`round2` of every element, vectorised (the same function: a hypothesis test compares them)."""
+    import numpy as np
+
+    x = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore", over="ignore"):
+        hundredths = np.abs(x) * 100
+        whole = np.floor(hundredths)
+        part = hundredths - whole
+        out = np.copysign((whole + (part >= 0.5)) / 100, x)
+        unsure = ~(hundredths < _ARRAY_BELOW) | (np.abs(part - 0.5) < _ARRAY_MARGIN)
+    if unsure.any():
+        at = np.flatnonzero(unsure)
+        out.flat[at] = [round2(float(v)) for v in x.flat[at]]
+    return out
 
 
 def fmt_num(value: object) -> str:
@@ -55,7 +93,7 @@ def fmt_num(value: object) -> str:
         return "空"
     if not math.isfinite(number) or abs(number) >= _PRINT_PLAIN_BELOW:
         return _scientific(number)
-    text = f"{Decimal(float.__repr__(round2(number))):f}"
+    text = f"{half_up(Decimal(f'{number:.15g}')):f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
@@ -68,7 +106,7 @@ def fmt_rate(value: float | None) -> str:
     percent = float(value) * 100 + 0.0  # + 0.0: -0 prints as 0.00%
     if not math.isfinite(percent) or abs(percent) >= _PRINT_PLAIN_BELOW:
         return f"{_scientific(percent)}%"
-    return f"{Decimal(float.__repr__(percent)).quantize(_CENT, rounding=ROUND_HALF_UP)}%"
+    return f"{half_up(Decimal(f'{percent:.15g}')):.2f}%"
 
 
 def _scientific(number: float) -> str:

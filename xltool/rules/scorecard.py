@@ -6,19 +6,17 @@ indicators, and what the form's own formulas give — which decides whether a su
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
 
 from xltool.forms.blocks import Format as ValueFormat
-from xltool.forms.blocks import Grid
-from xltool.forms.layouts import BUDGET_WEIGHT, FORMS, FormKind
+from xltool.forms.computed_cells import computed_cells, evaluate, total_refs, weight_of
+from xltool.forms.layouts import BUDGET_WEIGHT
 from xltool.model.records import Anchor, FormSheet
-from xltool.model.rounding import fmt_rate, round2_exact
+from xltool.model.rounding import fmt_rate
 from xltool.rules.departments import derived_indicators
 from xltool.rules.engine import Context
 from xltool.rules.scoring import IndicatorStatus as S
@@ -113,95 +111,29 @@ def chunk_derived(ctx: Context) -> dict[str, dict[str, float]]:
     }
 
 
-@dataclass(frozen=True)
-class _Formula:
-    """A computed cell as `render_form` writes it: what it does, over which anchors, in which order."""
-
-    anchor: Anchor
-    op: Literal["sum", "ratio", "score", "total"]
-    refs: tuple[Anchor, ...]
-    rank: int
-    fmt: ValueFormat
-
-
-@functools.cache
-def form_formulas(kind: FormKind) -> tuple[_Formula, ...]:
-    """The computed cells of a form in the order render_form fills them (parts before totals)."""
-    layout = FORMS[kind]
-    formulas: list[_Formula] = []
-    for grid in layout.grids:
-        for row in grid.rows:
-            for column, role in zip(grid.columns, row.roles, strict=True):
-                if role == "computed":
-                    formulas.append(_grid_formula(grid, row.key, column.key, column.fmt))
-    if layout.indicators is not None:
-        formulas.append(_Formula(("total", "score"), "total", (), 30, "score"))
-    return tuple(sorted(formulas, key=lambda f: f.rank))
-
-
-def _grid_formula(grid: Grid, row: str, column: str, fmt: ValueFormat) -> _Formula:
-    """The formula of one computed grid cell (the same choice render._computation makes)."""
-    anchor = ("figure", grid.key, row, column)
-    for total in grid.totals:
-        if total.total == row and column in total.columns:
-            parts = tuple(("figure", grid.key, p, column) for p in total.parts)
-            return _Formula(anchor, "sum", parts, _depth(grid, total.total), fmt)
-    for ratio in grid.ratios:
-        if (ratio.row, ratio.column) == (row, column):
-            refs = (("figure", grid.key, *ratio.numerator), ("figure", grid.key, *ratio.denominator))
-            return _Formula(anchor, "ratio", refs, 10, fmt)
-    if column == "rate":
-        refs = (("figure", grid.key, row, "executed"), ("figure", grid.key, row, "full_year"))
-        return _Formula(anchor, "ratio", refs, 10, fmt)
-    return _Formula(anchor, "score", (("figure", grid.key, row, "rate"),), 20, fmt)
-
-
-def _depth(grid: Grid, key: str) -> int:
-    """How many levels of totals sit under a total (its rank among the sums)."""
-    total = next(t for t in grid.totals if t.total == key)
-    inner = [p for p in total.parts if any(t.total == p for t in grid.totals)]
-    return 1 + max((_depth(grid, p) for p in inner), default=0)
-
-
-def _evaluate(
-    formula: _Formula, values: Sequence[Decimal | None], budget_weight: Decimal = Decimal(BUDGET_WEIGHT)
-) -> Decimal | None:
-    """What a formula shows once its cells hold `values` (blank as None), as Excel computes it."""
-    numbers = [v for v in values if v is not None]
-    if formula.op in ("sum", "total"):
-        if not numbers:
-            return None
-        total = sum(numbers, Decimal(0))
-        return round2_exact(total) if formula.op == "total" else total
-    if formula.op == "ratio":
-        numerator, denominator = values
-        return None if not denominator else (numerator or Decimal(0)) / denominator
-    (rate,) = values
-    return None if rate is None else round2_exact(min(rate, Decimal(1)) * budget_weight)
-
-
 def kept_figures(
     sheet: FormSheet, disputed: Iterable[Anchor], budget_weight: float = BUDGET_WEIGHT
 ) -> dict[Anchor, Decimal]:
     """Computed cells whose stated figure stays: disputed by a rule, or not what the formula shows."""
     disputed = set(disputed)
     values: dict[Anchor, Decimal | None] = {f.anchor: f.value for f in sheet.figures}
-    indicator_scores = [("indicator", str(i), "score") for i in range(len(sheet.indicators))]
-    values.update(zip(indicator_scores, (row.self_score for row in sheet.indicators), strict=True))
+    totalled = total_refs(len(sheet.indicators))
+    values.update(zip(totalled[1:], (row.self_score for row in sheet.indicators), strict=True))
+    weight = weight_of(budget_weight)
     kept: dict[Anchor, Decimal] = {}
-    for formula in form_formulas(sheet.kind):
-        refs = formula.refs
-        if formula.op == "total":
-            refs = (("figure", "budget", "total", "score"), *indicator_scores)
+    for cell in computed_cells(sheet.kind):
+        refs = cell.refs
+        if cell.op == "total":
+            refs = totalled
             stated = sheet.total_score.value if sheet.total_score is not None else None
         else:
-            stated = values.get(formula.anchor)
-        shown = _evaluate(formula, [values.get(r) for r in refs], _weight(budget_weight))
-        if stated is not None and (formula.anchor in disputed or not _shows_same(stated, shown, formula.fmt)):
-            kept[formula.anchor] = stated
-            values[formula.anchor] = stated
+            stated = values.get(cell.anchor)
+        shown = evaluate(cell.op, [values.get(r) for r in refs], weight)
+        if stated is not None and (cell.anchor in disputed or not _shows_same(stated, shown, cell.fmt)):
+            kept[cell.anchor] = stated
+            values[cell.anchor] = stated
         else:
-            values[formula.anchor] = shown
+            values[cell.anchor] = shown
     return kept
 
 
@@ -242,8 +174,3 @@ def basis(item: IndicatorScore) -> str:
         S.CRITERION_NO_RATIO: "附件1无此比率，保留自评分",
         S.CRITERION_UNCOVERED: "不在评价标准档次内，保留自评分",
     }.get(item.status, "")
-
-
-def _weight(budget_weight: float) -> Decimal:
-    """A profile's budget 分值 as the formulas compute with it (the form's own 10 exactly)."""
-    return Decimal(BUDGET_WEIGHT) if budget_weight == BUDGET_WEIGHT else Decimal(repr(float(budget_weight)))

@@ -10,18 +10,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from xltool.model.rounding import round2_array
 from xltool.rules.frames import Frames
 from xltool.rules.profile import Profile
 
 SCORED_KINDS = ("department", "project")
 BUDGET_COLUMNS = ("initial", "full_year", "executed", "weight", "rate", "score")
 BUDGET_PARTS = ("fiscal", "carryover", "other")
-
-
-def round2(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Round half up to 2 decimals, vectorised (the tiny offset absorbs binary representation error)."""
-    arr = np.asarray(values, dtype=float)
-    return np.floor(arr * 100 + 0.5 + 1e-7) / 100
 
 
 def budget_lines(frames: Frames, profile: Profile) -> pd.DataFrame:
@@ -67,7 +62,7 @@ def budget_lines(frames: Frames, profile: Profile) -> pd.DataFrame:
         rate = np.where(full_year > 0, executed / full_year, np.nan)
     out["rate"] = rate
     weight = profile.weights["budget"]
-    out["score"] = np.where(np.isnan(rate), 0.0, round2(np.minimum(np.nan_to_num(rate), 1.0) * weight))
+    out["score"] = np.where(np.isnan(rate), 0.0, round2_array(np.minimum(np.nan_to_num(rate), 1.0) * weight))
     out["score_weight"] = weight
     return out
 
@@ -165,7 +160,7 @@ def score_indicators(frames: Frames, profile: Profile) -> pd.DataFrame:
     score = np.select(conditions, scores, default=kept)
     nonnumeric = (tkind == "quantity") & (akind == "text")
     status = np.where(nonnumeric & (status != IndicatorStatus.NA), IndicatorStatus.NONNUMERIC_ACTUAL, status)
-    ind["score"] = np.where(np.isnan(score), np.nan, round2(score))
+    ind["score"] = np.where(np.isnan(score), np.nan, round2_array(score))
     ind["status"] = status
     ind["ratio"] = np.where(comparable, ratio, np.nan)
     ind["band_low"] = band_low
@@ -201,7 +196,7 @@ def sheet_totals(
     caps = np.array([_cap(profile, r) for r in budget["rate"]], dtype=float)
     capped = ~np.isnan(caps) & (rescaled > caps)
     total = np.where(capped, caps, rescaled)
-    out["score"] = round2(total)
+    out["score"] = round2_array(total)
     out["indicator_sum"] = ind_sum
     out["na_weight"] = na_weight
     out["deduction"] = deduction

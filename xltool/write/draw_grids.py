@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from xltool.forms.blocks import Column, Grid, ListBlock, Row, Total
+from xltool.forms.computed_cells import figure_anchor, grid_cell
 from xltool.forms.layouts import BUDGET_WEIGHT, FormKind
 from xltool.forms.terms import resolve
-from xltool.write.canvas import COLON, COLON_LABELS, NO_VALUE, NUMBERED_PARTS, OF_WHICH, Canvas, Number
-from xltool.write.formulas import (
-    RANK_RATIO,
-    RANK_SCORE,
-    RANK_SUM,
-    budget_score_formula,
-    ratio_formula,
-    sum_formula,
-)
+from xltool.write.canvas import COLON, COLON_LABELS, NO_VALUE, NUMBERED_PARTS, OF_WHICH, Canvas
+from xltool.write.formulas import formula_of
 from xltool.write.looks import BLANK, HEADER, LABEL, NONE
 
 if TYPE_CHECKING:
-    from xltool.model.records import Anchor
-
-
-def figure_anchor(block: str, row: str, column: str) -> Anchor:
-    """The anchor of a grid or list figure."""
-    return ("figure", block, row, column)
+    pass
 
 
 def printed_labels(kind: FormKind, block: str, rows: Sequence[Row], totals: Sequence[Total]) -> list[str]:
@@ -69,46 +58,14 @@ def _grid_cell(
         else:
             cv.fixed(anchor, r, c, BUDGET_WEIGHT, to_col=to_col)
     elif role == "computed":
-        rank, build = _computation(grid, row, column)
-        cv.formula(anchor, r, c, column.fmt, rank, build, to_col=to_col)
+        computed = grid_cell(grid, row.key, column.key, column.fmt)
+        cv.formula(anchor, r, c, column.fmt, computed.rank, formula_of(computed), to_col=to_col)
     elif role == "none":
         cv.write(r, c, NO_VALUE, NONE, to_col=to_col)
     elif cv.value_of(anchor)[0] is not None:  # a figure written where the form takes none: kept as written
         cv.input(anchor, r, c, column.fmt, to_col=to_col)
     else:
         cv.write(r, c, None, BLANK, to_col=to_col)
-
-
-def _computation(
-    grid: Grid, row: Row, column: Column
-) -> tuple[int, Callable[[Canvas], tuple[str, Number | str]]]:
-    """The formula of a computed grid cell: a declared total or ratio, else the budget rate / score."""
-    for total in grid.totals:
-        if total.total == row.key and column.key in total.columns:
-            depth = _depth(total, grid.totals)
-            return RANK_SUM + depth, sum_formula(
-                [figure_anchor(grid.key, p, column.key) for p in total.parts]
-            )
-    for ratio in grid.ratios:
-        if (ratio.row, ratio.column) == (row.key, column.key):
-            num, den = (
-                figure_anchor(grid.key, *ratio.numerator),
-                figure_anchor(grid.key, *ratio.denominator),
-            )
-            return RANK_RATIO, ratio_formula(num, den)
-    if column.key == "rate":  # 执行率 = 全年执行数 ÷ 全年预算数
-        return RANK_RATIO, ratio_formula(
-            figure_anchor(grid.key, row.key, "executed"), figure_anchor(grid.key, row.key, "full_year")
-        )
-    if column.key == "score":
-        return RANK_SCORE, budget_score_formula(figure_anchor(grid.key, row.key, "rate"))
-    raise ValueError(f"no formula for {grid.key}/{row.key}/{column.key}")
-
-
-def _depth(total: Total, totals: Sequence[Total]) -> int:
-    """How many levels of totals sit under this one (公务用车 under 三公经费 → 2)."""
-    inner = [t for t in totals if t.total in total.parts]
-    return 1 + max((_depth(t, totals) for t in inner), default=0)
 
 
 def header_row(

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 from xltool.forms.blocks import Format as ValueFormat
 from xltool.forms.blocks import FormLayout
+from xltool.forms.computed_cells import RANK_TOTAL, TOTAL_SCORE, Computed
 from xltool.forms.indicator_table import IndicatorTable
 from xltool.write.canvas import WEIGHT_SUFFIX, Canvas, Plain, break_label
-from xltool.write.formulas import RANK_TOTAL, total_score_formula
+from xltool.write.formulas import formula_of
 from xltool.write.looks import BLANK, CELL_INPUT, HEADER, LABEL_CENTER, CellStyle
 
 if TYPE_CHECKING:
@@ -158,7 +159,8 @@ def _total_row(
     cv.write(r, 0, table.total.text, LABEL_CENTER, to_col=weight_col - 1)
     cv.fixed(("total", "weight"), r, weight_col, table.total_weight)
     parts = [budget_score, *(("indicator", str(i), "score") for i in range(count))]
-    cv.formula(("total", "score"), r, weight_col + 1, "score", RANK_TOTAL, total_score_formula(parts))
+    total = Computed(TOTAL_SCORE, "total", tuple(parts), RANK_TOTAL, "score")
+    cv.formula(TOTAL_SCORE, r, weight_col + 1, "score", RANK_TOTAL, formula_of(total))
     for c in range(weight_col + 2, first + len(keys)):
         cv.write(r, c, None, BLANK)
     return r + 1
