@@ -31,7 +31,7 @@ def half_up(value: Decimal, places: int = 2) -> Decimal:
     ``places`` decimals, as Excel's ROUND; a figure too large to carry decimals (or not finite) as it is."""
     if not value.is_finite() or value.adjusted() >= 15:
         return value
-    return _FIFTEEN.plus(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return _FIFTEEN.create_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def round2(value: float | Decimal) -> float:
@@ -57,7 +57,10 @@ def round2_exact(value: Decimal) -> Decimal:
 
 # round2_array decides by floor(|x| × 100 + 0.5) where that cannot differ from round2: the figure is
 # below 1e5 (so |x| × 100 and its 15-digit form differ by far less than 1e-6) and its hundredths are
-# not within 1e-6 of a half. Elsewhere (ties, large figures, nan, ±inf) round2 itself decides.
+# not within 1e-6 of a half. Near a half (8.265, 8.264999999999999, a rate × 10 at every tenth figure)
+# it compares the figure with the half c: its 15-digit form is the half itself when within h (half a
+# unit of the 15th digit) of c, below or above it as the figure is. What is left — ±h itself, figures
+# of 1e5 or more, nan, ±inf — round2 decides, one by one.
 _ARRAY_BELOW = 1e7
 _ARRAY_MARGIN = 1e-6
 
@@ -67,12 +70,21 @@ def round2_array(values: Sequence[float] | np.ndarray) -> np.ndarray:
     import numpy as np
 
     x = np.asarray(values, dtype=float)
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         hundredths = np.abs(x) * 100
         whole = np.floor(hundredths)
         part = hundredths - whole
-        out = np.copysign((whole + (part >= 0.5)) / 100, x)
-        unsure = ~(hundredths < _ARRAY_BELOW) | (np.abs(part - 0.5) < _ARRAY_MARGIN)
+        small = hundredths < _ARRAY_BELOW
+        near = small & (np.abs(part - 0.5) < _ARRAY_MARGIN)
+        up = part >= 0.5
+        unsure = ~small
+        if near.any():
+            half = (whole[near] + 0.5) / 100
+            h = 0.5 * 10.0 ** (np.floor(np.log10(half)) - 14)
+            apart = np.abs(x[near]) - half
+            up[near] = apart >= -h
+            unsure[near] = np.abs(np.abs(apart) - h) < 0.1 * h
+        out = np.copysign((whole + up) / 100, x)
     if unsure.any():
         at = np.flatnonzero(unsure)
         out.flat[at] = [round2(float(v)) for v in x.flat[at]]
