@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,7 +10,9 @@ import openpyxl
 import pytest
 import xlsxwriter
 from openpyxl.worksheet.worksheet import Worksheet
+from typer.testing import CliRunner
 
+from xltool.cli import app
 from xltool.forms.blocks import FormLayout
 from xltool.forms.layouts import BASIC_DATA, DEPARTMENT, FORMS, PROJECT
 from xltool.forms.terms import resolve
@@ -278,3 +281,35 @@ def test_basic_data_cached_sums(tmp_path: Path) -> None:
     assert ws[at(("figure", "staff", "staff", "control_rate"))].value == pytest.approx(205 / 216)
     headers = [c.value for c in openpyxl.load_workbook(path)["附件1"][5]]
     assert "2021年决算数" in headers and "2022年预算数" in headers
+
+
+def test_templates_print_a_profiles_weights_everywhere(tmp_path: Path) -> None:
+    """A profile with budget 20 / 产出 45 / 效益 25 / 满意度 10: the 分值 cells, the 得分 formula, the
+    一级指标 labels and the 填表说明 all say so (before, the instructions and labels kept 10 / 50 / 30)."""
+    profile = json.loads(
+        (REPO / "xltool" / "rules" / "profiles" / "mof2020.json").read_text(encoding="utf-8")
+    )
+    profile |= {"name": "heavy", "weights": {"budget": 20, "output": 45, "benefit": 25, "satisfaction": 10}}
+    (tmp_path / "heavy.json").write_text(json.dumps(profile, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "模板"
+    result = CliRunner().invoke(app, ["templates", "-o", str(out), "--profile", str(tmp_path / "heavy.json")])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out / PROJECT.file_name)
+    sheet = book[SHEET_NAMES["project"]]
+    texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any(t.startswith("=IF(") and "MIN(" in t and "*20,2)" in t for t in texts)
+    assert not any("*10,2)" in t for t in texts)
+    labels = {t.replace("\n", "") for t in texts}  # (a label breaks before its 分值)
+    assert {"产出指标(45分)", "效益指标(25分)", "满意度指标(10分)"} <= labels
+    assert not {"产出指标(50分)", "效益指标(30分)"} & labels
+    notes = "".join(str(c.value) for row in book[INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value)
+    assert (
+        "执行率×20分" in notes
+        and "最高20分" in notes
+        and "产出指标45分、效益指标25分、满意度指标10分" in notes
+    )
+    assert "×10分" not in notes and "50分" not in notes
+    default = tmp_path / "默认"
+    assert CliRunner().invoke(app, ["templates", "-o", str(default)]).exit_code == 0
+    for kind, layout in FORMS.items():  # the default profile's weights are the form's: the committed files
+        assert _snapshot(default / layout.file_name) == _snapshot(TEMPLATES / REPOSITORY_NAMES[kind])

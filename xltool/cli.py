@@ -212,8 +212,9 @@ def templates(
         int | None, typer.Option("--year", min=2000, max=2100, help="填入表头的年度，如 2023")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖输出文件夹中已有的同名文件")] = False,
+    profile: ProfileOption = "mof2020",
 ) -> None:
-    """写出三张空白官方表格（附件1、附件2、附件3），可直接下发填报。
+    """写出三张空白官方表格（附件1、附件2、附件3），可直接下发填报；表中分值和填表说明按评分规则写出。
 
     示例：xltool templates -o 模板/ --year 2023
     """
@@ -230,7 +231,7 @@ def templates(
             f"{out}/ 中已有同名文件（{listed}），为免覆盖已填报的表格，未写出任何模板；"
             "请用 -o 指定另一个文件夹，或确认可以覆盖后加 --force"
         )
-    paths = write_templates(out, year=year, names=names)
+    paths = write_templates(out, year=year, names=names, weights=_profile(profile, None, None).weights)
     for path in paths:
         typer.echo(f"已写出 {path}")
 

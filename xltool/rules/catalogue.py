@@ -188,7 +188,7 @@ RULES: tuple[RuleInfo, ...] = (
              title="实际完成值超出年度指标值达设定比例（默认30%）：指标值可能设定偏低",
              message="“{name}”实际完成值“{atext}”偏离年度指标值“{ttext}”达{over:rate}（≥{limit:rate}），指标值可能设定偏低{deduction}"),
     RuleInfo("C-QUALITATIVE-BAND", "C", "warning", name="定性得分超出档次", basis=MOF_QUALITATIVE,
-             title="定性指标得分落在完成情况所属档次内（80–100%、60–80%、0–60%）",
+             title="定性指标得分落在完成情况所属档次内（默认80–100%、60–80%、0–60%）",
              message={
                  "": "“{name}”完成情况“{atext}”属“{band}”档，得分应在{low:num}–{high:num}之间，填报为{self_score:num}",
                  "named": "“{name}”完成情况为“{atext}”，该档得分应在{low:num}–{high:num}之间，填报为{self_score:num}",

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from xltool.forms.hunan import NAMED_RATIOS
+from xltool.model.rounding import round2_array
 from xltool.model.tiers import Tiers, parse_tiers, tier_score
 from xltool.rules.scoring import IndicatorStatus as S
-from xltool.rules.scoring import round2
 
 
 def has_criteria(ind: pd.DataFrame) -> bool:
@@ -71,7 +71,7 @@ def score_by_criteria(ind: pd.DataFrame, sheets: pd.DataFrame, derived: pd.DataF
     if results:
         status, score, names, values = zip(*results, strict=True)
         ind.loc[mask, "status"] = list(status)
-        ind.loc[mask, "score"] = round2(np.array(score, dtype=float))
+        ind.loc[mask, "score"] = round2_array(np.array(score, dtype=float))
         ind.loc[mask, "ratio_name"] = list(names)
         ind.loc[mask, "ratio"] = list(values)
         ind.loc[mask, "over_target"] = False

@@ -123,6 +123,7 @@ class Canvas:
         self.heights: dict[int, float] = {}
         self.row_height = ROW_HEIGHT
         self.budget_weight: Decimal | None = None  # a profile's 分值 of the budget line, when not the form's
+        self.level1_weights: Mapping[str, float] = {}  # a profile's 一级指标 分值 a blank form prints
 
     # -- writing -------------------------------------------------------------------------------
 

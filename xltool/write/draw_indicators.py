@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -11,6 +11,7 @@ from xltool.forms.blocks import Format as ValueFormat
 from xltool.forms.blocks import FormLayout
 from xltool.forms.computed_cells import RANK_TOTAL, TOTAL_SCORE, Computed
 from xltool.forms.indicator_table import IndicatorTable
+from xltool.model.rounding import fmt_num
 from xltool.write.canvas import WEIGHT_SUFFIX, Canvas, Plain, break_label
 from xltool.write.formulas import formula_of
 from xltool.write.looks import BLANK, CELL_INPUT, HEADER, LABEL_CENTER, CellStyle
@@ -30,14 +31,21 @@ class _IndicatorLine:
 
 
 def _indicator_plan(
-    table: IndicatorTable, content: FormSheet | None, minimum: int | None
+    table: IndicatorTable, content: FormSheet | None, minimum: int | None, weights: Mapping[str, float]
 ) -> list[_IndicatorLine]:
-    """The rows of the indicator table: the content's, else the template's, padded to `minimum`."""
+    """The rows of the indicator table: the content's, else the template's (its 一级 分值 from
+    ``weights`` where given), padded to `minimum`."""
     if content is not None and content.indicators:
         lines = [_IndicatorLine(_level1_text(i), i.level2, i, False) for i in content.indicators]
     else:
         lines = [
-            _IndicatorLine(level1.term.text + WEIGHT_SUFFIX.format(weight=level1.weight), label, None, True)
+            _IndicatorLine(
+                level1.term.text
+                + WEIGHT_SUFFIX.format(weight=fmt_num(weights.get(level1.key, level1.weight))),
+                label,
+                None,
+                True,
+            )
             for level1 in table.level1
             for label, count in level1.level2
             for _ in range(count)
@@ -70,7 +78,7 @@ def draw_indicator_table(
     """The 绩效指标 table and its 总分 row; return the row after it."""
     table = layout.indicators
     assert table is not None
-    lines = _indicator_plan(table, cv.content, minimum)
+    lines = _indicator_plan(table, cv.content, minimum, cv.level1_weights)
     first = 1 if table.lead is not None else 0
     if table.lead is not None:
         cv.write(r, 0, table.lead.text, LABEL_CENTER, to_row=r + len(lines))

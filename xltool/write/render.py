@@ -253,6 +253,7 @@ def render_form(
     indicator_rows: int | None = None,
     computed: Mapping[Anchor, float | str | None] | None = None,
     budget_weight: float | None = None,
+    level1_weights: Mapping[str, float] | None = None,
 ) -> Placement:
     """Draw one form on a worksheet, blank or filled with `content`; `computed` overrides formulas' values.
 
@@ -267,6 +268,7 @@ def render_form(
     cv = Canvas(worksheet, styles or Styles(workbook), widths, content, computed)
     if budget_weight is not None and budget_weight != BUDGET_WEIGHT:
         cv.budget_weight = Decimal(repr(float(budget_weight)))
+    cv.level1_weights = level1_weights or {}
     cv.row_height = ROW_HEIGHT if layout.landscape else PORTRAIT_ROW_HEIGHT
     rows = _DRAWERS[layout.kind](cv, layout, year, indicator_rows)
     if content is not None:  # the department's own notes below its form, kept word for word
