@@ -96,7 +96,8 @@ def test_the_batch_report(run: xltool.RunResult) -> None:
         "各部门审核结果",
     ]
     scope = next(p for p in paragraphs if p.startswith("本次共收到"))
-    assert "无法读取的文件1个" in scope and "涉及部门1个、项目4个" in scope
+    assert "识别为自评表的工作簿3个，书面自评报告1份，无法读取的文件1个" in scope
+    assert "涉及部门1个、项目4个" in scope
     assert tables[0][1][1] == "坏文件.xlsx"  # the unreadable files, by name
     grades = tables[1]
     assert grades[0] == ["等级", "部门数", "占比", "项目数", "占比"] and grades[1][:4] == [

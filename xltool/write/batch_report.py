@@ -73,6 +73,8 @@ class BatchTally:
         """Count one input file (report.json's ``inputs`` entry)."""
         status = str(item.get("status"))
         self.inputs[status] += 1
+        if item.get("kind") == "report" and status == "ok":
+            self.inputs["report"] += 1  # a written report read (counted apart from the workbooks)
         if status == "error" and len(self.unreadable) < MAX_UNREADABLE:
             self.unreadable.append((str(item.get("file")), str(item.get("message") or "")))
 
@@ -139,12 +141,14 @@ def batch_document(tally: BatchTally, counts: Mapping[str, int], profile: str = 
         heading(doc, f"{cn_number(number)}、{text}")
 
     rows = tally.rows
-    files = sum(tally.inputs.values())
+    files = sum(n for status, n in tally.inputs.items() if status != "report")
+    workbooks = tally.inputs["ok"] - tally.inputs["report"]
     next_heading("审核范围")
     para(
         doc,
-        f"本次共收到报送文件{files}个，其中识别为自评表的工作簿{tally.inputs['ok']}个，"
-        f"无法读取的文件{tally.inputs['error']}个，不属于自评表而跳过的文件{tally.inputs['skipped']}个"
+        f"本次共收到报送文件{files}个，其中识别为自评表的工作簿{workbooks}个，"
+        + (f"书面自评报告{tally.inputs['report']}份，" if tally.inputs["report"] else "")
+        + f"无法读取的文件{tally.inputs['error']}个，不属于自评表而跳过的文件{tally.inputs['skipped']}个"
         + (
             f"，被同一表格的新版本替代的文件{tally.inputs['superseded']}个"
             if tally.inputs["superseded"]
