@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xltool.model.names import natural_key
 from xltool.model.rounding import fmt_rate
 from xltool.rules.catalogue import SEVERITY_NAMES
 from xltool.write.letter import score_text
@@ -261,7 +262,7 @@ def _problems(doc: Any, tally: BatchTally, counts: Mapping[str, int], next_headi
                 SEVERITY_NAMES.get(tally.rule_info[rule][1], ""),
                 str(n),
                 str(len(tally.rule_departments[rule])),
-                "、".join(sorted(tally.rule_departments[rule])[:EXAMPLES])
+                "、".join(sorted(tally.rule_departments[rule], key=natural_key)[:EXAMPLES])
                 + ("等" if len(tally.rule_departments[rule]) > EXAMPLES else ""),
             ]
             for i, (rule, n) in enumerate(top, start=1)
