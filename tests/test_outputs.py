@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from xltool.run.pipeline import reconcile
 ROOT = Path(__file__).resolve().parents[1]
 DEPARTMENT = "桃源县自然资源局"
 BASIC = "附件1 部门整体支出绩效评价基础数据表.xlsx"
+NOTES = {  # file → (its first form sheet, a note written below it)
+    "附件2 部门整体支出绩效自评表.xlsx": ("部门整体支出绩效自评表", "注：满意度调查由第三方机构实施"),
+    "附件3 项目支出绩效自评表.xlsx": ("旱改水项目", "说明：旱改水项目已于2023年2月完成竣工验收"),
+}
 
 
 def _rows(ws: openpyxl.worksheet.worksheet.Worksheet) -> list[tuple[object, ...]]:
@@ -32,6 +37,12 @@ def signed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ws.cell(footer, 4).value = "单位负责人签字：李四"
     ws.cell(footer + 2, 1).value = "备注：公用经费决算数已经局党组审定"
     wb.save(path)
+    for name, (sheet, note) in NOTES.items():  # 附件2 and 附件3 have no footer labels: below 总分
+        path = root / "in" / DEPARTMENT / name
+        wb = openpyxl.load_workbook(path)
+        ws = wb[sheet]
+        ws.cell(ws.max_row + 2, 2).value = note
+        wb.save(path)
     reconcile(root / "in", root / "out", jobs=1)
     return root / "out" / DEPARTMENT
 
@@ -42,6 +53,26 @@ def test_footer_and_notes_survive_into_the_scored_copy(signed: Path) -> None:
     assert ("填表人：张三", "填报日期：2023年3月28日", "联系电话：", "单位负责人签字：李四") in rows
     notes = [row for row in rows if row and str(row[0]).startswith("备注：")]
     assert notes == [("备注：公用经费决算数已经局党组审定（原表 A30）",)]
+
+
+def test_notes_below_the_other_forms_survive_too(signed: Path) -> None:
+    for name, (sheet, note) in NOTES.items():
+        ws = openpyxl.load_workbook(signed / name)[sheet]
+        rows = _rows(ws)
+        kept = [row for row in rows if row and str(row[0]).startswith(note)]
+        assert len(kept) == 1 and re.fullmatch(rf"{note}（原表 B\d+）", str(kept[0][0])), (name, kept)
+        # Printed in place: inside the print area.
+        at = next(c.row for row in ws.iter_rows() for c in row if str(c.value).startswith(note))
+        assert at <= int(re.findall(r"\$(\d+)", str(ws.print_area))[-1])
+
+
+def test_scored_forms_and_their_review_sheet_number_their_pages(signed: Path) -> None:
+    for name in (BASIC, *NOTES):
+        for ws in openpyxl.load_workbook(signed / name).worksheets:
+            if ws.sheet_state != "visible":
+                continue
+            assert ws.oddFooter.center.text == "第 &P 页 共 &N 页", (name, ws.title)
+            assert ws.oddFooter.center.size == 9
 
 
 def test_a_cross_table_finding_is_listed_in_every_workbook_it_involves(signed: Path) -> None:

@@ -17,9 +17,10 @@ from support import sample_forms
 
 from xltool.run.pipeline import reconcile
 from xltool.version import __version__
+from xltool.write.looks import PAGE_FOOTER
 from xltool.write.summary import FINDING_HEADERS, LINK_TEXT, SUMMARY_NAME
 from xltool.write.summary_charts import MAX_BARS, ChartData, _tables
-from xltool.write.summary_looks import FOOTER, HEADER_ROW, TITLE, SummaryHead, row_height
+from xltool.write.summary_looks import HEADER_ROW, TITLE, SummaryHead, row_height
 
 NAMES = ["某某县第2局", "某某县第3局", "某某县第10局"]
 RATE_RULES = {"A-RATE-STATED", "B-EXEC-LOW", "C-OVER-TARGET"}
@@ -53,7 +54,7 @@ def test_every_sheet_opens_with_title_date_profile_and_version(batch: Path) -> N
         assert "评分规则：财政部2020版评分规则（财预〔2020〕10号）（mof2020）" in facts
         assert f"xltool 版本：{__version__}" in facts
         assert ws.oddFooter.center.text == "第 &P 页 共 &N 页" and ws.oddFooter.center.size == 9
-        assert FOOTER.endswith(ws.oddFooter.center.text)
+        assert PAGE_FOOTER.endswith(ws.oddFooter.center.text)
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
         if ws.title != "图表":
             assert ws.print_title_rows == f"${HEADER_ROW + 1}:${HEADER_ROW + 1}"

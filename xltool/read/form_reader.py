@@ -180,7 +180,7 @@ class FormReader(GridReading, IndicatorReading):
         return None
 
     def _footer(self) -> tuple[dict[str, Text], tuple[Text, ...]]:
-        """The values after the footer labels (填报日期：…) and the free notes on the rows below them."""
+        """The values after the footer labels (填报日期：…) and the free notes on the rows below the form."""
         footer: dict[str, Text] = {}
         labels = {
             text: found[0][0] for text in self.layout.footer if (found := self.sheet.find(_footer_term(text)))
@@ -196,8 +196,10 @@ class FormReader(GridReading, IndicatorReading):
                 used.add(right)
             if value:
                 footer[text] = Text(text, value, cell)
-        if last < 0:
-            return footer, ()
+        if last < 0:  # a form without footer labels (附件2, 附件3) ends at its 总分 row
+            if self.total_row is None:
+                return footer, ()
+            last = self.total_row + 1
         printed = {label_core(note) for note in self.layout.notes}
         notes = [
             Text("note", cell_text(value), a1(r, c))

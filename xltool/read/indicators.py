@@ -41,6 +41,7 @@ class IndicatorReading:
 
     indicator_header: tuple[int, int] | None  # first and last row of the header block
     footer_rows: list[int]
+    total_row: int | None = None  # the 总分 row, where the form ends (set by `_read_indicators`)
 
     def _indicator_header(self) -> tuple[int, int] | None:
         """The first and last rows of the indicator table's header block (one row, or several)."""
@@ -155,6 +156,7 @@ class IndicatorReading:
 
         rows = _IndicatorRows(sheet, columns, extra).read(header + 1, end)
         total_weight = total_score = None
+        self.total_row = total_label.row if total_label is not None else None
         if total_label is not None:
             total_weight = self._total_figure(total_label.row, columns, "weight")
             total_score = self._total_figure(total_label.row, columns, "score")

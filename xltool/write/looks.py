@@ -27,6 +27,7 @@ BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
 INPUT_FILL = "#FFF9E6"
 COMPUTED_FILL = "#F2F2F2"
+PAGE_FOOTER = f'&C&"{BODY_FONT}"&9第 &P 页 共 &N 页'  # every printed sheet: page numbers, 9 pt
 
 NUMBER_FORMATS: dict[ValueFormat, str] = {
     "amount": "#,##0.00",
@@ -186,6 +187,7 @@ def display_units(text: str) -> float:
 __all__ = [
     "BODY_FONT",
     "NUMBER_FORMATS",
+    "PAGE_FOOTER",
     "CellStyle",
     "StyleRole",
     "Styles",

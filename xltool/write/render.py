@@ -43,7 +43,6 @@ from xltool.write.draw_indicators import draw_indicator_table
 from xltool.write.looks import (
     A4_INCHES,
     BLANK,
-    BODY_FONT,
     CELL_PADDING,
     DIGIT_PX,
     END_MARGIN,
@@ -55,6 +54,7 @@ from xltool.write.looks import (
     MIN_COLUMN_WIDTH,
     NOTE,
     ONE_PAGE_SLACK,
+    PAGE_FOOTER,
     PLAIN,
     PORTRAIT_ROW_HEIGHT,
     ROW_HEIGHT,
@@ -299,7 +299,7 @@ def _finish_sheet(cv: Canvas, layout: FormLayout, rows: int, widths: Sequence[fl
     ws.center_horizontally()
     ws.fit_to_pages(1, 1 if _pages_tall(cv, layout, rows, widths) <= ONE_PAGE_SLACK else 0)
     ws.print_area(0, 0, rows - 1, len(widths) - 1)
-    ws.set_footer(f'&C&"{BODY_FONT}"&9第 &P 页，共 &N 页')
+    ws.set_footer(PAGE_FOOTER)
 
 
 def _pages_tall(cv: Canvas, layout: FormLayout, rows: int, widths: Sequence[float]) -> float:

@@ -23,9 +23,9 @@ from xltool.model.rounding import fmt_num
 from xltool.rules.catalogue import RULES, SEVERITY_NAMES
 from xltool.rules.scorecard import SheetScore, over_claimed
 from xltool.write.looks import (
-    BODY_FONT,
     INPUT_FILL,
     NUMBER_FORMATS,
+    PAGE_FOOTER,
     add_format,
     wrapped_lines,
 )
@@ -263,7 +263,7 @@ def write_review(
     ws.set_paper(9)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.fit_to_pages(1, 0)
-    ws.set_footer(f'&C&"{BODY_FONT}"&9第 &P 页，共 &N 页')
+    ws.set_footer(PAGE_FOOTER)
 
 
 def _form_notes(read: WorkbookRead) -> list[str]:

@@ -10,14 +10,13 @@ from typing import Any
 import xlsxwriter
 
 from xltool.version import __version__
-from xltool.write.looks import wrapped_lines
+from xltool.write.looks import PAGE_FOOTER, wrapped_lines
 
 TITLE = "预算绩效自评审核汇总"
 HEADER_ROW = 3  # 0-based: title, facts, a blank row, then each table's header
 LINE_HEIGHT = 13.5  # points per line of 10 pt text
 ROW_PADDING = 4.5  # so that a one-line row is 18 pt on every sheet
 WRAP_MARGIN = 2.0  # column units a wrapped text does not fill (LibreOffice sets CJK a little wider)
-FOOTER = "&C&9第 &P 页 共 &N 页"  # 9 pt on paper
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ def print_setup(ws: Any) -> None:
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    ws.set_footer(FOOTER)
+    ws.set_footer(PAGE_FOOTER)
 
 
 def put(ws: Any, row: int, col: int, value: object, cell_format: Any) -> None:
