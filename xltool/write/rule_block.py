@@ -14,7 +14,7 @@ from xltool.rules.scorecard import IndicatorScore, SheetScore, basis, over_claim
 from xltool.write.canvas import Placement
 from xltool.write.cell_marks import EXTRA_STYLE
 from xltool.write.looks import CellStyle, Styles, display_units
-from xltool.write.review import Looks
+from xltool.write.scored_looks import Looks
 
 GAP_WIDTH = 1.5
 BLOCK_WIDTHS = (10.0, 26.0)  # 规则得分, 计分依据
