@@ -102,12 +102,17 @@ class Variant:
     """A published variant of a form that omits some of its blocks by design (older or provincial forms).
 
     ``omits`` names what is absent, as the reader keys what it cannot find: ``grid:<grid>``,
-    ``column:<grid>.<column>``, ``row:<grid>.<row>``, ``list:<list>``, ``field:<field>``. A sheet lacking
-    all of them is that variant: their absence is no finding, and the scored copy says so.
+    ``column:<grid>.<column>``, ``row:<grid>.<row>``, ``list:<list>``, ``field:<field>``. ``shows``
+    names what the reader finds only on this variant: ``lead:indicators`` (a 绩效指标 column before
+    一级指标 where the form has none), ``order:weight<target`` (分值 left of 年度指标值), ``total:grade``
+    (a grade written in the 总分 row). A sheet lacking all the omitted and showing all the shown is
+    that variant: what it omits is no finding, and the scored copy names it. Of two variants a sheet
+    is, the one that shows more of the same omissions is named.
     """
 
     name: str  # Chinese, as shown: 无年初预算数
     omits: tuple[str, ...]
+    shows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -83,3 +83,4 @@ LEVEL1 = (
     Level1("satisfaction", Term("满意度指标", slack=8), 10, (("服务对象满意度指标", 1),)),
 )
 TOTAL = Term("总分", ("合计", "总计"), slack=0)
+LEAD = Term("绩效指标")  # 附件3's column before 一级指标 (seen on 附件2 published in 附件3's layout)

@@ -34,6 +34,7 @@ from xltool.forms.blocks import (
 from xltool.forms.indicator_table import (
     INDICATOR_COLUMNS,
     INDICATOR_EXTRA_COLUMNS,
+    LEAD,
     LEVEL1,
     TOTAL,
     IndicatorTable,
@@ -55,6 +56,10 @@ BUDGET_COLUMNS = (
     Column("score", Term("得分"), fmt="score", width=10),
 )
 BUDGET_WEIGHT = 10
+
+# Variants both indicator tables are published in.
+WEIGHT_FIRST = Variant("分值列在年度指标值之前", (), ("order:weight<target",))
+GRADE_IN_TOTAL = Variant("总分行填写等级", (), ("total:grade",))
 
 
 GOALS = (
@@ -294,6 +299,13 @@ DEPARTMENT = FormLayout(
     variants=(
         Variant("无年初预算数", ("column:budget.initial",)),
         Variant("无按收入性质分、按支出性质分", ("list:by_source", "list:by_use")),
+        Variant(
+            "项目表式样（有“绩效指标”栏，资金按来源分行，无按收入性质分、按支出性质分）",
+            ("list:by_source", "list:by_use"),
+            ("lead:indicators",),
+        ),
+        WEIGHT_FIRST,
+        GRADE_IN_TOTAL,
     ),
 )
 
@@ -342,7 +354,7 @@ PROJECT = FormLayout(
         ),
     ),
     indicators=IndicatorTable(
-        lead=Term("绩效指标"),
+        lead=LEAD,
         columns=INDICATOR_COLUMNS,
         extra_columns=INDICATOR_EXTRA_COLUMNS,
         level1=LEVEL1,
@@ -350,7 +362,7 @@ PROJECT = FormLayout(
     ),
     widths=(7.0, 12.0, 14.0, 26.0, 14.0, 14.0, 9.0, 10.0, 30.0),
     landscape=True,
-    variants=(Variant("无年初预算数", ("column:budget.initial",)),),
+    variants=(Variant("无年初预算数", ("column:budget.initial",)), WEIGHT_FIRST, GRADE_IN_TOTAL),
 )
 
 FORMS: dict[FormKind, FormLayout] = {f.kind: f for f in (BASIC_DATA, DEPARTMENT, PROJECT)}

@@ -64,6 +64,8 @@ class FormReader(GridReading, IndicatorReading):
         self.sheet = sheet
         self.layout = layout
         self.missing: list[tuple[str, str]] = []
+        self.shown: set[str] = set()  # what the sheet shows of its layout's variants (`Variant.shows`)
+        self.grade: Text | None = None
         self.figures: list[Figure] = []
         self.column_years: dict[str, int] = {}
         self.header_cells: set[tuple[int, int]] = set()
@@ -83,11 +85,13 @@ class FormReader(GridReading, IndicatorReading):
         for block in layout.lists:
             self._read_list(block)
         rows, total_weight, total_score, extra_columns = self._read_indicators()
+        if self.grade is not None:  # 总分 | 100 | 95.3 | 优
+            texts["grade"] = self.grade
         # 附件1's year is the year of its 预算数 column; the others state it in the title.
         year = (header_year or title_year) if layout.kind == "basic_data" else (title_year or header_year)
         department = texts.get("department")
         project = texts.get("project") if layout.kind == "project" else None
-        variant, missing = recognised_variant(layout, self.missing)
+        variant, missing = recognised_variant(layout, self.missing, self.shown)
         footer, notes = self._footer()
         return FormSheet(
             file=self.file,
@@ -240,11 +244,18 @@ def _footer_term(text: str) -> Term:
 
 
 def recognised_variant(
-    layout: FormLayout, missing: list[tuple[str, str]]
+    layout: FormLayout, missing: list[tuple[str, str]], shown: set[str] | frozenset[str] = frozenset()
 ) -> tuple[str, list[tuple[str, str]]]:
-    """The declared variants whose omissions are all missing (their names joined), and what else is."""
+    """The declared variants whose omissions are all missing and whose marks are all ``shown`` (their
+    names joined), and what else is missing."""
     keys = {key for key, _ in missing}
-    variants = [v for v in layout.variants if set(v.omits) <= keys]
+    matched = [v for v in layout.variants if set(v.omits) <= keys and set(v.shows) <= shown]
+    # Of two variants omitting the same, the one showing more is the one the sheet is.
+    variants = [
+        v
+        for v in matched
+        if not any(set(w.omits) >= set(v.omits) and set(w.shows) > set(v.shows) for w in matched)
+    ]
     if not variants:
         return "", missing
     omitted = {key for v in variants for key in v.omits}

@@ -8,11 +8,12 @@ import unicodedata
 from decimal import Decimal
 
 from xltool.forms.blocks import FormLayout
-from xltool.forms.indicator_table import LEVEL1, IndicatorTable
-from xltool.forms.terms import Term
+from xltool.forms.indicator_table import LEAD, LEVEL1, IndicatorTable
+from xltool.forms.layouts import GRADE_NAMES
+from xltool.forms.terms import Term, label_core
 from xltool.model.caching import SHORT_TEXT, short_text_cache
 from xltool.model.magnitude import absurd, magnitude_problem
-from xltool.model.records import Figure, IndicatorRow
+from xltool.model.records import Figure, IndicatorRow, Text
 from xltool.model.rounding import fmt_num
 from xltool.model.values import Qualitative, Quantity, Value, parse_value
 from xltool.read.cells import a1, all_blank, blank, cell_number, cell_text, column_letters, short_text
@@ -42,6 +43,8 @@ class IndicatorReading:
     indicator_header: tuple[int, int] | None  # first and last row of the header block
     footer_rows: list[int]
     total_row: int | None = None  # the 总分 row, where the form ends (set by `_read_indicators`)
+    shown: set[str]  # what the sheet shows of its layout's variants (`Variant.shows`)
+    grade: Text | None  # a grade written in the 总分 row
 
     def _indicator_header(self) -> tuple[int, int] | None:
         """The first and last rows of the indicator table's header block (one row, or several)."""
@@ -160,7 +163,35 @@ class IndicatorReading:
         if total_label is not None:
             total_weight = self._total_figure(total_label.row, columns, "weight")
             total_score = self._total_figure(total_label.row, columns, "score")
+            self.grade = self._total_grade(total_label.row, columns)
+        self._variant_marks(table, first, header, level1_col, columns)
         return rows, total_weight, total_score, [text for _, text in extra]
+
+    def _variant_marks(
+        self, table: IndicatorTable, first: int, header: int, level1_col: int, columns: dict[str, int]
+    ) -> None:
+        """What the table shows of its form's declared variants (a few cells per sheet)."""
+        if table.lead is None and any(
+            LEAD.matches(self.sheet.cell(r, c)) for r in range(first, header + 1) for c in range(level1_col)
+        ):
+            self.shown.add("lead:indicators")  # 附件2 published in 附件3's layout
+        if columns.get("weight", -1) >= 0 and columns["weight"] < columns.get("target", -1):
+            self.shown.add("order:weight<target")
+        if self.grade is not None:
+            self.shown.add("total:grade")
+
+    def _total_grade(self, r: int, columns: dict[str, int]) -> Text | None:
+        """A grade (优/良/中/差) written right of the 总分 row's 得分, if any."""
+        score_col = columns.get("score")
+        row = self.sheet.rows[r] if 0 <= r < len(self.sheet.rows) else []
+        for c in range(score_col + 1 if score_col is not None else len(row), len(row)):
+            if blank(row[c]):
+                continue
+            text = label_core(cell_text(row[c])).removeprefix("等级").lstrip(":")
+            if text[:1] in GRADE_NAMES and len(text) <= 2:
+                return Text("grade", text, a1(r, c))
+            return None
+        return None
 
     def _total_figure(self, r: int, columns: dict[str, int], key: str) -> Figure | None:
         c = columns.get(key)

@@ -316,6 +316,28 @@ def total_weight(ctx: Context) -> Iterator[Flagged]:
     )
 
 
+@rule("A-GRADE-STATED")
+def stated_grade(ctx: Context) -> Iterator[Flagged]:
+    """A grade written in the 总分 row that the stated 总分 does not give."""
+    rows = []
+    for sid, form in enumerate(ctx.frames.forms):
+        stated, total = form.texts.get("grade"), form.total_score
+        if stated is None or total is None or total.value is None:
+            continue
+        grade = ctx.profile.grade(float(total.value))
+        if grade is not None and stated.value[:1] != grade:
+            rows.append(
+                {
+                    "sid": sid,
+                    "cell": stated.cell,
+                    "stated": stated.value,
+                    "grade": grade,
+                    "total": float(total.value),
+                }
+            )
+    yield Flagged(rows, cell="cell", anchor=("total", "score"), expected="grade", actual="stated")
+
+
 @rule("A-SCORE-RANGE")
 def score_range(ctx: Context) -> Iterator[Flagged]:
     """Scores below 0 or above their weight."""

@@ -62,6 +62,7 @@ MOF_QUALITATIVE = (
     f"{_MOF2020}单位自评：定性指标分达成年度指标、部分达成年度指标并具有一定效果、未达成年度指标且效果较差"
     "三档，分别按分值的100–80%（含80%）、80–60%（含60%）、60–0%记分"
 )
+MOF_GRADES = f"{_MOF2020}：评价结果90（含）–100分为优、80（含）–90分为良、60（含）–80分为中、60分以下为差"
 FORM_BUDGET = f"{_MOF2020_FORM}：项目资金的全年预算数、全年执行数、执行率与得分栏"
 FORM_INDICATORS = f"{_MOF2020_FORM}：绩效指标的年度指标值、实际完成值、分值、得分栏"
 MOF2013_ADJUSTMENT = f"{_MOF2013}：预算调整率"
@@ -102,6 +103,9 @@ RULES: tuple[RuleInfo, ...] = (
     RuleInfo("A-BLOCK-SUM", "A", "error", name="分类合计不符", basis=None,
              title="按收入性质分、按支出性质分各项合计等于年度资金总额（年初、全年预算或执行数之一）",
              message="{heading}各项合计{total:num}，与年度资金总额的年初预算数{stated_initial:num}、全年预算数{stated_full_year:num}、全年执行数{stated_executed:num}均不一致"),
+    RuleInfo("A-GRADE-STATED", "A", "error", name="等级与总分不符", basis=MOF_GRADES,
+             title="总分行填写的等级与自评总分相符（优≥90、良80–90、中60–80、差<60）",
+             message="总分行填写等级“{stated}”，但自评总分{total:num}对应的等级是“{grade}”；请改正等级或核对总分"),
     RuleInfo("A-PARTIAL-EXCEEDS", "A", "error", name="其中项超过总数", basis=HUNAN_PUBLIC_FUNDS,
              title="部分列示的分项（公用经费其中项）合计不超过总数",
              message="{label}{column_label}填报为{value:num}，其中列示各项合计{sum:num}已超过总数"),
