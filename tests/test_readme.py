@@ -43,3 +43,13 @@ def test_readme_library_examples_run_as_written(tmp_path: Path) -> None:
     assert (tmp_path / "审核结果" / "report.json").is_file()
     written = sorted(p.relative_to(tmp_path).parts[0] for p in tmp_path.iterdir())
     assert written == ["samples", "审核结果"]  # read and check wrote nothing
+
+
+def test_every_file_the_readme_points_to_exists() -> None:
+    """Pictures and relative links in the README name files of the repository."""
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "README.md").read_text(encoding="utf-8")
+    targets = [t for t in re.findall(r"\]\(([^)\s]+)\)", text) if "://" not in t and not t.startswith("#")]
+    assert any(t.startswith("docs/") for t in targets)
+    missing = [t for t in targets if not (root / t.split("#")[0]).exists()]
+    assert not missing, missing
