@@ -10,9 +10,10 @@ report's annotated copy.
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import datetime
 from pathlib import Path
+
+from xltool.write.official import stable_zip
 
 NAME = "桃源县自然资源局"
 FILE_NAME = f"{NAME}2022年度部门整体支出绩效自评报告.docx"
@@ -84,19 +85,5 @@ def write_report(folder: Path) -> Path:
     document.save(buffer)
     target = folder / FILE_NAME
     folder.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(_fixed_zip(buffer.getvalue()))
+    target.write_bytes(stable_zip(buffer.getvalue(), _FIXED_TIME))
     return target
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """The same zip with every part's time fixed, so that the file does not change between runs."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, _FIXED_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(info))
-    return out.getvalue()

@@ -12,101 +12,22 @@ from __future__ import annotations
 
 import functools
 import io
-import shutil
-import subprocess
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 from xltool.write.atomic import write_bytes_atomic
+from xltool.write.doc_fonts import Font, Fonts, fonts
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W = f'xmlns:w="{W_NS}"'
 CN_DIGITS = "〇一二三四五六七八九"
 
-# Each role's fonts, best first; the first is what a document names when the installed fonts are unknown.
-TITLE_FONTS = (
-    "方正小标宋简体",
-    "方正小标宋_GBK",
-    "华文中宋",
-    "STZhongsong",
-    "黑体",
-    "SimHei",
-    "Noto Serif CJK SC",
-)
-HEADING_FONTS = ("黑体", "SimHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei")
-KAI_FONTS = ("楷体", "楷体_GB2312", "KaiTi", "STKaiti", "AR PL UKai CN", "Noto Serif CJK SC")
-BODY_FONTS = ("仿宋", "仿宋_GB2312", "FangSong", "STFangsong", "Noto Serif CJK SC", "Source Han Serif SC")
-SONG_FONTS = ("宋体", "SimSun", "Noto Serif CJK SC", "Source Han Serif SC")
-LATIN_FONTS = ("Times New Roman",)
-# Fonts that are bold by design: a fallback for them is set in bold.
-_HEAVY = frozenset(TITLE_FONTS[:4])
-
 # Sizes in points: 二号 22, 三号 16, 四号 14, 小四 12.
 TITLE_PT, BODY_PT, PAGE_NUMBER_PT, TABLE_PT = 22, 16, 14, 12
 LINE_PITCH = 579  # twentieths of a point: 28.95 pt, 22 lines on the standard's type area
-
-
-@dataclass(frozen=True)
-class Font:
-    """A font a style names, and whether the style sets it in bold."""
-
-    name: str
-    bold: bool = False
-
-
-@dataclass(frozen=True)
-class Fonts:
-    """The font of each typographic role."""
-
-    title: Font
-    heading: Font
-    kai: Font
-    body: Font
-    song: Font
-    latin: str
-
-
-@functools.cache
-def installed_families() -> frozenset[str] | None:
-    """The font families fontconfig lists here; None where it cannot list them (no fc-list)."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return None
-    try:
-        done = subprocess.run(
-            [fc_list, "--format", "%{family}\n"], capture_output=True, text=True, timeout=20, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    names = {name.strip() for line in done.stdout.splitlines() for name in line.split(",")}
-    return frozenset(n for n in names if n) or None
-
-
-def _pick(candidates: Sequence[str], installed: frozenset[str] | None) -> Font:
-    if installed is not None:
-        for name in candidates:
-            if name in installed:
-                return Font(name, bold=candidates[0] in _HEAVY and name not in _HEAVY and "黑" not in name)
-    return Font(candidates[0])
-
-
-@functools.cache
-def fonts() -> Fonts:
-    """The fonts this machine's documents name (see the module docstring)."""
-    installed = installed_families()
-    body = _pick(BODY_FONTS, installed)
-    title = _pick(TITLE_FONTS, installed)
-    if title.name in ("黑体", "SimHei"):
-        title = Font(title.name)
-    latin = LATIN_FONTS[0] if installed is None or LATIN_FONTS[0] in installed else body.name
-    kai = _pick(KAI_FONTS, installed)
-    if kai.name == body.name:  # no 楷体 here: the second-level heading is set in the body font, bold
-        kai = Font(kai.name, bold=True)
-    return Fonts(title, _pick(HEADING_FONTS, installed), kai, body, _pick(SONG_FONTS, installed), latin)
 
 
 def _rpr(font: Font, latin: str, size: float, extra: str = "") -> str:
@@ -308,15 +229,15 @@ def save(doc: Any, target: Path) -> None:
     write_bytes_atomic(target, stable_zip(buffer.getvalue()))
 
 
-def stable_zip(data: bytes) -> bytes:
-    """A zip package again with every member dated 1980-01-01, so that equal content gives equal bytes."""
+def stable_zip(data: bytes, date_time: tuple[int, int, int, int, int, int] = (1980, 1, 1, 0, 0, 0)) -> bytes:
+    """A zip package again with every member dated ``date_time``, so that equal content gives equal bytes."""
     packed = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
         zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as target,
     ):
         for info in source.infolist():
-            stamped = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            stamped = zipfile.ZipInfo(info.filename, date_time=date_time)
             stamped.compress_type = zipfile.ZIP_DEFLATED
             target.writestr(stamped, source.read(info.filename))
     return packed.getvalue()
