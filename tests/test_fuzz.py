@@ -252,6 +252,23 @@ def sheet_xml(draw: st.DrawFn) -> str:
     )
 
 
+# The fast scan's test for a cell type other than s or n, as first written: the one in use, written
+# to start at the `t`, must find a match in exactly the same texts.
+_TEXT_TYPE_AS_WRITTEN = re.compile(rb"""\st\s*=\s*["'](?![sn]["'])""")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from([b" ", b"\t", b"\n", b"t", b"=", b'"', b"'", b"s", b"n", b"x", b"<c"])).map(
+        b"".join
+    )
+)
+def test_the_fast_text_type_search_finds_what_the_written_one_finds(data: bytes) -> None:
+    from xltool.read import fast_scan
+
+    assert (fast_scan._TEXT_TYPE.search(data) is None) == (_TEXT_TYPE_AS_WRITTEN.search(data) is None)
+
+
 @settings(max_examples=300, deadline=None)
 @given(sheet_xml(), st.booleans())
 def test_part_scan_is_never_smaller_than_calamine(xml: str, empty_si: bool) -> None:

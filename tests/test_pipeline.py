@@ -72,7 +72,7 @@ def test_chunk_size_gives_each_process_whole_rounds_of_chunks() -> None:
 
 def test_spooled_records_come_back_equal(tmp_path: Path) -> None:
     """What a reader process spools (several records to one file) reads back equal, in any order."""
-    from xltool.model.values import Quantity
+    from xltool.model.values import Qualitative, Quantity
     from xltool.run.spool import load_reads, spool_read
 
     reads = [xltool.read.reader.read_file(p, SAMPLES) for p in sorted(SAMPLES.rglob("*.xlsx"))]
@@ -81,6 +81,7 @@ def test_spooled_records_come_back_equal(tmp_path: Path) -> None:
     assert load_reads(spooled[::-1]) == reads[::-1]
     targets = [i.target for r in reads for s in r.sheets for i in s.indicators]
     assert any(isinstance(t, Quantity) for t in targets)  # values inside the records survive too
+    assert any(isinstance(t, Qualitative) for t in targets)  # (a record of one field, pickled apart)
 
 
 def _blocked(out: Path, relative: str) -> None:

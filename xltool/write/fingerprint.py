@@ -38,6 +38,12 @@ def _template_rows(kind: FormKind, year: int | None) -> dict[Anchor, int]:
     }
 
 
+@functools.lru_cache(maxsize=4096)
+def _sheet_row(cell: str) -> int:
+    """The 0-based row of an A1 cell; the same cells recur in every sheet, so each is parsed once."""
+    return xl_cell_to_rowcol(cell)[0]
+
+
 def _label(kind: FormKind, anchor: Anchor) -> str:
     """The printed label of the row an anchor stands on (年度资金总额, 上年结转资金, 项目名称 …)."""
     layout = FORMS[kind]
@@ -61,11 +67,11 @@ def template_fingerprint(sheet: FormSheet) -> dict[str, Any]:
     for figure in sheet.figures:
         anchor = figure.anchor
         if anchor in template:
-            found.append((template[anchor], xl_cell_to_rowcol(figure.cell)[0], anchor))
+            found.append((template[anchor], _sheet_row(figure.cell), anchor))
     for key, text in sheet.texts.items():
         anchor = ("text", key)
         if anchor in template:
-            found.append((template[anchor], xl_cell_to_rowcol(text.cell)[0], anchor))
+            found.append((template[anchor], _sheet_row(text.cell), anchor))
     found.sort()
     moves: list[dict[str, Any]] = []
     offset: int | None = None
