@@ -588,3 +588,12 @@ def test_nested_shared_strings_are_refused(tmp_path: Path) -> None:
     )
     status, message = error_of(path)
     assert status == "error" and "si 元素嵌套" in message
+
+
+def test_a_file_is_read_as_stated_and_on_to_the_limit_when_it_grew(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading asks for the stated size first: a file that grew is read on, up to one byte past the limit."""
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 10)
+    assert sources.read_stated(io.BytesIO(b"abc"), 3) == b"abc"
+    assert sources.read_stated(io.BytesIO(b"ab"), 3) == b"ab"  # shrank
+    assert sources.read_stated(io.BytesIO(b"abcdef"), 3) == b"abcdef"  # grew, within the limit
+    assert sources.read_stated(io.BytesIO(b"x" * 50), 3) == b"x" * 11  # grew past it: refused by the caller

@@ -22,7 +22,7 @@ from typing import Literal
 from xltool.read import limits
 from xltool.read.folders import walk_inputs
 from xltool.read.limits import MSG_NOT_REGULAR, SKIPPED_DIRS, SUFFIXES, SourceError, too_large_message
-from xltool.read.sources import relative_name
+from xltool.read.sources import read_stated, relative_name
 
 ZIP_SUFFIX = ".zip"
 REPORT_SUFFIXES = frozenset({".docx", ".txt"})  # written reports: documents.md
@@ -188,7 +188,7 @@ def _read_archive(path: Path) -> bytes:
                 raise SourceError("error", MSG_NOT_REGULAR)
             if info.st_size > limits.MAX_FILE_BYTES:
                 raise SourceError("error", too_large_message(info.st_size))
-            data = fh.read(limits.MAX_FILE_BYTES + 1)
+            data = read_stated(fh, info.st_size)
     except OSError as exc:
         raise SourceError(
             "error", f"无法打开文件（{exc.strerror or exc}），请确认文件存在且有读取权限"

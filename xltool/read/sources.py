@@ -16,7 +16,7 @@ import io
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from xltool.read import limits
 from xltool.read.folders import readable, walk_inputs
@@ -195,7 +195,7 @@ def _read_limited(path: Path) -> bytes:
                 raise SourceError("error", MSG_NOT_REGULAR)
             if info.st_size > limits.MAX_FILE_BYTES:
                 raise SourceError("error", too_large_message(info.st_size))
-            data = fh.read(limits.MAX_FILE_BYTES + 1)
+            data = read_stated(fh, info.st_size)
     except SourceError:
         raise
     except IsADirectoryError as exc:
@@ -206,6 +206,19 @@ def _read_limited(path: Path) -> bytes:
         ) from exc
     if len(data) > limits.MAX_FILE_BYTES:  # grew while being read
         raise SourceError("error", too_large_message(len(data)))
+    return data
+
+
+def read_stated(fh: BinaryIO, stated: int) -> bytes:
+    """What ``fh`` holds, at most limits.MAX_FILE_BYTES + 1 bytes, read as a file of ``stated`` bytes.
+
+    Asking for the limit at once would have a buffer of that size (100 MiB) allocated for every file,
+    which costs more than reading a form: the stated size and one byte more are asked for first,
+    the rest (up to the limit) only when the file grew while being read.
+    """
+    data = fh.read(stated + 1)
+    if len(data) > stated:
+        data += fh.read(limits.MAX_FILE_BYTES + 1 - len(data))
     return data
 
 
