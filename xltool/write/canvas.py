@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from xltool.forms.blocks import Format as ValueFormat
@@ -137,8 +137,22 @@ class Canvas:
         to_row: int | None = None,
         to_col: int | None = None,
     ) -> str:
-        """Write a value (text always as text) into a cell or a merged range; return its A1."""
+        """Write a value (text always as text) into a cell or a merged range; return its A1.
+
+        Cells go through xlsxwriter's undecorated ``_write_*`` methods: the public ones only add a
+        conversion of A1 arguments, and the canvas always passes row and column numbers.
+        """
         fmt = self.styles.get(style)
+        ws = self.ws
+        if to_row is None and to_col is None:  # a single cell, the most common case
+            if isinstance(value, str) and value:
+                ws._write_string(row, col, str(value), fmt)
+                self.fit(row, col, col, value)
+            elif value is None or isinstance(value, str):
+                ws._write_blank(row, col, None, fmt)
+            else:
+                ws._write_number(row, col, float(value), fmt)
+            return a1(row, col)
         last_row = row if to_row is None else to_row
         last_col = col if to_col is None else to_col
         blank = value is None or value == ""
@@ -146,15 +160,15 @@ class Canvas:
         if (last_row, last_col) != (row, col):
             # merge_range writes the first cell itself (a number directly); text is written after it
             # by write_string, so that it stays text whatever the workbook's options.
-            self.ws.merge_range(row, col, last_row, last_col, "" if number is None else number, fmt)
+            ws.merge_range(row, col, last_row, last_col, "" if number is None else number, fmt)
             if isinstance(value, str) and value:
-                self.ws.write_string(row, col, value, fmt)
+                ws._write_string(row, col, value, fmt)
         elif blank:
-            self.ws.write_blank(row, col, None, fmt)
+            ws._write_blank(row, col, None, fmt)
         elif number is None:
-            self.ws.write_string(row, col, str(value), fmt)
+            ws._write_string(row, col, str(value), fmt)
         else:
-            self.ws.write_number(row, col, number, fmt)
+            ws._write_number(row, col, number, fmt)
         if isinstance(value, str) and value and last_row == row:
             self.fit(row, col, last_col, value)
         return a1(row, col)
@@ -315,6 +329,12 @@ def _text_fallback(content: FormSheet, key: str) -> str | None:
 def a1(row: int, col: int) -> str:
     """A cell's A1 reference (cached: the forms use the same few hundred cells over and over)."""
     return xl_rowcol_to_cell(row, col)
+
+
+@functools.lru_cache(maxsize=4096)
+def rowcol(cell: str) -> tuple[int, int]:
+    """A1 → (row, col), 0-based (cached, as `a1`: marks and sorts look the same cells up again)."""
+    return xl_cell_to_rowcol(cell)
 
 
 def break_label(text: str, width: float) -> str:

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from xlsxwriter.utility import xl_cell_to_rowcol
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -19,7 +18,7 @@ from xltool.forms.marks import REVIEW_SHEET
 from xltool.model.records import SEVERITY_ORDER, Anchor, Finding, FormSheet
 from xltool.rules.derived import DERIVED
 from xltool.rules.scorecard import SheetScore, kept_figures
-from xltool.write.canvas import Placement, anchor_key, as_written
+from xltool.write.canvas import Placement, anchor_key, as_written, rowcol
 from xltool.write.cell_marks import finding_comment, place_finding, restyle
 from xltool.write.looks import (
     A4_INCHES,
@@ -179,10 +178,10 @@ def _mark(
         style = placement.styles[anchor]
         if hits:
             style = style.filled(FILLS[_worst(f for _, f in hits)])
-        ws.write_number(*xl_cell_to_rowcol(a1), float(value), styles.get(style))
+        ws.write_number(*rowcol(a1), float(value), styles.get(style))
     kept_cells = {placement.cells.get(a) for a in kept}
     for cell, hits in by_cell.items():
-        row, col = xl_cell_to_rowcol(cell)
+        row, col = rowcol(cell)
         findings = sorted((f for _, f in hits), key=lambda f: (SEVERITY_ORDER[f.severity], f.rule))
         style = styles_at[cell]
         if cell not in kept_cells and style is not None:

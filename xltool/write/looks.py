@@ -99,23 +99,25 @@ _ROLE_PROPERTIES: dict[StyleRole, dict[str, object]] = {
 
 
 _PROTOTYPES: dict[tuple[object, ...], Format] = {}
+PropertyKey = tuple[tuple[str, object], ...]  # a format's properties, sorted: the same key for one look
 
 
-def add_format(workbook: Workbook, props: Mapping[str, object]) -> Format:
+def add_format(workbook: Workbook, props: Mapping[str, object], key: PropertyKey | None = None) -> Format:
     """``workbook.add_format(props)``, cloned from a prototype kept for the process.
 
     A batch adds the same few dozen formats to every workbook it writes; xlsxwriter's constructor runs a
     setter per property each time. The prototype is built as ``add_format`` builds a format (the
     workbook's default properties updated with ``props``) but belongs to no workbook; a clone is bound to
-    this workbook's format indices, exactly as ``add_format`` binds a new one.
+    this workbook's format indices, exactly as ``add_format`` binds a new one. ``key`` is
+    ``props`` sorted, when the caller already has it.
     """
     defaults = workbook.default_format_properties
-    key = (tuple(defaults.items()), tuple(sorted(props.items())))
-    proto = _PROTOTYPES.get(key)
+    cache_key = (tuple(defaults.items()), tuple(sorted(props.items())) if key is None else key)
+    proto = _PROTOTYPES.get(cache_key)
     if proto is None:
         proto = Format({**defaults, **props}, {}, {})
         proto._get_format_key()  # computed once, from the properties alone
-        _PROTOTYPES[key] = proto
+        _PROTOTYPES[cache_key] = proto
     fmt = Format.__new__(Format)
     fmt.__dict__.update(proto.__dict__)
     fmt.xf_format_indices = workbook.xf_format_indices
@@ -135,8 +137,16 @@ class Styles:
         """The xlsxwriter format for a style."""
         fmt = self._formats.get(style)
         if fmt is None:
-            fmt = self._formats[style] = add_format(self._workbook, _format_properties(style))
+            props, key = _style_properties(style)
+            fmt = self._formats[style] = add_format(self._workbook, props, key)
         return fmt
+
+
+@functools.cache
+def _style_properties(style: CellStyle) -> tuple[dict[str, object], PropertyKey]:
+    """A style's format properties and their sorted key, worked out once per process (read only)."""
+    props = _format_properties(style)
+    return props, tuple(sorted(props.items()))
 
 
 def _format_properties(style: CellStyle) -> dict[str, object]:
@@ -181,7 +191,18 @@ def wrapped_lines(text: str, width: float, padding: float = CELL_PADDING) -> int
 @functools.lru_cache(maxsize=16384)
 def display_units(text: str) -> float:
     """Width of a text in column-width units: an East Asian wide character is about two digits."""
-    return sum(WIDE_CHAR_UNITS if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(map(_CHAR_UNITS.__getitem__, text))  # the same sum, character by character, in C
+
+
+class _CharUnits(dict[str, float]):
+    """Each character's width in column-width units, looked up once per character and process."""
+
+    def __missing__(self, ch: str) -> float:
+        units = self[ch] = WIDE_CHAR_UNITS if unicodedata.east_asian_width(ch) in "WF" else 1
+        return units
+
+
+_CHAR_UNITS = _CharUnits()
 
 
 __all__ = [

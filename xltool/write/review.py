@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_cell_to_rowcol
 from xlsxwriter.worksheet import Worksheet
 
 from xltool.forms.blocks import Format as ValueFormat
@@ -21,6 +20,7 @@ from xltool.model.records import SEVERITY_ORDER, Finding, WorkbookRead
 from xltool.model.rounding import fmt_num
 from xltool.rules.catalogue import RULES, SEVERITY_NAMES
 from xltool.rules.scorecard import SheetScore, over_claimed
+from xltool.write.canvas import rowcol
 from xltool.write.looks import (
     PAGE_FOOTER,
     wrapped_lines,
@@ -195,31 +195,33 @@ def _write_findings(ws: Worksheet, looks: Looks, r: int, marks: Sequence[Mark]) 
         ws.write_string(r + 1, 0, "未发现问题", looks.review("cell"))
         return
     ordered = sorted(marks, key=review_order)
-    width = REVIEW_COLUMNS[MESSAGE_COLUMN][1]
-    basis_width = REVIEW_COLUMNS[BASIS_COLUMN][1]
+    width = REVIEW_COLUMNS[MESSAGE_COLUMN][1] * REVIEW_SCALE
+    basis_width = REVIEW_COLUMNS[BASIS_COLUMN][1] * REVIEW_SCALE
+    # One row per finding: the formats are fetched once, the cells written by xlsxwriter's undecorated
+    # methods (the public ones only add a conversion of A1 arguments).
+    cell, center, message = looks.review("cell"), looks.review("center"), looks.review("message")
+    write_string, write_value = ws._write_string, _write_value
     for i, mark in enumerate(ordered, start=1):
-        f = mark.finding
-        ws.write_string(r + i, 0, SEVERITY_NAMES[f.severity], looks.severity(f.severity))
-        ws.write_string(r + i, 1, f.rule_name, looks.review("cell"))
-        ws.write_string(r + i, 2, mark.sheet, looks.review("cell"))
+        f, row = mark.finding, r + i
+        write_string(row, 0, SEVERITY_NAMES[f.severity], looks.severity(f.severity))
+        write_string(row, 1, f.rule_name, cell)
+        write_string(row, 2, mark.sheet, cell)
         if mark.elsewhere:  # the cell is in another workbook: named (as in the input), not linked
-            ws.write_string(r + i, 3, f"原表{mark.cell}", looks.review("center"))
+            write_string(row, 3, f"原表{mark.cell}", center)
         elif i <= MAX_LINKS:
-            ws.write_url(
-                r + i, 3, internal_link(mark.sheet, mark.cell), looks.review("link"), string=mark.cell
-            )
+            ws._write_url(row, 3, internal_link(mark.sheet, mark.cell), looks.review("link"), mark.cell)
         else:
-            ws.write_string(r + i, 3, mark.cell, looks.review("center"))
-        ws.write_string(r + i, 4, f.message, looks.review("message"))
-        for c, value in enumerate((f.expected, f.threshold, f.actual), start=5):
-            _write_value(ws, r + i, c, value, looks.review_number(mark.fmt))
-        _write_value(ws, r + i, BASIS_COLUMN, f.basis, looks.review("message"))
-        ws.write_string(r + i, 9, f.rule, looks.review("cell"))
-        ws.write_string(r + i, 10, f.cell, looks.review("center"))
-        lines = max(
-            rows_for(f.message, width * REVIEW_SCALE), rows_for(f.basis or "", basis_width * REVIEW_SCALE)
-        )
-        ws.set_row(r + i, max(18, lines * 13.5 + 5))
+            write_string(row, 3, mark.cell, center)
+        write_string(row, 4, f.message, message)
+        number = looks.review_number(mark.fmt)
+        write_value(ws, row, 5, f.expected, number)
+        write_value(ws, row, 6, f.threshold, number)
+        write_value(ws, row, 7, f.actual, number)
+        write_value(ws, row, BASIS_COLUMN, f.basis, message)
+        write_string(row, 9, f.rule, cell)
+        write_string(row, 10, f.cell, center)
+        lines = max(rows_for(f.message, width), rows_for(f.basis or "", basis_width))
+        ws.set_row(row, max(18, lines * 13.5 + 5))
     _write_follow_up(ws, looks, r, ordered)
     ws.autofilter(r, 0, r + len(ordered), len(REVIEW_COLUMNS) + len(FOLLOW_UP_COLUMNS) - 1)
     if r + 1 <= MAX_FROZEN_ROWS:
@@ -233,14 +235,15 @@ def _write_follow_up(ws: Worksheet, looks: Looks, r: int, ordered: Sequence[Mark
     for c, (text, width) in enumerate(FOLLOW_UP_COLUMNS, start=c0):
         ws.set_column(c, c, width, None, {"hidden": text == KEY_HEADER})
         ws.write_string(r, c, text, looks.review("header"))
+    explanation, verdict, cell = looks.review("explanation"), looks.review("verdict"), looks.review("cell")
     for i, mark in enumerate(ordered, start=1):
         f = mark.finding
-        for c, given, look in ((c0, f.explanation, "explanation"), (c0 + 1, f.review, "verdict")):
+        for c, given, look in ((c0, f.explanation, explanation), (c0 + 1, f.review, verdict)):
             if given:
-                ws.write_string(r + i, c, given, looks.review(look))
+                ws._write_string(r + i, c, given, look)
             else:
-                ws.write_blank(r + i, c, None, looks.review(look))
-        ws.write_string(r + i, c0 + 2, f.key, looks.review("cell"))
+                ws._write_blank(r + i, c, None, look)
+        ws._write_string(r + i, c0 + 2, f.key, cell)
     ws.data_validation(
         r + 1,
         c0 + 1,
@@ -261,18 +264,18 @@ def _write_follow_up(ws: Worksheet, looks: Looks, r: int, ordered: Sequence[Mark
 
 def review_order(mark: Mark) -> tuple[object, ...]:
     """Severity, then sheet (as in the workbook), then cell (row, then column)."""
-    row, col = xl_cell_to_rowcol(mark.cell)
+    row, col = rowcol(mark.cell)
     return (SEVERITY_ORDER[mark.finding.severity], mark.sheet_order, row, col, mark.finding.rule)
 
 
 def _write_value(ws: Worksheet, r: int, c: int, value: object, fmt: Format) -> None:
     """A number as a number; anything else as text, never as a formula."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        ws.write_blank(r, c, None, fmt)
+        ws._write_blank(r, c, None, fmt)
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        ws.write_number(r, c, value, fmt)
+        ws._write_number(r, c, value, fmt)
     else:
-        ws.write_string(r, c, str(value), fmt)
+        ws._write_string(r, c, str(value), fmt)
 
 
 def rows_for(text: str, width: float) -> int:

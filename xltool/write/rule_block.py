@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from xltool.forms.blocks import FormLayout
 from xltool.model.records import Anchor, FormSheet
 from xltool.model.rounding import fmt_num
 from xltool.rules.scorecard import IndicatorScore, SheetScore, basis, over_claimed
-from xltool.write.canvas import Placement
+from xltool.write.canvas import Placement, rowcol
 from xltool.write.cell_marks import EXTRA_STYLE
 from xltool.write.looks import CellStyle, Styles, display_units
 from xltool.write.scored_looks import Looks
@@ -24,7 +24,7 @@ EXTRA_MIN_WIDTH = 8.0
 def placed_row(placement: Placement, anchor: Anchor) -> int | None:
     """The 0-based row of an anchor's cell, if placed."""
     a1 = placement.at(anchor)
-    return None if a1 is None else xl_cell_to_rowcol(a1)[0]
+    return None if a1 is None else rowcol(a1)[0]
 
 
 def write_rule_block(

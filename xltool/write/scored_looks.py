@@ -67,18 +67,23 @@ class Looks:
         self._workbook = workbook
         self._formats: dict[tuple[tuple[str, object], ...], Format] = {}
         self._named: dict[tuple[object, ...], Format] = {}
+        self._review: dict[str, Format] = {}
 
     def get(self, **props: object) -> Format:
         """A format with these xlsxwriter properties (over the body font, vertically centred)."""
         key = tuple(sorted(props.items()))
-        if key not in self._formats:
-            self._formats[key] = add_format(self._workbook, {"valign": "vcenter", **props})
-        return self._formats[key]
+        fmt = self._formats.get(key)
+        if fmt is None:
+            fmt = self._formats[key] = add_format(self._workbook, {"valign": "vcenter", **props})
+        return fmt
 
-    def _named_look(self, name: tuple[object, ...], props: Callable[[], dict[str, object]]) -> Format:
+    def _named_look(
+        self, name: tuple[object, ...], props: Callable[..., dict[str, object]], *args: object
+    ) -> Format:
+        """The look called ``name``, made from ``props(*args)`` the first time it is asked for."""
         fmt = self._named.get(name)
         if fmt is None:
-            fmt = self._named[name] = self.get(**props())
+            fmt = self._named[name] = self.get(**props(*args))
         return fmt
 
     def block_header(self) -> Format:
@@ -90,15 +95,7 @@ class Looks:
 
     def block_value(self, fmt: str, *, over: bool = False, text: bool = False) -> Format:
         """A value cell of the 按规则计算 block; bold red when the department claimed more."""
-
-        def props() -> dict[str, object]:
-            looks: dict[str, object] = {"border": 1, "bg_color": RULE_BODY_FILL}
-            looks |= {"text_wrap": True, "font_size": 10} if text else {"num_format": fmt, "align": "center"}
-            if over:
-                looks |= {"bold": True, "font_color": OVER_FONT}
-            return looks
-
-        return self._named_look(("block_value", fmt, over, text), props)
+        return self._named_look(("block_value", fmt, over, text), _block_value, fmt, over, text)
 
     def note_cell(self, severity: str) -> Format:
         """The cell reference of a 审核意见 line: a link filled by severity."""
@@ -118,20 +115,36 @@ class Looks:
         return self._named_look(("note_text",), lambda: {"font_size": 11, "text_wrap": True})
 
     def review(self, kind: str) -> Format:
-        """Formats of the 审核结果 sheet by name."""
-        return self._named_look(("review", kind), lambda: _REVIEW_LOOKS[kind])
+        """Formats of the 审核结果 sheet by name (asked for per cell: a plain dict lookup once made)."""
+        fmt = self._review.get(kind)
+        if fmt is None:
+            fmt = self._review[kind] = self.get(**_REVIEW_LOOKS[kind])
+        return fmt
 
     def review_number(self, fmt: ValueFormat | None) -> Format:
         """A bordered number cell of the 审核结果 sheet in a value format."""
-        number = NUMBER_FORMATS[fmt] if fmt and fmt != "text" else "General"
-        return self._named_look(
-            ("review_number", number),
-            lambda: {"font_size": 10, "border": 1, "align": "right", "num_format": number},
-        )
+        return self._named_look(("review_number", fmt), _review_number, fmt)
 
     def severity(self, severity: str) -> Format:
         """The 级别 cell of a finding, filled by severity."""
-        return self._named_look(
-            ("severity", severity),
-            lambda: {"font_size": 10, "border": 1, "align": "center", "bg_color": FILLS[severity]},
-        )
+        return self._named_look(("severity", severity), _severity, severity)
+
+
+def _block_value(fmt: str, over: bool, text: bool) -> dict[str, object]:
+    """The properties of a value cell of the 按规则计算 block."""
+    looks: dict[str, object] = {"border": 1, "bg_color": RULE_BODY_FILL}
+    looks |= {"text_wrap": True, "font_size": 10} if text else {"num_format": fmt, "align": "center"}
+    if over:
+        looks |= {"bold": True, "font_color": OVER_FONT}
+    return looks
+
+
+def _review_number(fmt: ValueFormat | None) -> dict[str, object]:
+    """The properties of a bordered number cell of the 审核结果 sheet."""
+    number = NUMBER_FORMATS[fmt] if fmt and fmt != "text" else "General"
+    return {"font_size": 10, "border": 1, "align": "right", "num_format": number}
+
+
+def _severity(severity: str) -> dict[str, object]:
+    """The properties of the 级别 cell of a finding."""
+    return {"font_size": 10, "border": 1, "align": "center", "bg_color": FILLS[severity]}
