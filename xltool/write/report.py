@@ -19,6 +19,7 @@ from xltool.model.names import natural_key
 from xltool.model.records import SEVERITY_ORDER, Finding, WorkbookRead
 from xltool.version import __version__
 from xltool.write.atomic import atomic_path
+from xltool.write.json_text import indented
 
 Location = tuple[str, str, str]
 
@@ -172,12 +173,6 @@ def with_finding_counts(departments: list[dict[str, Any]], counts: FindingCounts
     return departments
 
 
-def _indented(value: object, level: int) -> str:
-    text = json.dumps(value, ensure_ascii=False, indent=2)
-    pad = " " * level
-    return "\n".join(pad + line for line in text.splitlines())
-
-
 def report_head(profile: str) -> dict[str, Any]:
     """The keys report.json opens with: its schema, the version that wrote it, the profile."""
     return {"schema": 1, "xltool_version": __version__, "profile": profile}
@@ -206,12 +201,11 @@ def write_report(
             fh.write(f'  "{key}": [')
             first = True
             for item in items:
-                fh.write("\n" if first else ",\n")
-                fh.write(_indented(item, 4))
+                fh.write(("\n" if first else ",\n") + indented(item, 4))
                 first = False
             fh.write("]" if first else "\n  ]")
             fh.write(",\n" if key != "findings" else "")
         for key, value in (tail() if tail is not None else {}).items():
             fh.write(f",\n  {json.dumps(key)}: ")
-            fh.write(_indented(value, 2).lstrip())
+            fh.write(indented(value, 2).lstrip())
         fh.write("\n}\n")

@@ -1,0 +1,108 @@
+"""Indented JSON text, as ``json.dumps(value, ensure_ascii=False, indent=2)`` writes it, but faster.
+
+CPython's C encoder only serves ``json.dumps`` without ``indent``; with it, every value goes through
+the pure-Python encoder (a generator per container, a call per leaf). report.json is indented and
+holds thousands of findings, so it is laid out here by a short recursion. A container of scalars
+alone (a finding is one, but for its ``scored`` place) is one call of the C encoder whose item
+separator is the line break and indentation of its members; a string elsewhere goes through the C
+``encode_basestring``, a number through its ``repr``, as json does. Anything else (a subclass, a
+non-string key) is left to json itself, so the text is the same for every value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import lru_cache
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]  # C where CPython has it
+
+_INDENT = "  "
+_FLOAT_WORDS = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}  # json's allow_nan spelling
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def indented(value: object, level: int = 0) -> str:
+    """``value`` as ``json.dumps(value, ensure_ascii=False, indent=2)``, every line after the first
+    (and the first) indented by ``level`` spaces."""
+    return " " * level + _text(value, "\n" + " " * level)
+
+
+def _text(value: object, newline: str) -> str:
+    """``value``'s JSON text; ``newline`` is a line break and the indentation of ``value``'s line."""
+    if type(value) is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return int.__repr__(value)
+    if type(value) is float:
+        text = float.__repr__(value)
+        return _FLOAT_WORDS.get(text, text)
+    inner = newline + _INDENT
+    if type(value) is dict and all(type(k) is str for k in value):
+        return "{" + inner + _members(value, inner) + newline + "}" if value else "{}"
+    if type(value) is list or type(value) is tuple:
+        return "[" + inner + _members(value, inner) + newline + "]" if value else "[]"
+    # Anything else (a subclass of a JSON type, a key json turns into a string): json's own text.
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", newline)
+
+
+def _members(value: dict[str, object] | list[object] | tuple[object, ...], inner: str) -> str:
+    """A container's members, each on its line (``inner``): each run of scalars in one encoder call."""
+    encode = _scalar_members(inner)
+    parts: list[str] = []
+    if type(value) is dict:
+        run: dict[str, object] = {}
+        for key, v in value.items():
+            if type(v) in _SCALARS:
+                run[key] = v
+                continue
+            if run:
+                parts.append(encode(run))
+                run = {}
+            parts.append(encode_basestring(key) + ": " + _text(v, inner))
+        if run:
+            parts.append(encode(run))
+    else:
+        items: list[object] = []
+        for v in value:
+            if type(v) in _SCALARS:
+                items.append(v)
+                continue
+            if items:
+                parts.append(encode(items))
+                items = []
+            parts.append(_text(v, inner))
+        if items:
+            parts.append(encode(items))
+    return ("," + inner).join(parts)
+
+
+@lru_cache(maxsize=64)
+def _scalar_members(inner: str) -> Callable[[dict[str, object] | list[object]], str]:
+    """The members of a dict or list of scalars, separated by ``,`` and ``inner`` (no brackets).
+
+    The C encoder, made as json.JSONEncoder.iterencode makes it, but once per indentation rather than
+    once per call; json's own text member by member where the interpreter has no C encoder.
+    """
+    if c_make_encoder is None:
+        return lambda run: _python_members(run, inner)
+    encode = c_make_encoder(
+        None, _unserialisable, encode_basestring, None, ": ", "," + inner, False, False, True
+    )
+    return lambda run: "".join(encode(run, 0))[1:-1]
+
+
+def _python_members(run: dict[str, object] | list[object], inner: str) -> str:
+    """The members of a dict or list of scalars, one by one."""
+    if type(run) is dict:
+        return ("," + inner).join([encode_basestring(k) + ": " + _text(v, inner) for k, v in run.items()])
+    return ("," + inner).join([_text(v, inner) for v in run])
+
+
+def _unserialisable(value: object) -> object:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
