@@ -7,16 +7,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.url import Url
 
 from xltool.forms.layouts import FORM_NAMES
 from xltool.forms.report_terms import REPORT_KIND_NAME
 from xltool.rules.catalogue import SEVERITY_NAMES
 from xltool.write.atomic import write_bytes_atomic
+from xltool.write.quick_sheet import QuickBook
 from xltool.write.review import RATE_FIGURES
 from xltool.write.summary_charts import ChartData, charts
-from xltool.write.summary_looks import HEADER_ROW, Formats, SummaryHead, fitted_height, put, row_height, table
+from xltool.write.summary_looks import HEADER_ROW, Formats, SummaryHead, fitted_height, row_height, table
 
 SUMMARY_NAME = "审核汇总.xlsx"
 STATUS_NAMES = {"ok": "已读取", "skipped": "已跳过", "error": "无法读取", "superseded": "已被替代"}
@@ -68,7 +68,7 @@ def _departments(
         ]  # fmt: skip
         ws.set_row(r, fitted_height([(d["name"], 28), (form.get("file"), 40)]))
         for c, (value, cell_format) in enumerate(values):
-            put(ws, r, c, value, cell_format)
+            ws.put(r, c, value, cell_format)
     first = HEADER_ROW + 1
     ws.conditional_format(
         first,
@@ -106,7 +106,7 @@ def _projects(
         ]  # fmt: skip
         ws.set_row(r, fitted_height([(dept, 24), (p["name"], 30), (p["file"], 36), (p["sheet"], 18)]))
         for c, (value, cell_format) in enumerate(values):
-            put(ws, r, c, value, cell_format)
+            ws.put(r, c, value, cell_format)
 
 
 FINDING_HEADERS = (
@@ -130,17 +130,17 @@ def _findings(
         wrapped = {2: f.get("department"), 3: f.get("file"), 4: f.get("sheet"), 6: f["message"]}
         wrapped |= {10: f.get("basis"), 15: f.get("explanation")}
         ws.set_row(r, fitted_height([(text, widths[c]) for c, text in wrapped.items()]))
-        put(ws, r, 0, SEVERITY_NAMES[f["severity"]], severity_format[f["severity"]])
+        ws.put(r, 0, SEVERITY_NAMES[f["severity"]], severity_format[f["severity"]])
         for c, key in enumerate(("rule_name", "department", "file", "sheet", "cell"), start=1):
-            put(ws, r, c, f.get(key), fmt.wrap if c in wrapped else fmt.text)
+            ws.put(r, c, f.get(key), fmt.wrap if c in wrapped else fmt.text)
         if f.get("paragraph") is not None:  # a written report's sentence: where it stands in the text
-            put(ws, r, 4, f"第{f['paragraph']}段", fmt.text)
-        put(ws, r, 6, f["message"], fmt.wrap)
+            ws.put(r, 4, f"第{f['paragraph']}段", fmt.text)
+        ws.put(r, 6, f["message"], fmt.wrap)
         figures = fmt.rate if f["rule"] in RATE_FIGURES else fmt.score
         for c, key in enumerate(("expected", "threshold", "actual"), start=7):
-            put(ws, r, c, f.get(key), figures)
-        put(ws, r, 10, f.get("basis"), fmt.wrap)
-        put(ws, r, 11, f["rule"], fmt.text)
+            ws.put(r, c, f.get(key), figures)
+        ws.put(r, 10, f.get("basis"), fmt.wrap)
+        ws.put(r, 11, f["rule"], fmt.text)
         scored = f.get("scored")
         if scored and "paragraph" in scored:  # a written report's sentence: its annotated copy
             scored = {**scored, "sheet": "", "cell": f"第{scored['paragraph']}段"}
@@ -155,12 +155,12 @@ def _findings(
             text, kind = (LINK_TEXT, "评分表") if scored["sheet"] else (REPORT_LINK_TEXT, "批注稿")
             ws.write_url(r, 12, _PosixUrl.made(target, text, _tail(f"{kind} {where}", MAX_TIP)), fmt.link)
         elif scored:
-            put(ws, r, 12, where, fmt.wrap)
+            ws.put(r, 12, where, fmt.wrap)
         status = "已接受" if f.get("review") == "接受" else FINDING_STATUS.get(f.get("status") or "open")
-        put(ws, r, 13, status, fmt.text)
-        put(ws, r, 14, ROUND_NAMES.get(f.get("round") or ""), fmt.text)
-        put(ws, r, 15, f.get("explanation"), fmt.wrap)
-        put(ws, r, 16, f.get("review"), fmt.text)
+        ws.put(r, 13, status, fmt.text)
+        ws.put(r, 14, ROUND_NAMES.get(f.get("round") or ""), fmt.text)
+        ws.put(r, 15, f.get("explanation"), fmt.wrap)
+        ws.put(r, 16, f.get("review"), fmt.text)
 
 
 class _PosixUrl(Url):
@@ -218,10 +218,10 @@ def _inputs(wb: Any, fmt: Formats, head: SummaryHead, inputs: Iterable[dict[str,
         if not_written:
             notes.append(scored["message"])
         ws.set_row(r, fitted_height([(i["file"], 50), ("；".join(notes), 80)]))
-        put(ws, r, 0, i["file"], fmt.wrap)
-        put(ws, r, 1, KIND_NAMES.get(i.get("kind") or "", "未识别"), fmt.text)
-        put(ws, r, 2, STATUS_NAMES[i["status"]], fmt.error if not_written else status_format[i["status"]])
-        put(ws, r, 3, "；".join(notes) or None, fmt.wrap)
+        ws.put(r, 0, i["file"], fmt.wrap)
+        ws.put(r, 1, KIND_NAMES.get(i.get("kind") or "", "未识别"), fmt.text)
+        ws.put(r, 2, STATUS_NAMES[i["status"]], fmt.error if not_written else status_format[i["status"]])
+        ws.put(r, 3, "；".join(notes) or None, fmt.wrap)
 
 
 def write_summary(
@@ -248,7 +248,7 @@ def write_summary(
     # write cleanly (a zip left half-written on disk complains again when it is collected).
     buffer = io.BytesIO()
     options = {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True}
-    wb = xlsxwriter.Workbook(buffer, options)
+    wb = QuickBook(buffer, options)  # xlsxwriter's workbook, its plain cells written in one step
     wb.set_properties({"title": "预算绩效自评审核汇总", "created": _created()})
     fmt = Formats(wb)
     head = head or SummaryHead()
@@ -305,7 +305,7 @@ def _rounds(
         ]
         ws.set_row(r, fitted_height([(line["name"], 28)]))
         for c, value in enumerate(values):
-            put(ws, r, c, value, fmt.wrap if c == 0 else fmt.int)
+            ws.put(r, c, value, fmt.wrap if c == 0 else fmt.int)
     r += 1
     totals = [
         "合计",
@@ -313,7 +313,7 @@ def _rounds(
     ]
     ws.set_row(r, row_height(1))
     for c, value in enumerate(totals):
-        put(ws, r, c, value, fmt.header if c == 0 else fmt.int)
+        ws.put(r, c, value, fmt.header if c == 0 else fmt.int)
     r += 2
     ws.set_row(r, 21)
     ws.write_string(r, 0, "仍存在的错误（上一轮已指出、本轮仍未整改且未被接受）", fmt.subtitle)
@@ -331,7 +331,7 @@ def _rounds(
         r += 1
         ws.set_row(r, fitted_height([(f.get(k), w) for k, w in zip(keys, widths, strict=True)]))
         for c, key in enumerate(keys):
-            put(ws, r, c, f.get(key), fmt.wrap if key in ("department", "file", "message") else fmt.text)
+            ws.put(r, c, f.get(key), fmt.wrap if key in ("department", "file", "message") else fmt.text)
 
 
 def _created() -> Any:

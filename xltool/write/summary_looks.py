@@ -115,15 +115,3 @@ def print_setup(ws: Any) -> None:
     ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     ws.set_footer(PAGE_FOOTER)
-
-
-def put(ws: Any, row: int, col: int, value: object, cell_format: Any) -> None:
-    """Numbers as numbers, everything else as text (never as a formula)."""
-    if value is None:
-        ws.write_blank(row, col, None, cell_format)
-    elif isinstance(value, bool):
-        ws.write_string(row, col, "是" if value else "否", cell_format)
-    elif isinstance(value, int | float):
-        ws.write_number(row, col, value, cell_format)
-    else:
-        ws.write_string(row, col, str(value), cell_format)
