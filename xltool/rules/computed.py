@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from xltool.forms.blocks import Role
 from xltool.forms.layouts import FORMS
@@ -18,8 +19,12 @@ from xltool.rules.engine import Context, Flagged, rule
 _EXTRA = re.compile(r"_extra_\d+$")
 
 
+@lru_cache(maxsize=4096)
 def _role(kind: str, block: str, row: str, column: str) -> Role | None:
-    """The role the official layout gives a figure's cell (an added 专项 row takes its siblings')."""
+    """The role the official layout gives a figure's cell (an added 专项 row takes its siblings').
+
+    Cached: the layouts are fixed and a chunk asks about the same few hundred cells for every sheet.
+    """
     layout = FORMS.get(kind)  # type: ignore[call-overload]
     grid = next((g for g in layout.grids if g.key == block), None) if layout is not None else None
     if grid is None:

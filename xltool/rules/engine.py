@@ -210,12 +210,17 @@ class Context:
             )
 
     def rows(self, frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
-        """Iterate the flagged rows of a frame as dicts (only flagged rows are ever formatted)."""
+        """Iterate the flagged rows of a frame as dicts (only flagged rows are ever formatted).
+
+        Each column is turned into a list at once (``Series.tolist``, the same Python values that
+        ``itertuples`` gives): iterating pandas' string columns goes element by element otherwise.
+        """
         if frame.empty:
             return
         cols = list(frame.columns)
         index_name = str(frame.index.name or "index")
-        for idx, values in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):
+        columns = [frame.iloc[:, k].tolist() for k in range(len(cols))]
+        for idx, values in zip(frame.index, zip(*columns, strict=True), strict=True):
             row = dict(zip(cols, values, strict=True))
             row.setdefault(index_name, idx)
             yield row

@@ -35,6 +35,7 @@ SHEET_COLUMNS = [
     "total_score_cell",
     "total_score_raw",
 ]
+# ``raw``: the text of a cell that could not be read as a number (``problem``), "" for every other.
 FIGURE_COLUMNS = ["sid", "block", "row", "column", "value", "cell", "raw", "problem"]
 INDICATOR_COLUMNS = [
     "sid",
@@ -93,13 +94,15 @@ def _text(raw: object) -> str:
 
 def _indicator_record(sid: int, ind: IndicatorRow) -> tuple[object, ...]:
     target, actual = ind.target, ind.actual
+    t_quantity = target if isinstance(target, Quantity) else None
+    a_quantity = actual if isinstance(actual, Quantity) else None
     t_cmp = a_cmp = math.nan
-    if isinstance(target, Quantity) and isinstance(actual, Quantity):
-        pair = comparable(target, actual)
+    if t_quantity is not None and a_quantity is not None:
+        pair = comparable(t_quantity, a_quantity)
         if pair is not None:
             t_cmp, a_cmp = float(pair[0]), float(pair[1])
     level = achievement_level(actual.text) if isinstance(actual, Qualitative) else None
-    cells = ind.cells
+    cells = ind.cells.get
     return (
         sid,
         ind.index,
@@ -109,13 +112,13 @@ def _indicator_record(sid: int, ind: IndicatorRow) -> tuple[object, ...]:
         ind.level2,
         ind.name,
         _kind(target),
-        target.op if isinstance(target, Quantity) else "",
-        float(target.number) if isinstance(target, Quantity) else math.nan,
-        target.unit if isinstance(target, Quantity) else "",
+        t_quantity.op if t_quantity else "",
+        float(t_quantity.number) if t_quantity else math.nan,
+        t_quantity.unit if t_quantity else "",
         _text(ind.target_raw),
         _kind(actual),
-        float(actual.number) if isinstance(actual, Quantity) else math.nan,
-        actual.unit if isinstance(actual, Quantity) else "",
+        float(a_quantity.number) if a_quantity else math.nan,
+        a_quantity.unit if a_quantity else "",
         _text(ind.actual_raw),
         t_cmp,
         a_cmp,
@@ -123,12 +126,12 @@ def _indicator_record(sid: int, ind: IndicatorRow) -> tuple[object, ...]:
         _f(ind.weight),
         _f(ind.self_score),
         ind.reason.strip(),
-        cells.get("name", ""),
-        cells.get("target", ""),
-        cells.get("actual", ""),
-        cells.get("weight", ""),
-        cells.get("score", ""),
-        cells.get("reason", ""),
+        cells("name", ""),
+        cells("target", ""),
+        cells("actual", ""),
+        cells("weight", ""),
+        cells("score", ""),
+        cells("reason", ""),
         ind.criterion,
     )
 
@@ -223,19 +226,11 @@ def build_frames(forms: Sequence[tuple[str, FormSheet]]) -> Frames:
             )
         )
         for fig in form.figures:
-            figure_index[(sid, fig.block, fig.row, fig.column)] = (_f(fig.value), fig.cell)
-            figure_rows.append(
-                (
-                    sid,
-                    fig.block,
-                    fig.row,
-                    fig.column,
-                    _f(fig.value),
-                    fig.cell,
-                    _text(fig.raw),
-                    fig.problem or "",
-                )
-            )
+            value = math.nan if fig.value is None else float(fig.value)
+            figure_index[(sid, fig.block, fig.row, fig.column)] = (value, fig.cell)
+            problem = fig.problem
+            raw = _text(fig.raw) if problem else ""  # only an unreadable cell's text is ever shown
+            figure_rows.append((sid, fig.block, fig.row, fig.column, value, fig.cell, raw, problem or ""))
         for ind in form.indicators:
             indicator_rows.append(_indicator_record(sid, ind))
     sheets = pd.DataFrame.from_records(sheet_rows, columns=SHEET_COLUMNS)

@@ -48,7 +48,7 @@ def _total_links() -> pd.DataFrame:
 
 
 LINKS = _total_links()
-TOTAL_COLUMNS = ["sid", "column", "sum", "count", "value", "cell", "raw"]
+TOTAL_COLUMNS = ["sid", "column", "sum", "count", "value", "cell"]
 
 
 def total_frame(ctx: Context, tid: int) -> pd.DataFrame:
@@ -69,7 +69,7 @@ def _build_total_frames(ctx: Context) -> dict[int, pd.DataFrame]:
     parts = linked[linked["role"] == "part"]
     head = linked[linked["role"] == "head"].set_index(["tid", "sid", "column"])
     summed = parts.groupby(["tid", "sid", "column"])["value"].agg(["sum", "count"])
-    out = summed.join(head[["value", "cell", "raw"]], how="left")
+    out = summed.join(head[["value", "cell"]], how="left")
     # A part (or the total) that cannot be read as a number leaves the sum unknown: A-UNREADABLE
     # reports that cell, and no sum is checked against a partial addition.
     unreadable = linked.loc[linked["problem"] != "", ["tid", "sid", "column"]]
