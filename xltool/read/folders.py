@@ -70,6 +70,7 @@ def walk_inputs(
     seen_dirs: dict[tuple[int, int], str] = {}
     seen_files: dict[tuple[int, int], str] = {}
     files: list[tuple[os.DirEntry[str], str, bool, os.stat_result]] = []
+    real_path = _RealPaths()
     try:
         info = os.stat(root)
         seen_dirs[(info.st_dev, info.st_ino)] = "."
@@ -124,13 +125,13 @@ def walk_inputs(
                     continue
                 if is_link:
                     links.append((entry, relative, info))
-                elif skipped is None or os.path.realpath(entry.path) != skipped:
+                elif skipped is None or real_path(entry, False) != skipped:
                     seen_dirs[(info.st_dev, info.st_ino)] = relative
                     pending.append((entry.path, relative))
             elif is_workbook:
                 files.append((entry, relative, is_link, info))
     for entry, relative, is_link, info in sorted(files, key=lambda item: item[2]):  # real files first
-        real = os.path.realpath(entry.path)
+        real = real_path(entry, is_link)
         key = (info.st_dev, info.st_ino)
         shown = readable(relative)
         if not stat.S_ISREG(info.st_mode):  # a device or a pipe named like a workbook, linked or not
@@ -148,6 +149,26 @@ def walk_inputs(
     found.sort(key=lambda item: item[0])
     refused.sort(key=lambda item: item.file)
     return [path for _, path in found], refused
+
+
+class _RealPaths:
+    """Real paths of walked entries, each folder's resolved once.
+
+    An entry that is not itself a link lies at its folder's real path under its own name: only the
+    folder needs resolving (``os.path.realpath`` looks at every part of a path, for every file).
+    """
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, entry: os.DirEntry[str], is_link: bool) -> str:
+        if is_link:
+            return os.path.realpath(entry.path)
+        folder = os.path.dirname(entry.path)
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, entry.name)
 
 
 def _inside(path: str, folder: str) -> bool:

@@ -19,6 +19,7 @@ from xltool.rules.profile import Profile
 from xltool.write.atomic import checked_target, not_written, output_names, safe_part
 from xltool.write.batch_report import BatchTally
 from xltool.write.letter import LETTERS_FOLDER
+from xltool.write.names import BATCH_REPORT_NAME
 
 Records = Callable[[], Iterator[dict[str, Any]]]
 
@@ -94,7 +95,7 @@ def write_documents(
     counts: dict[str, int],
 ) -> DocumentsResult:
     """The letters, then the batch's 审核报告 (documents.md)."""
-    from xltool.write.batch_report import BATCH_REPORT_NAME, write_batch_report
+    from xltool.write.batch_report import write_batch_report
 
     tally = BatchTally(low_rate=profile.low_execution_rate)
     result = write_letters(out, departments, findings_file, profile.title, tally)

@@ -28,7 +28,6 @@ from xltool.run import outputs
 from xltool.run.boundary import Failure, apply_failures
 from xltool.run.chunks import ChunkResult, ChunkTask
 from xltool.run.cycle import Plan, chunk_extras, fingerprint, load_last_year, plan_run, reused_result, take_in
-from xltool.run.documents import write_documents
 from xltool.run.lock import run_lock
 from xltool.run.outputs import check_paths
 from xltool.run.plan import CHUNK_DEPARTMENTS, chunk_groups, input_json, output_paths, usable_jobs
@@ -38,6 +37,7 @@ from xltool.run.rounds import resolved as resolved_findings
 from xltool.run.spool import SPOOL_PREFIX, remove_leftovers
 from xltool.run.workers import check_all, in_forked_process, read_all, succeeded
 from xltool.write.atomic import LOG_NAME, not_written
+from xltool.write.names import BATCH_REPORT_NAME, SUMMARY_NAME
 from xltool.write.report import merge_sorted, write_report
 
 REPORT_NAME = "report.json"
@@ -45,9 +45,6 @@ REPORT_NAME = "report.json"
 
 def reserved_names() -> tuple[str, ...]:
     """The run's own files in OUT, never given to a scored workbook."""
-    from xltool.write.batch_report import BATCH_REPORT_NAME
-    from xltool.write.summary import SUMMARY_NAME
-
     return (
         REPORT_NAME,
         SUMMARY_NAME,
@@ -234,7 +231,7 @@ class _Run:
 
 def _finish(run: _Run) -> RunResult:
     """The summary workbook and report.json (last), streaming the spooled records into both."""
-    from xltool.write.summary import SUMMARY_NAME, write_summary
+    from xltool.write.summary import write_summary
     from xltool.write.summary_looks import SummaryHead
 
     out, results, entries = run.out, run.results, run.plan.entries
@@ -294,6 +291,8 @@ def _finish(run: _Run) -> RunResult:
     side = in_forked_process(summarise) if run.jobs > 1 else None
     letters: dict[str, str] = {}  # department → its 审核意见书, as report.json names it
     if run.documents:  # in this process, beside the forked summary
+        from xltool.run.documents import write_documents  # the Word library only when it is needed
+
         docs = write_documents(out, departments, merged, run.profile, inputs, summary)
         written.extend(docs.written)
         failed.update(docs.failed)

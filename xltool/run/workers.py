@@ -197,7 +197,11 @@ def _check_chunks(
         # Import the heavy modules (pandas, the rules, the writers) once, before the workers are
         # forked, so that each worker does not pay for them again.
         import xltool.rules.checks
+        import xltool.rules.forms_view
+        import xltool.rules.keys
+        import xltool.rules.narrative
         import xltool.rules.results
+        import xltool.write.annotate
         import xltool.write.scored  # noqa: F401
 
         # Without fork (the processes are spawned) nothing is inherited: progress then moves per chunk.

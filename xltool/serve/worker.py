@@ -41,7 +41,7 @@ def run_job(folder: str, profile: str, jobs: int, progress: Any) -> None:
         os.setpgrp()  # this run and the workers it forks can be stopped together
     from xltool import XltoolError, reconcile
     from xltool.write.atomic import write_json_atomic
-    from xltool.write.summary import SUMMARY_NAME
+    from xltool.write.names import SUMMARY_NAME
 
     def notify(phase: str, done: int, total: int) -> None:
         progress[0], progress[1], progress[2] = PHASES.get(phase, 0.0), float(done), float(total)

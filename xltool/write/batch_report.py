@@ -29,7 +29,6 @@ from xltool.write.official import (
     title,
 )
 
-BATCH_REPORT_NAME = "审核报告.docx"
 GRADES = ("优", "良", "中", "差")
 TOP_RULES = 10  # rules in the table of most frequent problems
 TOP_OVER = 10  # departments listed as 自评偏高

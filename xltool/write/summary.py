@@ -13,12 +13,12 @@ from xltool.forms.layouts import FORM_NAMES
 from xltool.forms.report_terms import REPORT_KIND_NAME
 from xltool.rules.catalogue import SEVERITY_NAMES
 from xltool.write.atomic import write_bytes_atomic
+from xltool.write.names import SUMMARY_NAME
 from xltool.write.quick_sheet import QuickBook
 from xltool.write.review import RATE_FIGURES
 from xltool.write.summary_charts import ChartData, charts
 from xltool.write.summary_looks import HEADER_ROW, Formats, SummaryHead, fitted_height, row_height, table
 
-SUMMARY_NAME = "审核汇总.xlsx"
 STATUS_NAMES = {"ok": "已读取", "skipped": "已跳过", "error": "无法读取", "superseded": "已被替代"}
 FINDING_STATUS = {"open": "未处理", "explained": "已说明"}
 ROUND_NAMES = {"new": "新发现", "persisting": "仍存在", "resolved": "已整改"}
