@@ -35,6 +35,7 @@ class Budget:
         self.chars = 0
         self.sheets: list[tuple[str, int, int]] = []  # (sheet, rows, columns) of each grid, from A1
         self.formulas: SheetFormulas = {}  # sheet name → its formula cells (formulas.formula_cells)
+        self.stored: bytes | None = None  # the zip for calamine, its inflated parts stored (stored.py)
 
     def add_markup(self, count: int) -> None:
         self.markup += count

@@ -4,8 +4,9 @@ The zip directory (sizes, ratios, parts), every XML part against its stated size
 it: refused) and for DTDs, then the sheets and shared strings scanned as calamine will read them — a
 fast byte scan for plainly written files, an exact expat scan otherwise; plainly stored parts are
 inflated from the zip's bytes (`zipparts.py`), the others read through zipfile.
-The fast scan is `fast_scan.py`, the exact scan and its budget `exact_scan.py`. An .xls is checked and
-re-packed by `scan_xls.py`.
+The fast scan is `fast_scan.py`, the exact scan and its budget `exact_scan.py`; the parts inflated whole
+are handed to calamine stored, so that it does not inflate them again (`stored.py`). An .xls is checked
+and re-packed by `scan_xls.py`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from xltool.read.limits import (
     MSG_XML,
     SourceError,
 )
+from xltool.read.stored import stored_copy
 from xltool.read.zipparts import SHEET_PATH, XML_SUFFIXES, Parts, check_sizes, unopened
 
 # ---------------------------------------------------------------------------------------------
@@ -38,11 +40,17 @@ from xltool.read.zipparts import SHEET_PATH, XML_SUFFIXES, Parts, check_sizes, u
 
 
 def _check_zip(data: bytes) -> SheetFormulas:
+    """`checked_zip`'s formula cells."""
+    return checked_zip(data)[1]
+
+
+def checked_zip(data: bytes) -> tuple[bytes, SheetFormulas]:
     """Reject a truncated zip, a zip that holds no workbook, a zip bomb and oversized grids, unparsed.
 
     A part holding more than its headers state (which zipfile cuts off unseen, and calamine reads on)
     is refused as a damaged zip, MSG_CORRUPT, as zipfile refuses a part its CRC does not match.
-    Returns the formula cells of each sheet (see `formulas.formula_cells`), read on the way.
+    Returns the bytes to hand calamine — the zip with the parts inflated here stored (`stored.py`), or
+    ``data`` — and the formula cells of each sheet (see `formulas.formula_cells`), read on the way.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -61,7 +69,8 @@ def _check_zip(data: bytes) -> SheetFormulas:
             raise SourceError("error", MSG_DUPLICATE_PARTS)
         check_sizes(members)
         try:
-            return _check_parts(archive, members, data, names=False).formulas  # its figures are not looked at
+            budget = _check_parts(archive, members, data, names=False)  # its figures are not looked at
+            return budget.stored or data, budget.formulas
         except SourceError:
             raise
         except expat.ExpatError as exc:
@@ -107,6 +116,7 @@ def _check_parts(
     fast = fast_scan(parts, sheets, by_name, names)
     if fast is not None:
         fast.formulas = _formulas(parts, sheets, by_name)
+        fast.stored = stored_copy(parts, members) if data else None
         return fast
     budget = Budget()
     shared = SharedStrings()
@@ -120,6 +130,7 @@ def _check_parts(
         budget.add_sheet(sheet_names.get(member.filename.lower(), member.filename), scan.rows, scan.cols)
         budget.add_chars(scan.chars)
     budget.formulas = _formulas(parts, sheets, by_name)
+    budget.stored = stored_copy(parts, members) if data else None
     return budget
 
 

@@ -38,7 +38,7 @@ from xltool.read.limits import (
     SourceError,
     too_large_message,
 )
-from xltool.read.scan import _check_zip
+from xltool.read.scan import checked_zip
 from xltool.read.scan_xls import clean_xls
 
 
@@ -159,7 +159,7 @@ def classify_bytes(data: bytes, suffix: str) -> tuple[bytes, SheetFormulas]:
             raise SourceError("error", MSG_ENCRYPTED)
         return clean_xls(data)
     if data.startswith(ZIP_MAGICS):
-        return data, _check_zip(data)
+        return checked_zip(data)
     if suffix in ZIP_SUFFIXES:
         raise SourceError("error", MSG_NOT_XLSX.format(found=content_kind(data)))
     raise SourceError("error", MSG_NOT_XLS.format(found=content_kind(data)))

@@ -50,7 +50,7 @@ class Parts:
         self.size = len(data)
         self.view = memoryview(data)
         self.whole = whole  # the parts the scans will read whole: kept once inflated
-        self.kept: dict[zipfile.ZipInfo, bytes] = {}
+        self.kept: dict[zipfile.ZipInfo, bytes] = {}  # the parts inflated whole (the small ones too)
         self.room = _KEPT_BYTES
         self.encoding = getattr(archive, "metadata_encoding", None) or "cp437"  # of names not in UTF-8
         self.head_size = limits.HEAD_BYTES
@@ -61,14 +61,14 @@ class Parts:
 
         A plain part is also checked to inflate to no more than its stated size (see _check_size).
         """
-        raw = self._raw(member)
+        raw = self.raw(member)
         if raw is not None:
             size = member.file_size
-            keep = size <= self.room and member in self.whole
-            if keep or size <= self.first:
+            small = size <= self.first
+            if small or (member in self.whole and size <= self.room):
                 content = _inflate(raw, member)  # refuses a part inflating beyond its size
                 if content is not None:
-                    if keep:
+                    if size <= self.room:  # (a small part too: `stored.py` hands it to calamine)
                         self.kept[member] = content
                         self.room -= size
                     return content[: self.head_size]
@@ -82,7 +82,7 @@ class Parts:
 
     def check(self, member: zipfile.ZipInfo) -> None:
         """Refuse a plain part inflating to more than its stated size (head does so on the way)."""
-        raw = self._raw(member)
+        raw = self.raw(member)
         if raw is not None:
             _check_size(raw, member)
 
@@ -90,7 +90,7 @@ class Parts:
         """A whole part, as ``archive.read(member)`` gives it."""
         content = self.kept.get(member)
         if content is None:
-            raw = self._raw(member)
+            raw = self.raw(member)
             content = None if raw is None else _inflate(raw, member)
         return self.archive.read(member) if content is None else content
 
@@ -119,7 +119,7 @@ class Parts:
 
     def _pieces(self, member: zipfile.ZipInfo) -> Iterator[bytes]:
         """A part's content a piece at a time, as zipfile would read it (refused when it is damaged)."""
-        raw = self._raw(member)
+        raw = self.raw(member)
         if raw is None:
             with self.archive.open(member) as stream:
                 while piece := stream.read(_PIECE):
@@ -137,7 +137,7 @@ class Parts:
         if size != member.file_size or crc != member.CRC:
             raise SourceError("error", MSG_CORRUPT)
 
-    def _raw(self, member: zipfile.ZipInfo) -> memoryview | None:
+    def raw(self, member: zipfile.ZipInfo) -> memoryview | None:
         """A part's compressed bytes, found as zipfile.open finds them, or None when anything is unusual."""
         if member.flag_bits & _UNUSUAL_FLAGS or member.compress_type not in _PLAIN_METHODS:
             return None
