@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xltool.write import json_text
-from xltool.write.json_text import indented
+from xltool.write.json_text import compact, indented
 
 # Every JSON value: the scalars (any text, wide and odd characters included; any float, NaN and the
 # infinities included; large integers), nested in lists, tuples and dicts, empty ones included.
@@ -37,6 +37,7 @@ def slow(value: object, level: int) -> str:
 @given(values, st.sampled_from([0, 2, 4]))
 def test_indented_is_json_dumps_indent_2(value: object, level: int) -> None:
     assert indented(value, level) == slow(value, level)
+    assert compact(value) == json.dumps(value, ensure_ascii=False)
 
 
 class Level(enum.IntEnum):
@@ -57,15 +58,18 @@ def test_odd_values_take_json_own_text() -> None:
     # were lines split by str.splitlines, empty containers inside containers, the non-finite floats.
     for level in (0, 4):
         assert indented(ODD, level) == slow(ODD, level)
+    assert compact(ODD) == json.dumps(ODD, ensure_ascii=False)
     assert json.loads(indented(ODD, 4))["b"] == ODD["b"]  # type: ignore[index]
 
 
 def test_same_text_without_the_c_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Where the interpreter has no C encoder, runs of scalars are written member by member.
+    # Where the interpreter has no C encoder, runs of scalars are written member by member (and
+    # compact text by json.dumps).
     monkeypatch.setattr(json_text, "c_make_encoder", None)
-    json_text._scalar_members.cache_clear()
+    json_text._c_encoder.cache_clear()
     try:
         for level in (0, 4):
             assert indented(ODD, level) == slow(ODD, level)
+        assert compact(ODD) == json.dumps(ODD, ensure_ascii=False)
     finally:
-        json_text._scalar_members.cache_clear()
+        json_text._c_encoder.cache_clear()

@@ -231,6 +231,7 @@ class _Run:
 
 def _finish(run: _Run) -> RunResult:
     """The summary workbook and report.json (last), streaming the spooled records into both."""
+    from xltool.write.json_text import compact
     from xltool.write.summary import write_summary
     from xltool.write.summary_looks import SummaryHead
 
@@ -251,7 +252,7 @@ def _finish(run: _Run) -> RunResult:
     with open(merged, "w", encoding="utf-8") as fh:
         for item in with_rounds(merge_sorted([Path(r.findings_file) for r in results]), run.previous, tally):
             keys.add(str(item.get("key")))
-            fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+            fh.write(compact(item) + "\n")
     resolved = resolved_findings(run.previous, keys, _current_files(run.plan), tally)
 
     def findings() -> Iterator[dict[str, Any]]:

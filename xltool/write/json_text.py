@@ -12,13 +12,21 @@ non-string key) is left to json itself, so the text is the same for every value.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]  # C where CPython has it
 
 _INDENT = "  "
 _FLOAT_WORDS = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}  # json's allow_nan spelling
+_Encoder = Callable[[object, int], Sequence[str]]
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def compact(value: object) -> str:
+    """``json.dumps(value, ensure_ascii=False)``, by an encoder made once (json.dumps makes one per call
+    when given an argument, and JSONEncoder.encode makes its C encoder on every call)."""
+    encode = _c_encoder(", ")
+    return "".join(encode(value, 0)) if encode is not None else json.dumps(value, ensure_ascii=False)
 
 
 def indented(value: object, level: int = 0) -> str:
@@ -43,58 +51,74 @@ def _text(value: object, newline: str) -> str:
         text = float.__repr__(value)
         return _FLOAT_WORDS.get(text, text)
     inner = newline + _INDENT
-    if type(value) is dict and all(type(k) is str for k in value):
-        return "{" + inner + _members(value, inner) + newline + "}" if value else "{}"
-    if type(value) is list or type(value) is tuple:
-        return "[" + inner + _members(value, inner) + newline + "]" if value else "[]"
+    if type(value) is dict:
+        if not value:
+            return "{}"
+        members = _dict_members(value, inner)
+        if members is not None:
+            return "{" + inner + members + newline + "}"
+    elif type(value) is list or type(value) is tuple:
+        return "[" + inner + _list_members(value, inner) + newline + "]" if value else "[]"
     # Anything else (a subclass of a JSON type, a key json turns into a string): json's own text.
     return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", newline)
 
 
-def _members(value: dict[str, object] | list[object] | tuple[object, ...], inner: str) -> str:
-    """A container's members, each on its line (``inner``): each run of scalars in one encoder call."""
-    encode = _scalar_members(inner)
+def _dict_members(value: dict[object, object], inner: str) -> str | None:
+    """A dict's members, each on its line (``inner``), each run of scalars in one encoder call; None
+    when a key is not a string (json's own text then)."""
+    encode = _c_encoder("," + inner)
     parts: list[str] = []
-    if type(value) is dict:
-        run: dict[str, object] = {}
-        for key, v in value.items():
-            if type(v) in _SCALARS:
-                run[key] = v
-                continue
-            if run:
-                parts.append(encode(run))
-                run = {}
-            parts.append(encode_basestring(key) + ": " + _text(v, inner))
+    run: dict[str, object] = {}
+    for key, v in value.items():
+        if type(key) is not str:
+            return None
+        if type(v) in _SCALARS:
+            run[key] = v
+            continue
         if run:
-            parts.append(encode(run))
-    else:
-        items: list[object] = []
-        for v in value:
-            if type(v) in _SCALARS:
-                items.append(v)
-                continue
-            if items:
-                parts.append(encode(items))
-                items = []
-            parts.append(_text(v, inner))
-        if items:
-            parts.append(encode(items))
+            parts.append(_scalars(encode, run, inner))
+            run = {}
+        parts.append(encode_basestring(key) + ": " + _text(v, inner))
+    if run:
+        parts.append(_scalars(encode, run, inner))
     return ("," + inner).join(parts)
 
 
-@lru_cache(maxsize=64)
-def _scalar_members(inner: str) -> Callable[[dict[str, object] | list[object]], str]:
-    """The members of a dict or list of scalars, separated by ``,`` and ``inner`` (no brackets).
+def _list_members(value: list[object] | tuple[object, ...], inner: str) -> str:
+    """A list's members, each on its line (``inner``), each run of scalars in one encoder call."""
+    encode = _c_encoder("," + inner)
+    parts: list[str] = []
+    run: list[object] = []
+    for v in value:
+        if type(v) in _SCALARS:
+            run.append(v)
+            continue
+        if run:
+            parts.append(_scalars(encode, run, inner))
+            run = []
+        parts.append(_text(v, inner))
+    if run:
+        parts.append(_scalars(encode, run, inner))
+    return ("," + inner).join(parts)
 
-    The C encoder, made as json.JSONEncoder.iterencode makes it, but once per indentation rather than
-    once per call; json's own text member by member where the interpreter has no C encoder.
-    """
+
+def _scalars(encode: _Encoder | None, run: dict[str, object] | list[object], inner: str) -> str:
+    """The members of a dict or list of scalars, separated by ``,`` and ``inner`` (no brackets)."""
+    if encode is None:
+        return _python_members(run, inner)
+    return "".join(encode(run, 0))[1:-1]
+
+
+@lru_cache(maxsize=64)
+def _c_encoder(item_separator: str) -> _Encoder | None:
+    """json's C encoder as json.JSONEncoder.iterencode makes it (ensure_ascii=False, allow_nan), made
+    once per item separator rather than once per call; None where the interpreter has none."""
     if c_make_encoder is None:
-        return lambda run: _python_members(run, inner)
-    encode = c_make_encoder(
-        None, _unserialisable, encode_basestring, None, ": ", "," + inner, False, False, True
+        return None
+    encoder: _Encoder = c_make_encoder(
+        None, _unserialisable, encode_basestring, None, ": ", item_separator, False, False, True
     )
-    return lambda run: "".join(encode(run, 0))[1:-1]
+    return encoder
 
 
 def _python_members(run: dict[str, object] | list[object], inner: str) -> str:

@@ -19,7 +19,7 @@ from xltool.model.names import natural_key
 from xltool.model.records import SEVERITY_ORDER, Finding, WorkbookRead
 from xltool.version import __version__
 from xltool.write.atomic import atomic_path
-from xltool.write.json_text import indented
+from xltool.write.json_text import compact, indented
 
 Location = tuple[str, str, str]
 
@@ -131,7 +131,7 @@ def write_sorted(path: Path, keyed: Iterable[tuple[list[object], dict[str, Any]]
     """Spool records as JSON lines ``[key, record]`` in key order (one chunk's share of a stream)."""
     with open(path, "w", encoding="utf-8") as fh:
         for key, item in sorted(keyed, key=lambda pair: pair[0]):
-            fh.write(json.dumps([key, item], ensure_ascii=False) + "\n")
+            fh.write(compact([key, item]) + "\n")
 
 
 def merge_sorted(paths: Sequence[Path]) -> Iterator[dict[str, Any]]:
@@ -196,7 +196,7 @@ def write_report(
     with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         fh.write("{\n")
         for key, value in head.items():
-            fh.write(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
+            fh.write(f"  {json.dumps(key)}: {compact(value)},\n")
         for key, items in (("inputs", inputs), ("departments", departments), ("findings", findings)):
             fh.write(f'  "{key}": [')
             first = True
