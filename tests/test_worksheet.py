@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import io
+import weakref
 from datetime import datetime
 
 import pytest
@@ -11,6 +13,7 @@ from xlsxwriter.exceptions import OverlappingRange
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from xltool.write.scored import _release
 from xltool.write.worksheet import FormWorksheet
 
 FORMULAS = [
@@ -128,3 +131,21 @@ def test_the_bulk_merge_is_taken_for_plain_merges(monkeypatch: pytest.MonkeyPatc
     assert form.merge_range(1, 0, 2, 3, 4.0, fmt) == 0
     with pytest.raises(AssertionError):  # an overlap
         form.merge_range(0, 3, 1, 4, "", fmt)
+
+
+def test_a_released_workbook_is_freed_without_the_cycle_collector() -> None:
+    gc.disable()
+    try:
+        book = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
+        book.worksheet_class = FormWorksheet
+        ws = book.add_worksheet("a")
+        ws.merge_range(0, 0, 0, 3, "", book.add_format({"border": 1}))
+        ws.write_url(1, 0, "internal:'a'!A1", string="A1")
+        ws.write_comment(0, 0, "批注")
+        book.close()
+        _release(book)
+        gone = weakref.ref(book)
+        del book, ws
+        assert gone() is None
+    finally:
+        gc.enable()

@@ -165,7 +165,20 @@ def _write_workbook(
     ]
     write_review(review, looks, read, department, overview, [*marks, *others], profile_name)
     workbook.close()
+    _release(workbook)
     return buffer.getvalue(), marks
+
+
+def _release(workbook: xlsxwriter.Workbook) -> None:
+    """Break the one reference cycle a closed xlsxwriter workbook keeps, so it is freed at once.
+
+    Each worksheet holds its workbook's ``add_format``, a bound method: the workbook, its sheets and
+    every cell record stay alive until the cyclic garbage collector finds them, and its full
+    collections walk every workbook drawn since the last one. Without the cycle they are freed when
+    the last reference goes, and the collector has nothing to walk.
+    """
+    for sheet in workbook.worksheets():
+        sheet.workbook_add_format = None
 
 
 def write_scored_workbooks(
