@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from xltool.rules.frames import Frames
+from xltool.rules.frames import Frames, index_dicts
 
 # The derived indicators of family E, each with how it is computed (shown under the scored 附件1).
 DERIVED = {
@@ -38,7 +38,7 @@ def derived_frame(frames: Frames, budget: pd.DataFrame) -> pd.DataFrame:
     budget lines of 附件2 (`scoring.budget_lines`)."""
     basic = first_sids(frames, "basic_data")
     dept_table = first_sids(frames, "department")
-    lines = budget[["full_year", "initial"]].to_dict("index")
+    lines = index_dicts(budget, ("full_year", "initial"))
     lookup = frames.figure_index
     rows = []
     for dept in sorted(set(basic.index) | set(dept_table.index)):

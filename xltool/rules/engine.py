@@ -23,7 +23,7 @@ from xltool.model.records import Anchor, Finding, Severity
 from xltool.rules.catalogue import BY_ID, RuleInfo
 from xltool.rules.criteria import has_criteria, score_by_criteria
 from xltool.rules.derived import derived_frame
-from xltool.rules.frames import Frames
+from xltool.rules.frames import Frames, index_dicts
 from xltool.rules.messages import render
 from xltool.rules.profile import Profile
 from xltool.rules.scoring import budget_lines, score_indicators, sheet_totals
@@ -123,7 +123,7 @@ class Context:
         self.duplicates = tuple(duplicates)
         # Intermediate frames several rules share, built once per chunk (keyed by the builder).
         self.memo: dict[tuple[str, ...], Any] = {}
-        self._sheets: dict[Any, dict[str, Any]] = frames.sheets.set_index("sid").to_dict("index")  # type: ignore[assignment]
+        self._sheets: dict[Any, dict[str, Any]] = index_dicts(frames.sheets.set_index("sid"))
 
     @cached_property
     def budget(self) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -184,6 +185,20 @@ class Frames:
             data[col] = sub.get(col, np.nan)
             data[f"{col}_cell"] = sub[f"{col}_cell"].fillna("") if f"{col}_cell" in sub else ""
         return pd.DataFrame(data, index=sub.index)
+
+
+def index_dicts(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> dict[Any, dict[str, Any]]:
+    """``frame[columns].to_dict("index")`` (a unique index): each row's values by column name.
+
+    Built from one list per column (``Series.tolist``, Python values as ``to_dict`` gives them):
+    pandas' ``to_dict`` boxes value after value, and goes element by element through string columns.
+    """
+    names = list(frame.columns) if columns is None else list(columns)
+    values = [frame[name].tolist() for name in names]
+    return {
+        index: dict(zip(names, row, strict=True))
+        for index, row in zip(frame.index.tolist(), zip(*values, strict=True), strict=True)
+    }
 
 
 def grouped(

@@ -8,6 +8,7 @@ from typing import Any
 
 from xltool.rules.departments import derived_indicators
 from xltool.rules.engine import Context
+from xltool.rules.frames import index_dicts
 
 
 def _num(value: object, digits: int = 2) -> float | None:
@@ -21,6 +22,19 @@ def _num(value: object, digits: int = 2) -> float | None:
     if math.isnan(number):
         return None
     return round(number, digits)
+
+
+# The columns of a budget line (a row of ctx.budget) that report.json gives.
+BUDGET_FIELDS = (
+    "initial",
+    "full_year",
+    "executed",
+    "rate",
+    "score",
+    "stated_rate",
+    "stated_score",
+    "fallback",
+)
 
 
 def budget_record(line: dict[Any, Any]) -> dict[str, Any]:
@@ -54,13 +68,13 @@ def _scored_sheet(
 
 def department_records(ctx: Context) -> list[dict[str, Any]]:
     """One report.json department record per department key of the chunk, in key order."""
-    derived_rows = derived_indicators(ctx).to_dict("index")
-    staff = ctx.frames.wide("staff", "staff", ("authorized", "actual", "control_rate")).to_dict("index")
-    budget = ctx.budget.to_dict("index")
-    totals = ctx.totals.to_dict("index")
+    derived_rows = index_dicts(derived_indicators(ctx))
+    staff = index_dicts(ctx.frames.wide("staff", "staff", ("authorized", "actual")))
+    budget = index_dicts(ctx.budget, BUDGET_FIELDS)
+    totals = index_dicts(ctx.totals, ("self_score", "score", "grade"))
     by_department: dict[str, list[dict[str, Any]]] = {}
-    for row in ctx.frames.sheets.to_dict("records"):
-        by_department.setdefault(str(row["dept"]), []).append({str(k): v for k, v in row.items()})
+    for row in index_dicts(ctx.frames.sheets).values():
+        by_department.setdefault(str(row["dept"]), []).append(row)
     records: list[dict[str, Any]] = []
     for dept in sorted(by_department):
         group = by_department[dept]
