@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -135,14 +136,19 @@ def department_results(
     return departments
 
 
-def process_chunk(task: ChunkTask) -> ChunkResult:
+def process_chunk(task: ChunkTask, *, own_process: bool = False) -> ChunkResult:
     """Rules over a chunk's stacked frames, then the scored workbooks of its files and the annotated
-    copies of its written reports."""
+    copies of its written reports.
+
+    ``own_process``: the chunk runs in a worker process of its own, whose garbage collector may be
+    set for it (`_load_frozen`); a library caller's process is left as it is.
+    """
     from xltool.write.annotate import write_annotated_reports
     from xltool.write.scored import write_scored_workbooks
 
     number, chunk, spooled, spool, out, profile, outputs, extras = task
-    checked = check_chunk(load_spooled(spooled), chunk, profile, extras)
+    loaded = _load_frozen(spooled) if own_process else load_spooled(spooled)
+    checked = check_chunk(loaded, chunk, profile, extras)
     reads, ctx, findings = checked.reads, checked.ctx, checked.findings
     names = {file: outputs[index] for file, index in checked.indices.items() if index in outputs}
     written: list[str] = []
@@ -173,6 +179,20 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
         [*written, *papers],
         [*scored, *annotated],
     )
+
+
+def _load_frozen(spooled: Sequence[Spooled]) -> list[WorkbookRead | ReportRead]:
+    """The chunk's records, frozen for the garbage collector once loaded (in a process of its own).
+
+    They live until the chunk is done and hold no reference cycles: their reference counts free them
+    as ever, but every full collection while the chunk runs would walk all of them again (about a
+    tenth of a chunk's CPU at 100 departments). What an earlier chunk of the process left is
+    collected first, never frozen with them.
+    """
+    gc.collect()
+    loaded = load_spooled(spooled)
+    gc.freeze()
+    return loaded
 
 
 @dataclass

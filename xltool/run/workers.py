@@ -211,7 +211,7 @@ def _check_chunks(
         try:
             with _pool(jobs) as pool:
                 with frozen_for_fork():
-                    futures = [pool.submit(process_chunk, task) for task in tasks]
+                    futures = [pool.submit(_chunk_in_worker, task) for task in tasks]
                 pending: set[Future[ChunkResult]] = set(futures)
                 while pending:
                     _, pending = wait(pending, timeout=PROGRESS_SECONDS)
@@ -242,6 +242,11 @@ def _check_chunks(
         return results, failed
     finally:
         progress.ON_WRITTEN = None
+
+
+def _chunk_in_worker(task: ChunkTask) -> ChunkResult:
+    """A chunk in a worker process of the pool (its collector is the chunk's own to set)."""
+    return process_chunk(task, own_process=True)
 
 
 def in_forked_process(work: Callable[[], str]) -> multiprocessing.process.BaseProcess | None:
