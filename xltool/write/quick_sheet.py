@@ -6,18 +6,21 @@ decorator, a tuple of attributes each searched for characters to escape, two sub
 searches for control characters and edge spaces) and one write to a text file that resets its
 decoder on every write. Nearly all the summary's cells are plain: formatted text without control
 characters, edge spaces or ``_xHHHH_`` look-alikes, numbers, formatted blanks. `QuickSheet` writes
-those in one step, and a row in one write; any other cell goes through xlsxwriter's own code.
+those in one step, and a row in one write (its <row> element and any other cell by xlsxwriter's own
+code).
 tests/test_quick_sheet.py holds the XML to xlsxwriter's.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import re
+from collections.abc import Callable
 from typing import Any
 
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
@@ -42,39 +45,59 @@ class QuickSheet(Worksheet):
             self._write_string(row, col, str(value), cell_format)
 
     def _write_single_row(self, current_row_num: int = 0) -> None:
-        # The row's XML is gathered in memory and written to the row file at once.
+        # Worksheet._write_single_row, the row's XML gathered in memory and written to the row file
+        # at once.
+        row_num = self.previous_row
+        cells = self.table.get(row_num)
         row_file = self.fh  # type: ignore[has-type]  # (xlsxwriter leaves it untyped)
         self.fh = gathered = io.StringIO()
         try:
-            super()._write_single_row(current_row_num)
+            if cells:
+                self._write_cells(row_num, cells, current_row_num, gathered.write)
+            else:  # formatting or comments alone
+                super()._write_single_row(current_row_num)
         finally:
             self.fh = row_file
         row_file.write(gathered.getvalue())
 
-    def _write_cell(self, row: int, col: int, cell: Any) -> None:
-        cell_format = cell.format
-        kind = type(cell)
-        if cell_format is None or not self.constant_memory:
-            super()._write_cell(row, col, cell)
-        elif kind is CellStringTuple:
-            text = cell.string
-            if _NOT_PLAIN.search(text) or (text.startswith("<r>") and text.endswith("</r>")):
-                super()._write_cell(row, col, cell)  # escapes, preserved spaces, a rich string
-                return
-            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            self.fh.write(
-                f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell_format._get_xf_index()}"'
-                f' t="inlineStr"><is><t>{text}</t></is></c>'
-            )
-        elif kind is CellNumberTuple:
-            self.fh.write(
-                f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell_format._get_xf_index()}">'
-                f"<v>{cell.number:.16G}</v></c>"
-            )
-        elif kind is CellBlankTuple:
-            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell_format._get_xf_index()}"/>')
-        else:
-            super()._write_cell(row, col, cell)
+    def _write_cells(
+        self, row_num: int, cells: dict[int, Any], next_row: int, write: Callable[[str], object]
+    ) -> None:
+        """A row holding cells: its <row> element by xlsxwriter, then its cells in column order, plain
+        ones here, any other by Worksheet._write_cell."""
+        self.previous_row = next_row
+        self._write_row(row_num, None, self.row_info.get(row_num))
+        row_ref = str(row_num + 1)
+        for col in sorted(cells):
+            cell = cells[col]
+            cell_format, kind = cell.format, type(cell)
+            if cell_format is None:  # the row's or the column's format, if any
+                super()._write_cell(row_num, col, cell)
+            elif kind is CellStringTuple:
+                text = cell.string
+                if _NOT_PLAIN.search(text) or (text.startswith("<r>") and text.endswith("</r>")):
+                    super()._write_cell(row_num, col, cell)  # escapes, kept spaces, a rich string
+                    continue
+                text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                write(
+                    f'<c r="{_column(col)}{row_ref}" s="{cell_format._get_xf_index()}" t="inlineStr">'
+                    f"<is><t>{text}</t></is></c>"
+                )
+            elif kind is CellNumberTuple:
+                number = f"{cell.number:.16G}"
+                write(f'<c r="{_column(col)}{row_ref}" s="{cell_format._get_xf_index()}"><v>{number}</v></c>')
+            elif kind is CellBlankTuple:
+                write(f'<c r="{_column(col)}{row_ref}" s="{cell_format._get_xf_index()}"/>')
+            else:
+                super()._write_cell(row_num, col, cell)
+        write("</row>")
+        self.table.clear()
+
+
+@functools.cache
+def _column(col: int) -> str:
+    """A column's letters (A, B, … AA …), as xlsxwriter names it."""
+    return str(xl_col_to_name(col))
 
 
 class QuickBook(Workbook):
