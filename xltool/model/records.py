@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Literal
 
-from xltool.model.pickling import compact_pickle
+from xltool.model.pickling import compact_pickle, slot_init
 from xltool.model.values import Value
 
 Status = Literal["ok", "skipped", "error", "superseded"]
@@ -27,6 +27,7 @@ Anchor = tuple[str, ...]
 
 
 @compact_pickle
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Figure:
     """One numeric cell of a grid or list block (amount, rate, count, score)."""
@@ -46,6 +47,7 @@ class Figure:
 
 
 @compact_pickle
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Text:
     """A labelled text value (names, goals, 厉行节约保障措施)."""
@@ -56,6 +58,7 @@ class Text:
 
 
 @compact_pickle
+@slot_init
 @dataclass(frozen=True, slots=True)
 class IndicatorRow:
     """One 三级指标 row of the indicator table."""
@@ -137,6 +140,7 @@ class WorkbookRead:
 
 
 @compact_pickle
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One thing a rule found, pointing at a cell of an input workbook."""

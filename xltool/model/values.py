@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Final, TypeAlias
 
-from xltool.model.pickling import compact_pickle
+from xltool.model.pickling import compact_pickle, slot_init
 from xltool.model.units import (
     OP_PREFIXES,
     SUPERSCRIPT_RE,
@@ -43,6 +43,7 @@ __all__ = [
 
 
 @compact_pickle
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Quantity:
     """A number with its operator and base unit, as written in ``≥1.4万个``."""
@@ -54,6 +55,7 @@ class Quantity:
 
 
 @compact_pickle
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Qualitative:
     """A value in words, such as ``达成年度指标`` or ``修订中``."""
