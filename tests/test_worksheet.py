@@ -76,7 +76,43 @@ MERGES = [
 def _state(ws: Worksheet) -> tuple[object, ...]:
     table = {r: dict(sorted(cells.items())) for r, cells in sorted(ws.table.items())}
     dims = (ws.dim_rowmin, ws.dim_rowmax, ws.dim_colmin, ws.dim_colmax)
-    return table, ws.merge, ws.merged_cells, dims
+    rows = (ws.row_info, ws.row_sizes, ws.outline_row_level)
+    return table, ws.merge, ws.merged_cells, dims, rows
+
+
+# (row, height, options): the heights the forms set, and odd rows
+ROWS: list[tuple[object, ...]] = [
+    (30, 20.5),
+    (31, 409),
+    (32, 0),
+    (33, 0.2),
+    (34, -3.0),
+    (35, None),
+    (36, 18, None, {"hidden": True, "level": 2}),
+    (2_000_000, 20.0),
+]
+
+
+def test_row_heights_are_stored_as_xlsxwriter_stores_them() -> None:
+    plain, form = _sheets()
+    for sheet in (plain, form):
+        for args in ROWS:
+            assert sheet.set_row(*args) in (0, -1)
+        sheet.set_row(37, height=15.0)
+    assert _state(form) == _state(plain)
+
+
+def test_a_plain_height_is_stored_without_xlsxwriter(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, form = _sheets()
+
+    def refuse(*_args: object, **_kwargs: object) -> int:
+        raise AssertionError("xlsxwriter's set_row ran")
+
+    monkeypatch.setattr(Worksheet, "set_row", refuse)
+    assert form.set_row(3, 20.5) == 0
+    assert form.row_sizes[3] == [27, False]
+    with pytest.raises(AssertionError):
+        form.set_row(4, 20, None, {"hidden": True})
 
 
 @pytest.mark.filterwarnings("ignore:Can't merge single cell")

@@ -234,7 +234,7 @@ class Canvas:
             if item.to_col != item.col:
                 self.ws.merge_range(item.row, item.col, item.row, item.to_col, "", fmt)
             cached: float | str = "" if value is None else value if isinstance(value, str) else float(value)
-            self.ws.write_formula(item.row, item.col, text, fmt, cached)
+            self.ws._write_formula(item.row, item.col, text, fmt, cached)
             self.numbers[item.anchor] = value if isinstance(value, Decimal) else None
         self.pending.clear()
 
@@ -266,12 +266,19 @@ class Canvas:
 
     def fit(self, row: int, col: int, last_col: int, text: str) -> None:
         """Make a single row tall enough for a wrapped text across columns col..last_col."""
-        width = self.edges[last_col + 1] - self.edges[col]
-        self.need_height(row, wrapped_lines(text, width) * LINE_HEIGHT + 6)
+        height = _text_height(text, self.edges[last_col + 1] - self.edges[col])
+        if height > self.heights.get(row, self.row_height):  # else the row keeps its height
+            self.heights[row] = min(MAX_ROW_HEIGHT, height)
 
     def need_height(self, row: int, height: float) -> None:
         """Ask for at least this height (points) on a row."""
         self.heights[row] = min(MAX_ROW_HEIGHT, max(self.heights.get(row, self.row_height), height))
+
+
+@functools.lru_cache(maxsize=8192)
+def _text_height(text: str, width: float) -> float:
+    """The height (points) a wrapped text needs in a width (cached: most texts are the forms' labels)."""
+    return wrapped_lines(text, width) * LINE_HEIGHT + 6
 
 
 def _as_value(value: float | str | None) -> Number | str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Mapping, Sequence
 
 from xlsxwriter.format import Format
@@ -12,7 +11,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from xltool.model.records import Anchor, Finding
 from xltool.write.canvas import Placement, anchor_key
-from xltool.write.looks import BODY_FONT, CellStyle
+from xltool.write.looks import BODY_FONT, CellStyle, wide_characters
 from xltool.write.review import SEVERITY_NAMES
 
 TITLE_STYLE = CellStyle("title")
@@ -61,7 +60,7 @@ def finding_comment(findings: Sequence[Finding]) -> tuple[str, dict[str, object]
 
 def _text_px(text: str) -> float:
     """Rough pixel width of a comment line."""
-    wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")
+    wide = wide_characters(text)
     return wide * COMMENT_CHAR_PX + (len(text) - wide) * COMMENT_CHAR_PX / 2
 
 

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from xltool.forms.blocks import Column, Grid, ListBlock, Row, Total
-from xltool.forms.computed_cells import figure_anchor, grid_cell
+from xltool.forms.blocks import Format as ValueFormat
+from xltool.forms.computed_cells import Computed, figure_anchor, grid_cell
 from xltool.forms.layouts import BUDGET_WEIGHT, FormKind
 from xltool.forms.terms import resolve
 from xltool.write.canvas import COLON, COLON_LABELS, NO_VALUE, NUMBERED_PARTS, OF_WHICH, Canvas
@@ -58,7 +59,7 @@ def _grid_cell(
         else:
             cv.fixed(anchor, r, c, BUDGET_WEIGHT, to_col=to_col)
     elif role == "computed":
-        computed = grid_cell(grid, row.key, column.key, column.fmt)
+        computed = _grid_cell_formula(grid, row.key, column.key, column.fmt)
         cv.formula(anchor, r, c, column.fmt, computed.rank, formula_of(computed), to_col=to_col)
     elif role == "none":
         cv.write(r, c, NO_VALUE, NONE, to_col=to_col)
@@ -66,6 +67,23 @@ def _grid_cell(
         cv.input(anchor, r, c, column.fmt, to_col=to_col)
     else:
         cv.write(r, c, None, BLANK, to_col=to_col)
+
+
+_FORMULAS: dict[tuple[int, str, str, str], tuple[Grid, Computed]] = {}
+
+
+def _grid_cell_formula(grid: Grid, row: str, column: str, fmt: ValueFormat) -> Computed:
+    """`grid_cell`, remembered by the grid's identity rather than its value.
+
+    ``grid_cell`` is cached by its arguments, and hashing a grid (a frozen dataclass of rows, columns
+    and totals) walks all of it, for every computed cell of every form drawn. The layouts' grids live
+    as long as the process; each entry keeps its grid, so the identity cannot be taken by another.
+    """
+    key = (id(grid), row, column, fmt)
+    found = _FORMULAS.get(key)
+    if found is None or found[0] is not grid:
+        found = _FORMULAS[key] = (grid, grid_cell(grid, row, column, fmt))
+    return found[1]
 
 
 def header_row(

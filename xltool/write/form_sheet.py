@@ -129,14 +129,13 @@ def _notes(
     ws.merge_range(r, 0, r, last_col, "", looks.get(bold=True, font_size=NOTE_SIZE))
     ws.write_string(r, 0, heading, looks.get(bold=True, font_size=NOTE_SIZE))
     width = sum(widths[1 : last_col + 1])
+    text = looks.note_text()
     for i, mark in enumerate(ordered, start=1):
         f = mark.finding
         line = f"{i}. 【{SEVERITY_NAMES[f.severity]}·{f.rule_name or f.rule}】{f.message}"
-        ws.write_url(
-            r + i, 0, internal_link(mark.sheet, mark.cell), looks.note_cell(f.severity), string=mark.cell
-        )
-        ws.merge_range(r + i, 1, r + i, last_col, "", looks.note_text())
-        ws.write_string(r + i, 1, line, looks.note_text())
+        ws._write_url(r + i, 0, internal_link(mark.sheet, mark.cell), looks.note_cell(f.severity), mark.cell)
+        ws.merge_range(r + i, 1, r + i, last_col, "", text)
+        ws._write_string(r + i, 1, line, text)
         ws.set_row(r + i, max(18, rows_for(line, width) * 15 + 4))
     return r + len(ordered)
 
@@ -178,7 +177,7 @@ def _mark(
         style = placement.styles[anchor]
         if hits:
             style = style.filled(FILLS[_worst(f for _, f in hits)])
-        ws.write_number(*rowcol(a1), float(value), styles.get(style))
+        ws._write_number(*rowcol(a1), float(value), styles.get(style))
     kept_cells = {placement.cells.get(a) for a in kept}
     for cell, hits in by_cell.items():
         row, col = rowcol(cell)

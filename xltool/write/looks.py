@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from math import ceil
 from typing import Literal, NamedTuple
@@ -194,15 +194,29 @@ def display_units(text: str) -> float:
     return sum(map(_CHAR_UNITS.__getitem__, text))  # the same sum, character by character, in C
 
 
-class _CharUnits(dict[str, float]):
-    """Each character's width in column-width units, looked up once per character and process."""
+def wide_characters(text: str) -> int:
+    """How many East Asian wide characters a text holds."""
+    return int(sum(map(_WIDE.__getitem__, text)))
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+class _PerCharacter(dict[str, float]):
+    """A measure of each character, worked out once per character and process on first use."""
+
+    def __init__(self, measure: Callable[[str], float]) -> None:
+        super().__init__()
+        self._measure = measure
 
     def __missing__(self, ch: str) -> float:
-        units = self[ch] = WIDE_CHAR_UNITS if unicodedata.east_asian_width(ch) in "WF" else 1
-        return units
+        value = self[ch] = self._measure(ch)
+        return value
 
 
-_CHAR_UNITS = _CharUnits()
+_CHAR_UNITS = _PerCharacter(lambda ch: WIDE_CHAR_UNITS if _is_wide(ch) else 1)
+_WIDE = _PerCharacter(lambda ch: 1 if _is_wide(ch) else 0)
 
 
 __all__ = [
@@ -214,5 +228,6 @@ __all__ = [
     "Styles",
     "add_format",
     "display_units",
+    "wide_characters",
     "wrapped_lines",
 ]

@@ -28,6 +28,7 @@ from xltool.write.canvas import (
     Canvas,
     Placement,
     break_label,
+    rowcol,
     unit_label,
 )
 from xltool.write.draw_grids import (
@@ -315,8 +316,12 @@ def _validate(ws: Worksheet, fmt: ValueFormat, cells: Sequence[str]) -> None:
     """A non-negative number rule, with a Chinese prompt, on the input cells of one format."""
     kind, unit, title = NUMERIC_INPUTS[fmt]
     what = "整数" if kind == "integer" else "数字"
+    row, col = rowcol(cells[0])
     ws.data_validation(
-        cells[0],
+        row,
+        col,
+        row,
+        col,
         {
             "validate": kind,
             "criteria": ">=",

@@ -80,19 +80,19 @@ def _budget_values(ws: Worksheet, looks: Looks, r: int, c0: int, score: SheetSco
 
 
 def _indicator_values(ws: Worksheet, looks: Looks, r: int, c0: int, item: IndicatorScore | None) -> None:
-    """规则得分 and 计分依据 of one indicator row."""
+    """规则得分 and 计分依据 of one indicator row (cells written by xlsxwriter's undecorated methods)."""
     text = looks.block_value("", text=True)
     if item is None:
-        ws.write_blank(r, c0, None, looks.block_value("0.00"))
-        ws.write_blank(r, c0 + 1, None, text)
+        ws._write_blank(r, c0, None, looks.block_value("0.00"))
+        ws._write_blank(r, c0 + 1, None, text)
         return
     if math.isnan(item.score):
-        ws.write_blank(r, c0, None, looks.block_value("0.00"))
+        ws._write_blank(r, c0, None, looks.block_value("0.00"))
     else:
-        ws.write_number(
+        ws._write_number(
             r, c0, item.score, looks.block_value("0.00", over=over_claimed(item.self_score, item.score))
         )
-    ws.write_string(r, c0 + 1, basis(item), text)
+    ws._write_string(r, c0 + 1, basis(item), text)
 
 
 def _total_values(ws: Worksheet, looks: Looks, r: int, c0: int, score: SheetScore | None) -> None:

@@ -16,7 +16,7 @@ from math import isfinite
 from typing import Any
 
 from xlsxwriter.utility import xl_range
-from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, Worksheet
+from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, RowInfo, Worksheet
 
 # Functions older than every prefix xlsxwriter adds (none of them ends like one of the newer names).
 PLAIN_FUNCTIONS = frozenset(
@@ -46,6 +46,25 @@ class FormWorksheet(Worksheet):
         """xlsxwriter's ``merge_range``, done in bulk for the plain merges the forms make."""
         if kwargs or len(args) != 6 or not self._merge_in_bulk(*args):
             return int(super().merge_range(*args, **kwargs))
+        return 0
+
+    def set_row(self, *args: Any, **kwargs: Any) -> int:
+        """xlsxwriter's ``set_row``; a plain height (no format, no options) is stored directly.
+
+        The forms set a height on every row they draw; xlsxwriter's path converts it and goes through
+        ``set_row_pixels``, which reads an options dict for the hidden / level / collapsed flags the
+        forms never pass. The row is stored as that path stores it.
+        """
+        if kwargs or len(args) != 2 or type(args[0]) is not int or type(args[1]) not in (int, float):
+            return int(super().set_row(*args, **kwargs))
+        row, height = args
+        pixels = int(height * 4.0 / 3.0 + 0.5)
+        if pixels == 0:  # a hidden row
+            return int(super().set_row(row, height))
+        if self._check_dimensions(row, 0 if self.dim_colmin is None else self.dim_colmin):
+            return -1
+        self.row_info[row] = RowInfo(height=pixels, row_format=None, hidden=False, level=0, collapsed=False)
+        self.row_sizes[row] = [pixels, False]
         return 0
 
     def _merge_in_bulk(
