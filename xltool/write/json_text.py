@@ -2,11 +2,12 @@
 
 CPython's C encoder only serves ``json.dumps`` without ``indent``; with it, every value goes through
 the pure-Python encoder (a generator per container, a call per leaf). report.json is indented and
-holds thousands of findings, so it is laid out here by a short recursion. A container of scalars
-alone (a finding is one, but for its ``scored`` place) is one call of the C encoder whose item
-separator is the line break and indentation of its members; a string elsewhere goes through the C
-``encode_basestring``, a number through its ``repr``, as json does. Anything else (a subclass, a
-non-string key) is left to json itself, so the text is the same for every value.
+holds thousands of findings, so it is laid out here by a short recursion: each run of scalar
+members of a container (a finding's first sixteen members are one) is one call of the C encoder
+whose item separator is the line break and indentation of the members, and a string elsewhere goes
+through the C ``encode_basestring``, a number through its ``repr``, as json does. Anything else (a
+subclass, a non-string key) is left to json itself, so the text is the same for every value.
+tests/test_json_text.py holds it to json.dumps.
 """
 
 from __future__ import annotations
@@ -23,15 +24,14 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def compact(value: object) -> str:
-    """``json.dumps(value, ensure_ascii=False)``, by an encoder made once (json.dumps makes one per call
-    when given an argument, and JSONEncoder.encode makes its C encoder on every call)."""
+    """``json.dumps(value, ensure_ascii=False)`` by an encoder made once."""
+    # json.dumps makes a JSONEncoder per call when given an argument, and it makes its C encoder.
     encode = _c_encoder(", ")
     return "".join(encode(value, 0)) if encode is not None else json.dumps(value, ensure_ascii=False)
 
 
 def indented(value: object, level: int = 0) -> str:
-    """``value`` as ``json.dumps(value, ensure_ascii=False, indent=2)``, every line after the first
-    (and the first) indented by ``level`` spaces."""
+    """``json.dumps(value, ensure_ascii=False, indent=2)`` with each line indented by ``level``."""
     return " " * level + _text(value, "\n" + " " * level)
 
 
@@ -64,8 +64,7 @@ def _text(value: object, newline: str) -> str:
 
 
 def _dict_members(value: dict[object, object], inner: str) -> str | None:
-    """A dict's members, each on its line (``inner``), each run of scalars in one encoder call; None
-    when a key is not a string (json's own text then)."""
+    """A dict's members, each on its line (``inner``); None when a key is not a string."""
     encode = _c_encoder("," + inner)
     parts: list[str] = []
     run: dict[str, object] = {}
@@ -85,7 +84,7 @@ def _dict_members(value: dict[object, object], inner: str) -> str | None:
 
 
 def _list_members(value: list[object] | tuple[object, ...], inner: str) -> str:
-    """A list's members, each on its line (``inner``), each run of scalars in one encoder call."""
+    """A list's members, each on its line (``inner``)."""
     encode = _c_encoder("," + inner)
     parts: list[str] = []
     run: list[object] = []
@@ -111,8 +110,7 @@ def _scalars(encode: _Encoder | None, run: dict[str, object] | list[object], inn
 
 @lru_cache(maxsize=64)
 def _c_encoder(item_separator: str) -> _Encoder | None:
-    """json's C encoder as json.JSONEncoder.iterencode makes it (ensure_ascii=False, allow_nan), made
-    once per item separator rather than once per call; None where the interpreter has none."""
+    """json's C encoder as JSONEncoder.iterencode makes it, once per separator (None: no C encoder)."""
     if c_make_encoder is None:
         return None
     encoder: _Encoder = c_make_encoder(

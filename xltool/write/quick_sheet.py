@@ -63,8 +63,7 @@ class QuickSheet(Worksheet):
     def _write_cells(
         self, row_num: int, cells: dict[int, Any], next_row: int, write: Callable[[str], object]
     ) -> None:
-        """A row holding cells: its <row> element by xlsxwriter, then its cells in column order, plain
-        ones here, any other by Worksheet._write_cell."""
+        """A row holding cells: its <row> element, then its cells in column order (plain ones here)."""
         self.previous_row = next_row
         self._write_row(row_num, None, self.row_info.get(row_num))
         row_ref = str(row_num + 1)
