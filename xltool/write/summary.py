@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -180,6 +181,12 @@ class _PosixUrl(Url):
 
     def _target(self) -> str:
         return super()._target().replace("\\", "/")
+
+    @staticmethod
+    @functools.lru_cache(maxsize=1024)
+    def _escape_url(url: str) -> str:
+        """Url._escape_url once per text: every finding of a file links to the same file."""
+        return str(Url._escape_url(url))
 
 
 def _utf16_len(text: str) -> int:
