@@ -9,6 +9,7 @@ open unless the reviewer accepted it; a warning or info with a substantive expla
 from __future__ import annotations
 
 import dataclasses
+import operator
 import re
 import unicodedata
 from collections import Counter
@@ -77,7 +78,9 @@ def finding_keys(findings: Sequence[Finding], sheets: Mapping[tuple[str, str], F
 
 def is_substantive(explanation: str | None, message: str = "") -> bool:
     """Whether an explanation says something: not empty, not boilerplate, not a copy of the message."""
-    text = _plain(explanation or "")
+    if not explanation:
+        return False
+    text = _plain(explanation)
     if message and text and text in _plain(message):
         return False
     for phrase in _BOILERPLATE:
@@ -103,9 +106,15 @@ def with_standing(
     out = []
     for f, key in zip(findings, keys, strict=True):
         explanation, review = explanations.get(key, (None, None))
-        out.append(
-            dataclasses.replace(
-                f, key=key, explanation=explanation, review=review, status=standing(f, explanation, review)
-            )
-        )
+        values = list(_FINDING_VALUES(f))
+        for position, value in zip(
+            _STANDING_FIELDS, (key, explanation, review, standing(f, explanation, review)), strict=True
+        ):
+            values[position] = value
+        out.append(Finding(*values))  # `dataclasses.replace`, without its per-field look-ups
     return out
+
+
+_FINDING_NAMES = tuple(field.name for field in dataclasses.fields(Finding))
+_FINDING_VALUES = operator.attrgetter(*_FINDING_NAMES)  # every field's value, in order, at once
+_STANDING_FIELDS = tuple(_FINDING_NAMES.index(name) for name in ("key", "explanation", "review", "status"))

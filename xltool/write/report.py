@@ -12,6 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,21 +27,37 @@ Location = tuple[str, str, str]
 
 def finding_order(f: Finding, sheet_order: dict[tuple[str, str], int] | None = None) -> list[object]:
     """Stable order: file (第2局 before 第10局), sheet (as in the workbook), severity, cell, rule."""
-    letters = "".join(ch for ch in f.cell if ch.isalpha())
-    digits = "".join(ch for ch in f.cell if ch.isdigit())
+    row, width, letters = _cell_order(f.cell)
     sheet = sheet_order.get((f.file, f.sheet), 0) if sheet_order else 0
     return [
-        natural_key(f.file),
+        _file_order(f.file),
         f.file,
         sheet,
         f.sheet,
         SEVERITY_ORDER[f.severity],
-        f.paragraph if f.paragraph is not None else int(digits or 0),
-        len(letters),
+        f.paragraph if f.paragraph is not None else row,
+        width,
         letters,
         f.rule,
         f.message,
     ]
+
+
+@lru_cache(maxsize=1 << 16)
+def _cell_order(cell: str) -> tuple[int, int, str]:
+    """A cell's row number, and its column letters after their count (cached: cells repeat)."""
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return int(digits or 0), len(letters), letters
+
+
+@lru_cache(maxsize=1 << 12)
+def _file_order(file: str) -> list[list[object]]:
+    """`natural_key` of a file's name, worked out once per file (its findings sort and spool by it).
+
+    The one list is shared by every key of the file's findings, which only compare it.
+    """
+    return natural_key(file)
 
 
 def json_order(item: dict[str, Any], sheet_position: int) -> list[object]:
