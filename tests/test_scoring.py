@@ -430,6 +430,29 @@ def test_round2_of_a_decimal_is_round2_of_its_float(cents: int, tail: str) -> No
     assert round2(Decimal(text)) == round2(float(text)) or abs(float(text)) >= 1e13
 
 
+def _fmt_num_by_decimal(number: float) -> str:
+    """fmt_num of a finite float below 1e15 the long way: every figure through half_up."""
+    from xltool.model.rounding import half_up
+
+    text = f"{half_up(Decimal(f'{number:.15g}')):f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.floats(min_value=-1e15, max_value=1e15, exclude_min=True, exclude_max=True, allow_nan=False),
+        st.integers(-(10**14), 10**14).map(lambda cents: cents / 100),
+        st.integers(-(10**9), 10**9).map(lambda mills: mills / 1000),
+    )
+)
+def test_fmt_num_prints_as_half_up_rounds(number: float) -> None:
+    """Figures of at most 2 decimals are printed as they are; that gives what half_up gives."""
+    assert fmt_num(number) == _fmt_num_by_decimal(number)
+
+
 def test_one_rounding_for_every_figure() -> None:
     """The score of a rate × 10 that binary arithmetic puts just under a half rounds as Excel rounds it."""
     product = 0.0055 * 10  # 0.05499999999999999 in binary

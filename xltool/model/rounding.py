@@ -105,7 +105,12 @@ def fmt_num(value: object) -> str:
         return "空"
     if not math.isfinite(number) or abs(number) >= _PRINT_PLAIN_BELOW:
         return _scientific(number)
-    text = f"{half_up(Decimal(f'{number:.15g}')):f}"
+    fifteen = f"{number:.15g}"
+    point = fifteen.find(".")
+    if "e" not in fifteen and (point < 0 or len(fifteen) - point <= 3):
+        # At most 2 decimals already (most amounts): half_up would give the same figure back.
+        return "0" if fifteen == "-0" else fifteen
+    text = f"{half_up(Decimal(fifteen)):f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text

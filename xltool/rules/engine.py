@@ -219,7 +219,7 @@ class Context:
             return
         cols = list(frame.columns)
         index_name = str(frame.index.name or "index")
-        columns = [frame.iloc[:, k].tolist() for k in range(len(cols))]
+        columns = [column.tolist() for _, column in frame.items()]
         for idx, values in zip(frame.index, zip(*columns, strict=True), strict=True):
             row = dict(zip(cols, values, strict=True))
             row.setdefault(index_name, idx)
