@@ -148,14 +148,19 @@ class Frames:
     # (sid, block, row, column) → (value, cell), for rules that pick single figures.
     figure_index: dict[tuple[int, str, str, str], tuple[float, str]] = field(default_factory=dict, repr=False)
     _lines: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _blocks: dict[str, np.ndarray] | None = field(default=None, repr=False)  # block → its figures' positions
 
     def figure_table(self, block: str, rows: Sequence[str] | None = None) -> pd.DataFrame:
         """Figures of one block (optionally some rows), joined with their sheet's keys."""
-        fig = self.figures
-        mask = fig["block"].to_numpy() == block
+        if self._blocks is None:  # each block's rows found in one pass, not by comparing every figure
+            self._blocks = {
+                str(key): np.asarray(positions)
+                for key, positions in self.figures.groupby("block", sort=False).indices.items()
+            }
+        table = self.figures.take(self._blocks.get(block, np.empty(0, dtype=np.intp)))
         if rows is not None:
-            mask &= fig["row"].isin(rows).to_numpy()
-        return fig[mask]
+            table = table[table["row"].isin(rows).to_numpy()]
+        return table
 
     def lines(self, block: str) -> pd.DataFrame:
         """A block's figures one row per (sid, row): a value column per column key and ``<key>_cell``.
