@@ -244,8 +244,15 @@ def _check_chunks(
         progress.ON_WRITTEN = None
 
 
+# Young objects a chunk process allocates before its collector runs (700 by default). A chunk keeps
+# most of what it makes until its workbooks are written: collections every 700 objects walk the same
+# live objects again and again (a third of the collector's time in a 100-department chunk).
+CHUNK_GC_YOUNG = 10_000
+
+
 def _chunk_in_worker(task: ChunkTask) -> ChunkResult:
-    """A chunk in a worker process of the pool (its collector is the chunk's own to set)."""
+    """A chunk in a worker process of the pool, whose collector is the chunk's own to set."""
+    gc.set_threshold(CHUNK_GC_YOUNG, *gc.get_threshold()[1:])
     return process_chunk(task, own_process=True)
 
 
