@@ -510,3 +510,13 @@ def test_comparable_normalises_units_of_hand_made_quantities() -> None:
     a = Quantity(">=", D(95), "百分比", "≥95百分比")
     b = Quantity("", D("0.96"), "", "0.96")
     assert comparable(a, b) == (D(95), D(96))
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_a_float_becomes_the_decimal_of_its_shortest_repr_or_none_when_not_finite(value: float) -> None:
+    """The quick path for float cells gives what the general one gives (`_finite_decimal`, then finite)."""
+    from xltool.model.values import _finite_decimal
+
+    general = _finite_decimal(value)
+    expected = general if general is not None and general.is_finite() else None
+    assert repr(to_decimal(value)) == repr(expected)

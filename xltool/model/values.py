@@ -315,6 +315,9 @@ def parse_rate(raw: object) -> Decimal | None:
 
 def to_decimal(raw: object) -> Decimal | None:
     """Plain number from int/float/Decimal/str, or None when the value is not a plain number."""
+    if type(raw) is float:  # a number cell, the commonest: `_finite_decimal` without its type tests
+        exact = Decimal(float.__repr__(raw))
+        return exact if exact.is_finite() else None
     if raw is None or isinstance(raw, bool):
         return None
     if isinstance(raw, int | float | Decimal):
