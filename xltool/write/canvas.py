@@ -155,7 +155,7 @@ class Canvas:
             return a1(row, col)
         last_row = row if to_row is None else to_row
         last_col = col if to_col is None else to_col
-        blank = value is None or value == ""
+        blank = value is None or (isinstance(value, str) and not value)  # not Decimal == "": slow
         number = None if blank or isinstance(value, str) else float(value)  # type: ignore[arg-type]
         if (last_row, last_col) != (row, col):
             # merge_range writes the first cell itself (a number directly); text is written after it

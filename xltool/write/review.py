@@ -158,17 +158,18 @@ def _write_overview(ws: Worksheet, looks: Looks, r: int, overview: Sequence[Over
     """Per form sheet: grade, self and rule 总分, the difference and the counts; returns the next row."""
     heads = ("等级", "工作表", "自评总分", "规则总分", "自评与规则之差", "错误", "警告", "提示")
     for c, text in enumerate(heads):
-        ws.write_string(r, c, text, looks.review("header"))
+        ws._write_string(r, c, text, looks.review("header"))
     for i, item in enumerate(overview, start=1):
         s = item.score
-        ws.write_string(r + i, 0, s.grade if s else "—", looks.review("center"))
-        ws.write_url(r + i, 1, internal_link(item.name, "A1"), looks.review("sheet_link"), string=item.name)
+        ws._write_string(r + i, 0, s.grade if s else "—", looks.review("center"))
+        ws._write_url(r + i, 1, internal_link(item.name, "A1"), looks.review("sheet_link"), item.name)
         for c, value in ((2, s.self_total if s else math.nan), (3, s.total if s else math.nan)):
             _write_value(ws, r + i, c, None if math.isnan(value) else value, looks.review_number("score"))
         claimed_more = s is not None and over_claimed(s.self_total, s.total)
-        ws.write_string(r + i, 4, _difference(item), looks.review("over" if claimed_more else "cell"))
+        ws._write_string(r + i, 4, _difference(item), looks.review("over" if claimed_more else "cell"))
+        count = looks.review_number("count")
         for c, severity in enumerate(SEVERITY_NAMES, start=5):
-            ws.write_number(r + i, c, item.counts.get(severity, 0), looks.review_number("count"))
+            ws._write_number(r + i, c, item.counts.get(severity, 0), count)
     return r + len(overview) + 1
 
 
