@@ -222,9 +222,12 @@ def test_a_call_leaves_the_process_as_it_was(tmp_path: Path) -> None:
     previous = signal.signal(signal.SIGALRM, handler)
     try:
         stderr_before = os.fstat(2)
+        thresholds = gc.get_threshold()
         xltool.read(SAMPLE / "附件1 部门整体支出绩效评价基础数据表.xlsx")
         xltool.check(slow, jobs=1)
         xltool.reconcile(slow, tmp_path / "out", jobs=2)
+        xltool.reconcile(SAMPLE, tmp_path / "in-process", jobs=1, documents=False)  # chunks in this process
+        assert gc.get_threshold() == thresholds and gc.isenabled()
         assert signal.getsignal(signal.SIGALRM) is handler
         assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
         stderr_after = os.fstat(2)
