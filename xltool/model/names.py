@@ -57,9 +57,45 @@ def _folder(file: str) -> str:
 
 
 _DIGITS = re.compile(r"(\d+)")
+# An ordinal written in Chinese numerals (第二中学, 第十一小学, 第一百零五号): only after 第, where a
+# numeral is always a number — 一般, 统一 or 十堰 elsewhere in a name stay text.
+_ORDINAL = re.compile(r"第([〇零一二两三四五六七八九十百千]+)")
+_NUMERALS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
 def natural_key(text: str) -> list[list[object]]:
-    """A sort key that puts 第2局 before 第10局: runs of digits compare as numbers (JSON-safe, for spools)."""
-    parts = _DIGITS.split(unicodedata.normalize("NFKC", text))
+    """A sort key that puts 第2局 before 第10局 and 第二中学 before 第十中学: runs of digits, and ordinals
+    in Chinese numerals after 第, compare as numbers (JSON-safe, for spools)."""
+    normal = unicodedata.normalize("NFKC", text)
+    if "第" in normal:
+        normal = _ORDINAL.sub(lambda m: f"第{chinese_number(m.group(1))}", normal)
+    parts = _DIGITS.split(normal)
     return [[1, int(p)] if p.isdigit() else [0, p] for p in parts if p]
+
+
+def chinese_number(numerals: str) -> int:
+    """Chinese numerals up to 9999 as a number: 十一 → 11, 一百零五 → 105, 二〇二二 → 2022 (digit-wise)."""
+    if not any(ch in _UNITS for ch in numerals):
+        return int("".join(str(_NUMERALS[ch]) for ch in numerals))
+    total, digit = 0, None
+    for ch in numerals:
+        if ch in _UNITS:
+            total += (1 if digit is None else digit) * _UNITS[ch]
+            digit = None
+        else:
+            digit = _NUMERALS[ch] if ch not in "〇零" else None
+    return total + (digit or 0)
