@@ -28,7 +28,8 @@ def summary_lines(result: Any, input_path: Path, rounds: bool) -> list[str]:
     """What a run found, in a few lines (the same for reconcile and each re-run of watch)."""
     counts = result.counts()
     reports = counts.get("reports", 0)  # written reports read: inputs, but no workbooks
-    found = counts.get("inputs_ok", 0) + counts.get("inputs_superseded", 0) - reports
+    papers = reports + counts.get("reports_superseded", 0)  # every written report among the inputs
+    found = counts.get("inputs_ok", 0) + counts.get("inputs_superseded", 0) - papers
     lines = []
     if found == 0:
         seen = sum(v for k, v in counts.items() if k.startswith("inputs_"))

@@ -4,7 +4,8 @@ A department may send the same form twice (an original and its （修改版）, 
 project in two workbooks. Of the sheets that are the same form (same department, same form kind and,
 for 附件3, the same project), the one kept is the one with the latest 填报日期 on the form; failing
 that the latest modification time; failing that the last by name. A file whose every form sheet is set
-aside is ``superseded``.
+aside is ``superseded``. Written reports naming the same department are chosen among the same way, the
+date written in the report (its 落款 or a 填报日期) standing for the 填报日期, names in natural order.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import datetime as dt
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from xltool.read.limits import Grid
 
@@ -40,6 +42,26 @@ def filled_date(grids: Sequence[tuple[str, Grid]]) -> str | None:
                     )
                     if date is not None:
                         found.append(date)
+    return max(found) if found else None
+
+
+# A report's 落款 stands in its last paragraphs: a short paragraph ending with the date.
+SIGNATURE_PARAGRAPHS, SIGNATURE_CHARS = 6, 40
+
+
+def written_date(paragraphs: Sequence[str]) -> str | None:
+    """The latest date a written report gives as its own (ISO): a 填报日期, or the 落款 date near its end."""
+    found: list[str] = []
+    for text in paragraphs:
+        if "期" in text and DATE_LABEL in (squeezed := _SPACES.sub("", text)):
+            date = _as_date(squeezed.split(DATE_LABEL, 1)[1])
+            if date is not None:
+                found.append(date)
+    for text in paragraphs[-SIGNATURE_PARAGRAPHS:]:
+        plain = unicodedata.normalize("NFKC", text).strip()
+        match = _DATE.search(plain) if len(plain) <= SIGNATURE_CHARS else None
+        if match is not None and not plain[match.end() :].strip(" 日号。.") and (date := _as_date(plain)):
+            found.append(date)
     return max(found) if found else None
 
 
@@ -99,8 +121,11 @@ class Resolution:
     duplicates: tuple[Duplicate, ...]
 
 
-def resolve(candidates: Sequence[Candidate]) -> Resolution:
-    """Keep one copy of every form; say which files are superseded and which sheets dropped."""
+def resolve(candidates: Sequence[Candidate], name_order: Callable[[str], Any] = str) -> Resolution:
+    """Keep one copy of every form; say which files are superseded and which sheets dropped.
+
+    ``name_order``: how names sort when only the name decides (plain order unless said otherwise).
+    """
     holders: dict[FormKey, list[Candidate]] = defaultdict(list)
     for cand in candidates:
         for key in dict.fromkeys(cand.forms):
@@ -109,7 +134,7 @@ def resolve(candidates: Sequence[Candidate]) -> Resolution:
     reasons: dict[FormKey, str] = {}
     for key, copies in holders.items():
         if len(copies) > 1:
-            winner[key], reasons[key] = _choose(copies)
+            winner[key], reasons[key] = _choose(copies, name_order)
     dropped: dict[int, set[int]] = defaultdict(set)
     for cand in candidates:
         for position, key in enumerate(cand.forms):
@@ -133,7 +158,7 @@ def resolve(candidates: Sequence[Candidate]) -> Resolution:
     return Resolution(superseded, {i: frozenset(p) for i, p in dropped.items()}, tuple(duplicates))
 
 
-def _choose(copies: Sequence[Candidate]) -> tuple[Candidate, str]:
+def _choose(copies: Sequence[Candidate], name_order: Callable[[str], Any] = str) -> tuple[Candidate, str]:
     """The copy kept and the reason: latest 填报日期, then latest modification time, then last name."""
     dates = [c.filled_on for c in copies]
     if all(dates) and len(set(dates)) > 1:
@@ -146,4 +171,4 @@ def _choose(copies: Sequence[Candidate]) -> tuple[Candidate, str]:
     best = [c for c in copies if c.mtime == newest]
     if len(best) == 1 and len({c.mtime for c in copies}) > 1:
         return best[0], "修改时间最晚"
-    return max(best, key=lambda c: c.file), "文件名排序最后"
+    return max(best, key=lambda c: name_order(c.file)), "文件名排序最后"

@@ -5,6 +5,7 @@
   is not checked again: its records, findings and scored workbooks are taken from PREV.
 * Copies of one form (an original and its 修改版) are resolved once the departments are known: one
   kept, the others ``superseded`` (read/duplicates.py), and an I-DUPLICATE finding per department.
+  Of several written reports of one department one is kept the same way, the others ``superseded``.
 * ``--last-year DIR``: last year's workbooks (or an earlier OUT) read and checked as a batch of their
   own, kept per department for family Y.
 """
@@ -18,7 +19,7 @@ import os
 import shutil
 import stat
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -35,6 +36,7 @@ from xltool.run.plan import (
     department_groups,
     department_keys,
     report_keys,
+    superseded_reports,
 )
 from xltool.run.progress import Progress
 from xltool.run.rounds import Previous
@@ -163,10 +165,20 @@ class Plan:
         }
 
 
+Reread = Callable[[list[int]], list[InputEntry]]  # the inputs of these indices read again
+
+
 def plan_run(
-    entries: Sequence[InputEntry], sources: Sequence[Source], previous: Previous | None, out: Path
+    entries: Sequence[InputEntry],
+    sources: Sequence[Source],
+    previous: Previous | None,
+    out: Path,
+    reread: Reread | None = None,
 ) -> Plan:
-    """Departments grouped, duplicates resolved, and the groups PREV's results can stand for."""
+    """Departments grouped, duplicates resolved, and the groups PREV's results can stand for.
+
+    ``reread``: reads again the written reports PREV read whose dates a choice between them needs.
+    """
     per_file = department_keys(entries)
     by_index = {e.index: e for e in entries}
     candidates = []
@@ -186,13 +198,42 @@ def plan_run(
             e = dataclasses.replace(e, status="superseded", message=message)
         marked.append(e)
     kept_files = {i: keys for i, keys in per_file.items() if i not in resolution.superseded}
-    reports = report_keys(entries, kept_files)  # a report travels with its department's forms
+    reports = report_keys(marked, kept_files)  # a report travels with its department's forms
+    marked, set_aside = _choose_reports(marked, reports, sources, reread)
     per_file.update(reports)
-    kept_files.update(reports)
+    kept_files.update({i: keys for i, keys in reports.items() if i not in set_aside})
     plan = Plan(marked, per_file, department_groups(kept_files), resolution)
     if previous is not None:
         plan.reused = _reusable(plan, previous, out)
     return plan
+
+
+def _choose_reports(
+    entries: list[InputEntry], reports: PerFile, sources: Sequence[Source], reread: Reread | None
+) -> tuple[list[InputEntry], set[int]]:
+    """Of the written reports naming the same department one kept, the others marked ``superseded``."""
+    by_key: dict[str, list[int]] = {}
+    for index, keys in reports.items():
+        by_key.setdefault(keys[0], []).append(index)
+    shared = sorted(i for indices in by_key.values() if len(indices) > 1 for i in indices)
+    if not shared:
+        return entries, set()
+    by_index = {e.index: e for e in entries}
+    unknown = [i for i in shared if by_index[i].reused and by_index[i].spooled is None]
+    if unknown and reread is not None:  # PREV's report.json keeps no report's date: read those again
+        for fresh in reread(unknown):
+            if fresh.status == "ok":
+                e = by_index[fresh.index]
+                by_index[e.index] = dataclasses.replace(e, filled_on=fresh.filled_on, spooled=fresh.spooled)
+    mtimes = {i: _mtime(sources[i]) for i in shared}
+    set_aside = superseded_reports([by_index[i] for i in shared], reports, mtimes)
+    marked = [
+        dataclasses.replace(by_index[e.index], status="superseded", message=set_aside[e.index])
+        if e.index in set_aside
+        else by_index[e.index]
+        for e in entries
+    ]
+    return marked, set(set_aside)
 
 
 def _mtime(source: Source) -> float:
@@ -211,7 +252,12 @@ def _reusable(plan: Plan, previous: Previous, out: Path) -> set[str]:
             files_now.setdefault(key, set()).add(by_index[index].file)
     files_before: dict[str, set[str]] = {}
     for file, item in previous.inputs.items():
-        if item.get("kind") == "report" and item.get("status") == "ok" and item.get("department"):
+        # A report set aside counts too: it is still there, and the choice is made again if it changes.
+        if (
+            item.get("kind") == "report"
+            and item.get("status") in ("ok", "superseded")
+            and item.get("department")
+        ):
             files_before.setdefault(item["department"], set()).add(file)
         for sheet in item.get("sheets", []):
             if sheet.get("status") == "ok" and sheet.get("department"):

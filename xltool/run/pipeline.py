@@ -30,7 +30,7 @@ from xltool.run.chunks import ChunkResult, ChunkTask
 from xltool.run.cycle import Plan, chunk_extras, fingerprint, load_last_year, plan_run, reused_result, take_in
 from xltool.run.lock import run_lock
 from xltool.run.outputs import check_paths
-from xltool.run.plan import CHUNK_DEPARTMENTS, chunk_groups, input_json, output_paths, usable_jobs
+from xltool.run.plan import CHUNK_DEPARTMENTS, InputEntry, chunk_groups, input_json, output_paths, usable_jobs
 from xltool.run.progress import Progress
 from xltool.run.rounds import Previous, Tally, load_previous, with_rounds
 from xltool.run.rounds import resolved as resolved_findings
@@ -156,7 +156,12 @@ def _run(
         reusable = before if before is not None and before.fingerprint == stamp else None
         known, tasks = take_in(sources, spool, reusable)
         entries = sorted([*known, *read_all(tasks, jobs, notify)], key=lambda e: e.index)
-        plan = plan_run(entries, sources, reusable, out_dir)
+        hashes = {e.index: e.sha256 for e in entries}
+
+        def reread(indices: list[int]) -> list[InputEntry]:
+            return read_all([(i, sources[i], spool, hashes[i]) for i in indices], jobs, notify)
+
+        plan = plan_run(entries, sources, reusable, out_dir, reread)
         names = output_paths(plan.entries, reserved_names())
         if reusable is not None:
             plan.keep_named(reusable, names)
@@ -267,6 +272,9 @@ def _finish(run: _Run) -> RunResult:
     for e in entries:
         summary[f"inputs_{e.status}"] = summary.get(f"inputs_{e.status}", 0) + 1
     summary["reports"] = sum(1 for e in entries if e.kind == "report" and e.status == "ok")
+    set_aside = sum(1 for e in entries if e.kind == "report" and e.status == "superseded")
+    if set_aside:  # written reports among inputs_superseded (said only when there are some)
+        summary["reports_superseded"] = set_aside
     summary["departments"] = sum(r.departments for r in results)
     summary["projects"] = sum(r.projects for r in results)
     summary["departments_reused"] = run.reused

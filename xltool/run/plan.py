@@ -112,6 +112,41 @@ MIN_NAME = 4  # characters a department name needs before a longer or shorter na
 REPORT_GROUP = "书面报告:"  # the group of a report naming no department of the batch: never a department key
 
 
+MSG_REPORT_SUPERSEDED = (
+    "同一部门另有一份书面自评报告“{kept}”（{reason}），只核对那一份：本份未核对、未加批注，其问题不计入；"
+    "如本份不需审核，请将其移出输入文件夹；如本份才是要审核的版本，请删除另一份后重新运行"
+)
+# Why the report kept was chosen (read/duplicates.py's reasons, said of a written report).
+REPORT_REASONS = {
+    "填报日期最晚": "它的落款或填报日期更晚",
+    "修改时间最晚": "两份报告所写日期无从比较，它的文件修改时间更晚",
+    "文件名排序最后": "日期和修改时间都无从比较，它的文件名排序在后",
+}
+
+
+def superseded_reports(
+    reports: Sequence[InputEntry], keys: PerFile, mtimes: dict[int, float]
+) -> dict[int, str]:
+    """Of the written reports of one department, the ones set aside (index → why), one kept for each.
+
+    Kept: the latest date written in the report (``filled_on``), else the latest modification time,
+    else the last name in natural order (read/duplicates.py).
+    """
+    from xltool.model.names import natural_key
+    from xltool.read.duplicates import Candidate, resolve
+
+    candidates = [
+        Candidate(e.index, e.file, ((keys[e.index][0], "report", ""),), e.filled_on, mtimes.get(e.index, 0.0))
+        for e in reports
+    ]
+    resolution = resolve(candidates, natural_key)
+    reasons = {d.department: REPORT_REASONS.get(d.reason, d.reason) for d in resolution.duplicates}
+    return {
+        index: MSG_REPORT_SUPERSEDED.format(kept=kept, reason=reasons[keys[index][0]])
+        for index, kept in resolution.superseded.items()
+    }
+
+
 def _folder(file: str) -> str:
     return file.rsplit("/", 1)[0] if "/" in file else ""
 

@@ -58,6 +58,7 @@ def _read_one(task: ReadTask) -> InputEntry:
 
 def _read_report(task: ReadTask) -> InputEntry:
     """Read one written report (in a worker), spool it with its bytes (for the annotated copy)."""
+    from xltool.read.duplicates import written_date
     from xltool.read.worker import read_report_in_worker
 
     index, source, spool, sha256 = task
@@ -73,6 +74,7 @@ def _read_report(task: ReadTask) -> InputEntry:
         skipped_sheets=(),
         spooled=spool_read(spool, read) if report is not None else None,
         sha256=sha256,
+        filled_on=written_date(report.paragraphs) if report is not None else None,
         department=report.department if report is not None else None,
     )
 

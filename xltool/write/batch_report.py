@@ -75,6 +75,8 @@ class BatchTally:
         self.inputs[status] += 1
         if item.get("kind") == "report" and status == "ok":
             self.inputs["report"] += 1  # a written report read (counted apart from the workbooks)
+        if item.get("kind") == "report" and status == "superseded":
+            self.inputs["report_superseded"] += 1  # a written report set aside for another of its department
         if status == "error" and len(self.unreadable) < MAX_UNREADABLE:
             self.unreadable.append((str(item.get("file")), str(item.get("message") or "")))
 
@@ -141,17 +143,19 @@ def batch_document(tally: BatchTally, counts: Mapping[str, int], profile: str = 
         heading(doc, f"{cn_number(number)}、{text}")
 
     rows = tally.rows
-    files = sum(n for status, n in tally.inputs.items() if status != "report")
+    files = sum(n for status, n in tally.inputs.items() if status not in ("report", "report_superseded"))
     workbooks = tally.inputs["ok"] - tally.inputs["report"]
+    copies = tally.inputs["superseded"] - tally.inputs["report_superseded"]  # workbooks set aside
     next_heading("审核范围")
     para(
         doc,
         f"本次共收到报送文件{files}个，其中识别为自评表的工作簿{workbooks}个，"
         + (f"书面自评报告{tally.inputs['report']}份，" if tally.inputs["report"] else "")
         + f"无法读取的文件{tally.inputs['error']}个，不属于自评表而跳过的文件{tally.inputs['skipped']}个"
+        + (f"，被同一表格的新版本替代的文件{copies}个" if copies else "")
         + (
-            f"，被同一表格的新版本替代的文件{tally.inputs['superseded']}个"
-            if tally.inputs["superseded"]
+            f"，同一部门另有一份而未核对的书面报告{tally.inputs['report_superseded']}份"
+            if tally.inputs["report_superseded"]
             else ""
         )
         + f"；涉及部门{len(rows)}个、项目{sum(r.projects for r in rows)}个。"
