@@ -75,6 +75,8 @@ def test_the_report_modified_last_is_checked_and_the_other_is_superseded(tmp_pat
     annotated = {p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.docx")}
     assert inputs[REVISED]["annotated"]["file"] in annotated
     assert not any("修改稿" not in f and f.startswith(A + "/") for f in annotated)  # no copy of the other
+    batch = "".join(p.text for p in docx.Document(str(tmp_path / "out" / "审核报告.docx")).paragraphs)
+    assert "同一部门另有一份而未核对的书面报告1份" in batch and "被同一表格的新版本替代" not in batch
 
 
 def test_the_dates_written_in_the_reports_decide_against_their_modification_times(tmp_path: Path) -> None:
