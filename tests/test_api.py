@@ -169,21 +169,51 @@ def test_check_writes_nothing_and_gives_the_report_of_a_run(
         (f.rule, f.sheet, f.cell) for f in result.findings
     ]
 
-    xltool.reconcile(inputs, tmp_path / "审核结果", profile="mof2020", jobs=1)
-    written = (tmp_path / "审核结果" / "report.json").read_text(encoding="utf-8")
-    report = json.loads(written)
-    for finding in report["findings"]:  # where the scored workbooks (the annotated report) are: a run's only
-        assert finding.pop("scored")["file"].endswith((".xlsx", ".docx"))
-    for item in report["inputs"]:  # the written report's annotated copy, also a run's only
-        assert item.pop("scored" if item["kind"] != "report" else "annotated")["file"].endswith(
-            (".xlsx", ".docx")
-        )
-    for record in report["departments"]:  # and its 审核意见书 (documents.md)
-        assert record.pop("letter") == f"审核意见书/{record['name']}.docx"
+    report = _run_report(inputs, tmp_path / "审核结果")
     assert result.report == report
     assert json.loads(result.to_json()) == report
     without_scored = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
     assert result.to_json() == without_scored
+
+
+def _run_report(inputs: Path, out: Path) -> dict[str, object]:
+    """report.json of a run over ``inputs``, without what only a run has (the files it wrote)."""
+    xltool.reconcile(inputs, out, profile="mof2020", jobs=1)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    for finding in report["findings"]:  # where the scored workbooks (the annotated report) are: a run's only
+        if finding["status"] != "superseded":
+            assert finding.pop("scored")["file"].endswith((".xlsx", ".docx"))
+    for item in report["inputs"]:  # the written report's annotated copy, also a run's only
+        if item["status"] == "ok":
+            assert item.pop("scored" if item["kind"] != "report" else "annotated")["file"].endswith(
+                (".xlsx", ".docx")
+            )
+    for record in report["departments"]:  # and its 审核意见书 (documents.md)
+        assert record.pop("letter") == f"审核意见书/{record['name']}.docx"
+    return dict(report)
+
+
+def test_check_resolves_copies_and_second_reports_as_a_run_does(tmp_path: Path) -> None:
+    """A form sent twice and a report sent twice: the check keeps the copies a run keeps."""
+    inputs = _sample(tmp_path)
+    folder = inputs / SAMPLE.name
+    basic = folder / "附件1 部门整体支出绩效评价基础数据表.xlsx"
+    shutil.copy(basic, folder / "附件1 部门整体支出绩效评价基础数据表（修改版）.xlsx")
+    (report,) = folder.glob("*自评报告*.docx")
+    shutil.copy(report, folder / f"{report.stem}（修改稿）.docx")
+    old = 1_600_000_000  # the originals older: the copies are the ones kept
+    os.utime(basic, (old, old))
+    os.utime(report, (old, old))
+    result = xltool.check(inputs, profile="mof2020", jobs=1)
+    statuses = {i.file.split("/")[-1]: i.status for i in result.inputs}
+    assert {name: status for name, status in statuses.items() if "修改" not in name} == {
+        report.name: "superseded",
+        basic.name: "superseded",
+        "附件2 部门整体支出绩效自评表.xlsx": "ok",
+        "附件3 项目支出绩效自评表.xlsx": "ok",
+    }
+    assert {"I-DUPLICATE"} <= {f.rule for f in result.findings}
+    assert result.report == _run_report(inputs, tmp_path / "审核结果")
 
 
 def test_check_of_a_list_names_files_from_their_common_folder(tmp_path: Path) -> None:

@@ -11,20 +11,21 @@ import dataclasses
 import shutil
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from xltool.model.records import Finding
 from xltool.read.intake import Source
 from xltool.rules.profile import Profile
 from xltool.run.boundary import departments_of, detail_of
-from xltool.run.chunks import ChunkExtras, check_chunk, department_results
-from xltool.run.cycle import fingerprint, take_in
-from xltool.run.plan import chunk_groups, department_groups, department_keys, input_json, report_keys
+from xltool.run.chunks import check_chunk, department_results
+from xltool.run.cycle import Plan, chunk_extras, fingerprint, plan_run, take_in
+from xltool.run.plan import chunk_groups, input_json
 from xltool.run.progress import Progress
 from xltool.run.results import CheckResult, InputFile, Sheet, department
 from xltool.run.spool import SPOOL_PREFIX, Spooled, load_spooled
 from xltool.run.workers import read_all
-from xltool.write.report import FindingCounts, finding_order, sheet_order
+from xltool.write.report import FindingCounts, department_order, finding_order, sheet_order
 
 MSG_CHECK_FAILED = (
     "核对本部门的表格时程序出错，本部门没有核对结果（其他部门不受影响）；"
@@ -36,16 +37,18 @@ def check_files(sources: Sequence[Source], profile: Profile, jobs: int, notify: 
     """Check the inputs found at intake: the findings and departments of every file, in report.json's order.
 
     The records read are spooled to a temporary folder of the system's (removed before returning),
-    as a run spools them; the rules run in this process, one chunk of departments at a time.
+    as a run spools them; the rules run in this process, one chunk of departments at a time. Copies
+    of a form and written reports of one department are resolved as a run resolves them (one kept,
+    the others ``superseded``), so a check finds what `reconcile` reports.
     """
     spool = tempfile.mkdtemp(prefix=SPOOL_PREFIX)
     try:
         known, tasks = take_in(sources, spool, None)
-        entries = sorted([*known, *read_all(tasks, jobs, notify)], key=lambda e: e.index)
+        read = sorted([*known, *read_all(tasks, jobs, notify)], key=lambda e: e.index)
+        plan = plan_run(read, sources, None, Path(spool))  # no earlier round: nothing is reused
+        entries, per_file = plan.entries, plan.per_file
         spooled = {e.index: e.spooled for e in entries if e.spooled is not None}
-        per_file = department_keys(entries)
-        per_file.update(report_keys(entries, per_file))  # a written report checked with its department
-        chunks = chunk_groups(department_groups(per_file), per_file, None, jobs)
+        chunks = chunk_groups(plan.groups, per_file, None, jobs)
         total, done = sum(len(c) for c in chunks), 0
         findings: list[Finding] = []
         departments: list[dict[str, Any]] = []
@@ -53,12 +56,12 @@ def check_files(sources: Sequence[Source], profile: Profile, jobs: int, notify: 
         failures: list[tuple[tuple[int, ...], str]] = []
         for chunk in chunks:
             try:
-                parts = [_check_chunk(chunk, spooled, profile)]
+                parts = [_check_chunk(chunk, spooled, profile, plan)]
             except Exception:  # checked again one department at a time: only the failing one is lost
                 parts = []
                 for group in departments_of(chunk):
                     try:
-                        parts.append(_check_chunk(group, spooled, profile))
+                        parts.append(_check_chunk(group, spooled, profile, plan))
                     except Exception as exc:
                         failures.append((tuple(sorted(i for i, _ in group)), detail_of(exc)))
             for found, results, sheets in parts:
@@ -76,7 +79,7 @@ def check_files(sources: Sequence[Source], profile: Profile, jobs: int, notify: 
     ]
     by_index = {e.index: e.file for e in entries}
     findings.sort(key=lambda f: finding_order(f, order))
-    departments.sort(key=lambda d: str(d["name"]))
+    departments.sort(key=lambda d: department_order(str(d["name"])))
     inputs = tuple(
         InputFile(
             e.file,
@@ -100,11 +103,12 @@ def check_files(sources: Sequence[Source], profile: Profile, jobs: int, notify: 
 
 
 def _check_chunk(
-    chunk: Sequence[tuple[int, list[str]]], spooled: dict[int, Spooled], profile: Profile
+    chunk: Sequence[tuple[int, list[str]]], spooled: dict[int, Spooled], profile: Profile, plan: Plan
 ) -> tuple[list[Finding], list[dict[str, Any]], dict[tuple[str, str], int]]:
     """One chunk's findings (its written reports' too), department records and sheet order (raises what
     its rules raise)."""
-    checked = check_chunk(load_spooled([spooled[i] for i, _ in chunk]), chunk, profile, ChunkExtras())
+    extras = chunk_extras(plan, chunk, {})  # the sheets set aside as copies, their I-DUPLICATE notes
+    checked = check_chunk(load_spooled([spooled[i] for i, _ in chunk]), chunk, profile, extras)
     found = [*checked.findings, *checked.report_findings]
     counts = FindingCounts()
     for f in found:
