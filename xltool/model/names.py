@@ -60,20 +60,8 @@ _DIGITS = re.compile(r"(\d+)")
 # An ordinal written in Chinese numerals (第二中学, 第十一小学, 第一百零五号): only after 第, where a
 # numeral is always a number — 一般, 统一 or 十堰 elsewhere in a name stay text.
 _ORDINAL = re.compile(r"第([〇零一二两三四五六七八九十百千]+)")
-_NUMERALS = {
-    "〇": 0,
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+CN_DIGITS = "〇一二三四五六七八九"  # 0–9 in Chinese numerals (the documents number headings with them)
+_NUMERALS = {ch: value for value, ch in enumerate(CN_DIGITS)} | {"零": 0, "两": 2}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 
 

@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from xltool.model.names import CN_DIGITS
 from xltool.write.atomic import write_bytes_atomic
 from xltool.write.doc_fonts import Font, Fonts, fonts
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W = f'xmlns:w="{W_NS}"'
-CN_DIGITS = "〇一二三四五六七八九"
-
 # Sizes in points: 二号 22, 三号 16, 四号 14, 小四 12.
 TITLE_PT, BODY_PT, PAGE_NUMBER_PT, TABLE_PT = 22, 16, 14, 12
 LINE_PITCH = 579  # twentieths of a point: 28.95 pt, 22 lines on the standard's type area
